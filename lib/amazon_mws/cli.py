@@ -1,0 +1,76 @@
+"""`amazon-mws`: the command line. Parsing only; each command lives in the module that owns it.
+
+Commands import their module lazily so `amazon-mws run` does not pay for the sandbox or Celery.
+Events go to stdout as JSON lines, logs to stderr; usage errors exit with 2 (argparse's rule).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# command -> "module:function"; each function takes the parsed namespace and returns an exit status.
+COMMANDS = {
+    "sandbox": "amazon_mws.sandbox.cli:main",
+    "run": "amazon_mws.runtime.commands:run",
+    "verify": "amazon_mws.runtime.commands:verify",
+    "metadata": "amazon_mws.runtime.commands:metadata",
+    "select": "amazon_mws.runtime.commands:select",
+    "worker": "amazon_mws.runtime.celery_app:worker",
+    "demo": "amazon_mws.demo:main",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="amazon-mws", description="Amazon seller APIs as an integration component.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sandbox = sub.add_parser("sandbox", help="serve a local Amazon (MWS) for demos, tests and benchmarks")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    sandbox.add_argument("--orders", type=int, default=200, help="seeded orders (default 200)")
+    sandbox.add_argument("--seed", type=int, default=1)
+    sandbox.add_argument("--time-scale", type=float, default=1.0, help="multiplies quota restore intervals")
+    sandbox.add_argument("--no-throttle", action="store_true", help="turn request quotas off")
+
+    run = sub.add_parser("run", help="run one step once; one JSON line per event on stdout")
+    run.add_argument("step")
+    run.add_argument("--config", required=True, metavar="CFG.json")
+    run.add_argument("--message", metavar="MSG.json|-", help="the input message body (or a whole message)")
+    run.add_argument("--snapshot", metavar="SNAP.json", help="state read before the run and written after")
+    run.add_argument("--sample", action="store_true", help="the designer's sample call: one request, no waiting")
+
+    verify = sub.add_parser("verify", help="check credentials against Amazon")
+    verify.add_argument("--config", required=True, metavar="CFG.json")
+
+    metadata = sub.add_parser("metadata", help="a step's in/out metadata (dynamic metadata included)")
+    metadata.add_argument("step")
+    metadata.add_argument("--config", required=True, metavar="CFG.json")
+
+    select = sub.add_parser("select", help="the options of a select field")
+    select.add_argument("step")
+    select.add_argument("field")
+    select.add_argument("--config", required=True, metavar="CFG.json")
+
+    worker = sub.add_parser("worker", help="a Celery worker (needs REDIS_URL)")
+    worker.add_argument("--concurrency", type=int, default=None)
+    worker.add_argument("--queues", default=None, help="comma-separated queue names")
+    worker.add_argument("--loglevel", default=None)
+
+    demo = sub.add_parser("demo", help="the main job against an embedded sandbox, no credentials needed")
+    demo.add_argument("--orders", type=int, default=300, help="orders in the embedded sandbox")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--days", type=int, default=30, help="how far back the trigger looks")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    module_name, func_name = COMMANDS[args.command].split(":")
+    func = getattr(importlib.import_module(module_name), func_name)
+    return int(func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

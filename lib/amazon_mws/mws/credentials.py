@@ -1,0 +1,62 @@
+"""Seller credentials for MWS, read from a step's config (the component's camelCase keys).
+
+Frozen so a connection cannot be re-pointed mid-run; the repr hides the secret key and the
+MWSAuthToken because configs end up in logs, tracebacks and error events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from amazon_mws.mws.endpoints import endpoint_for
+
+_REQUIRED = (
+    ("sellerId", "seller_id"),
+    ("accessKeyId", "access_key_id"),
+    ("secretKey", "secret_key"),
+    ("marketplaceId", "marketplace_id"),
+)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    seller_id: str
+    access_key_id: str
+    secret_key: str
+    marketplace_id: str
+    mws_auth_token: str | None = None
+    endpoint: str | None = None
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any]) -> Credentials:
+        """Build from a config dict; a missing or blank required key is a ValueError naming it."""
+        values: dict[str, Any] = {}
+        for key, attr in _REQUIRED:
+            raw = cfg.get(key)
+            if raw is None or not str(raw).strip():
+                raise ValueError(f"{key}: is required")
+            if not isinstance(raw, str):
+                raise ValueError(f"{key}: must be a string")
+            values[attr] = raw.strip()
+        for key, attr in (("mwsAuthToken", "mws_auth_token"), ("endpoint", "endpoint")):
+            raw = cfg.get(key)
+            if raw is not None and not isinstance(raw, str):
+                raise ValueError(f"{key}: must be a string")
+            values[attr] = raw.strip() if raw and raw.strip() else None
+        return cls(**values)
+
+    def __repr__(self) -> str:
+        token = "'***'" if self.mws_auth_token else "None"
+        return (
+            f"Credentials(seller_id={self.seller_id!r}, access_key_id={self.access_key_id!r}, "
+            f"secret_key='***', marketplace_id={self.marketplace_id!r}, mws_auth_token={token}, "
+            f"endpoint={self.endpoint!r})"
+        )
+
+    __str__ = __repr__
+
+    def base_url(self) -> str:
+        """The base URL requests go to (explicit endpoint, else the marketplace's host)."""
+        return endpoint_for(self.marketplace_id, self.endpoint)

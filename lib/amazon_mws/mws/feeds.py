@@ -1,0 +1,198 @@
+"""The Feeds 2009-01-01 section: SubmitFeed, GetFeedSubmissionList (+ByNextToken), Count, Cancel and
+GetFeedSubmissionResult (with its Content-MD5 check), returning typed JSON.
+
+A feed submission is an asynchronous job (submit, poll the list until `_DONE_`, fetch the result);
+the polling schedule belongs to the caller (a Celery re-check, not a sleeping worker), so this module
+only offers the single calls.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Any
+
+from amazon_mws.mws.connection import MwsConnection, MwsResponse
+from amazon_mws.mws.errors import TransportError
+from amazon_mws.mws.model import to_json
+from amazon_mws.mws.params import str_list
+from amazon_mws.mws.reports import parse_processing_report
+from amazon_mws.mws.signing import content_md5
+from amazon_mws.mws.xml import XmlError, child
+
+FEED_STATUSES = (
+    "_SUBMITTED_",
+    "_IN_PROGRESS_",
+    "_DONE_",
+    "_CANCELLED_",
+    "_AWAITING_ASYNCHRONOUS_REPLY_",
+    "_IN_SAFETY_NET_",
+    "_UNCONFIRMED_",
+)
+RESULT_DOWNLOADS = 4  # the first download plus up to three re-downloads on a Content-MD5 mismatch
+
+
+@dataclass
+class FeedSubmissionListPage:
+    infos: list[dict[str, Any]]
+    has_next: bool
+    next_token: str | None
+    request_id: str | None = None
+
+
+@dataclass
+class FeedResult:
+    raw: bytes
+    report: dict[str, Any]  # parse_processing_report's shape; {} for a non-XML (flat-file) report
+    request_id: str | None = None
+
+
+def _result(resp: MwsResponse, action: str, datatype: str | None = None) -> dict[str, Any]:
+    el = child(resp.root, f"{action}Result")
+    if el is None:
+        raise TransportError(
+            f"{action}: reply has no {action}Result element",
+            request_id=resp.request_id,
+            http_status=resp.status,
+        )
+    return to_json(el, datatype or f"{action}Result")
+
+
+def _list_page(resp: MwsResponse, action: str) -> FeedSubmissionListPage:
+    result = _result(resp, action, "FeedSubmissionListResult")
+    return FeedSubmissionListPage(
+        infos=result.get("FeedSubmissionInfo", []),
+        has_next=bool(result.get("HasNext") is True),
+        next_token=(result.get("NextToken") or None) if result.get("HasNext") is True else None,
+        request_id=resp.request_id,
+    )
+
+
+def _statuses(statuses: list[str] | None) -> list[str] | None:
+    items = str_list(statuses, field="statuses")
+    for s in items or ():
+        if s not in FEED_STATUSES:
+            raise ValueError(
+                f"statuses: unknown feed processing status {s!r} (one of {', '.join(FEED_STATUSES)})"
+            )
+    return items
+
+
+def _filters(feed_types: list[str] | None, statuses: list[str] | None) -> dict[str, Any]:
+    return {
+        "FeedTypeList.Type": str_list(feed_types, field="feed_types"),
+        "FeedProcessingStatusList.Status": _statuses(statuses),
+    }
+
+
+class FeedsApi:
+    section = "Feeds"
+
+    def __init__(self, conn: MwsConnection) -> None:
+        self.conn = conn
+
+    def submit_feed(
+        self,
+        feed: bytes,
+        feed_type: str,
+        *,
+        marketplace_ids: list[str] | None = None,
+        purge_and_replace: bool = False,
+        content_type: str = "text/xml",
+    ) -> dict[str, Any]:
+        """SubmitFeed; returns the typed FeedSubmissionInfo (`_SUBMITTED_`). The body's MD5 travels as
+        the signed ContentMD5Value parameter."""
+        if not isinstance(feed, (bytes, bytearray)) or not feed:
+            raise ValueError("feed: must be non-empty bytes")
+        if not isinstance(feed_type, str) or not feed_type.strip():
+            raise ValueError("feed_type: is required (e.g. _POST_ORDER_ACKNOWLEDGEMENT_DATA_)")
+        markets = str_list(marketplace_ids, field="marketplace_ids") or [self.conn.credentials.marketplace_id]
+        params = {
+            "FeedType": feed_type.strip(),
+            "MarketplaceIdList.Id": markets,
+            "PurgeAndReplace": bool(purge_and_replace),
+        }
+        resp = self.conn.call(self.section, "SubmitFeed", params, body=bytes(feed), content_type=content_type)
+        info = _result(resp, "SubmitFeed").get("FeedSubmissionInfo")
+        if not info:
+            raise TransportError("SubmitFeed: reply has no FeedSubmissionInfo", request_id=resp.request_id)
+        return info
+
+    def get_feed_submission_list(
+        self,
+        ids: list[str] | None = None,
+        *,
+        max_count: int | None = None,
+        feed_types: list[str] | None = None,
+        statuses: list[str] | None = None,
+    ) -> FeedSubmissionListPage:
+        if max_count is not None and (
+            isinstance(max_count, bool) or not isinstance(max_count, int) or not 1 <= max_count <= 100
+        ):
+            raise ValueError(f"max_count: must be an integer from 1 to 100, got {max_count!r}")
+        params = {
+            "FeedSubmissionIdList.Id": str_list(ids, field="ids", max_items=100),
+            "MaxCount": max_count,
+            **_filters(feed_types, statuses),
+        }
+        return _list_page(
+            self.conn.call(self.section, "GetFeedSubmissionList", params), "GetFeedSubmissionList"
+        )
+
+    def get_feed_submission_list_by_next_token(self, token: str) -> FeedSubmissionListPage:
+        if not isinstance(token, str) or not token.strip():
+            raise ValueError("next_token: must be a non-empty string")
+        resp = self.conn.call(self.section, "GetFeedSubmissionListByNextToken", {"NextToken": token})
+        return _list_page(resp, "GetFeedSubmissionListByNextToken")
+
+    def get_feed_submission_count(
+        self, *, feed_types: list[str] | None = None, statuses: list[str] | None = None
+    ) -> int:
+        resp = self.conn.call(self.section, "GetFeedSubmissionCount", _filters(feed_types, statuses))
+        count = _result(resp, "GetFeedSubmissionCount").get("Count")
+        if not isinstance(count, int):
+            raise TransportError(
+                f"GetFeedSubmissionCount: Count is not an integer ({count!r})", request_id=resp.request_id
+            )
+        return count
+
+    def cancel_feed_submissions(
+        self, ids: list[str] | None = None, *, feed_types: list[str] | None = None
+    ) -> dict[str, Any]:
+        """`{"Count": int, "FeedSubmissionInfo": [...]}`: only submissions not yet processed cancel."""
+        params = {
+            "FeedSubmissionIdList.Id": str_list(ids, field="ids", max_items=100),
+            "FeedTypeList.Type": str_list(feed_types, field="feed_types"),
+        }
+        result = _result(
+            self.conn.call(self.section, "CancelFeedSubmissions", params), "CancelFeedSubmissions"
+        )
+        result.setdefault("FeedSubmissionInfo", [])
+        result.setdefault("Count", len(result["FeedSubmissionInfo"]))
+        return result
+
+    def get_feed_submission_result(self, feed_submission_id: str) -> FeedResult:
+        """Download the processing report, check its Content-MD5 (re-downloading up to three times on
+        a mismatch, as Amazon advises) and parse it. Raises NotReady before `_DONE_`."""
+        if not isinstance(feed_submission_id, str) or not feed_submission_id.strip():
+            raise ValueError("feed_submission_id: is required")
+        params = {"FeedSubmissionId": feed_submission_id.strip()}
+        for _ in range(RESULT_DOWNLOADS):
+            resp = self.conn.call(self.section, "GetFeedSubmissionResult", params, parse=False)
+            expected = resp.headers.get("Content-MD5")
+            if expected and not hmac.compare_digest(expected.strip(), content_md5(resp.raw)):
+                continue
+            try:
+                report = parse_processing_report(resp.raw)
+            except XmlError:
+                if resp.raw.lstrip()[:1] == b"<":
+                    raise TransportError(
+                        "GetFeedSubmissionResult: unreadable processing report", request_id=resp.request_id
+                    ) from None
+                report = {}  # a flat-file feed's tab-separated report: kept raw
+            return FeedResult(raw=resp.raw, report=report, request_id=resp.request_id)
+        raise TransportError(
+            f"GetFeedSubmissionResult: Content-MD5 mismatch on {RESULT_DOWNLOADS} downloads of feed "
+            f"submission {feed_submission_id}",
+            code="ContentMD5Mismatch",
+        )

@@ -1,0 +1,193 @@
+"""Client-side pacing: Amazon's published quotas as token buckets keyed by seller and operation group.
+
+A request waits for its token instead of drawing a 503 from Amazon. The bucket holds `burst` tokens
+and gains one every `restore_seconds` (quotas.py, scaled by AMAZON_MWS_TIME_SCALE). Two stores:
+
+- `RedisLimiter` (when REDIS_URL is set): one Lua script does refill-and-take atomically with the
+  Redis server's clock (`TIME`), so every worker process on every machine draws from the same bucket
+  and clocks of different machines do not matter. A blocking take *reserves* its token (the count
+  may go negative) and returns how long to sleep, so waiting callers are served in order and nobody
+  spins on Redis.
+- `LocalLimiter` otherwise: the same arithmetic under a lock, for one process.
+
+`acquire(..., block=False)` (sample mode) takes a token only if one is there and raises `Throttled`
+otherwise. `drain()` empties a bucket when Amazon throttles us anyway (another client of the same
+seller, a clock drift): Amazon's bucket is empty, so ours should be too.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Protocol
+
+from amazon_mws.mws.errors import Throttled
+from amazon_mws.mws.quotas import OPERATION_GROUP, Quota, quota_for, time_scale_from_env
+
+
+class Limiter(Protocol):
+    time_scale: float
+
+    def acquire(self, seller_id: str, operation: str, *, block: bool = True) -> float: ...
+
+    def drain(self, seller_id: str, operation: str) -> None: ...
+
+
+# Our bucket starts when we send, Amazon's when the request arrives: a first request slowed by a TCP/TLS
+# handshake shifts Amazon's timeline later than ours, and a request paced to the exact boundary would
+# then find Amazon's bucket a hair short. Restoring 5 % slower than published absorbs that jitter.
+HEADROOM = 0.05
+
+
+def _quota(operation: str, time_scale: float) -> Quota | None:
+    if operation not in OPERATION_GROUP:
+        return None  # an operation without a published quota is not paced
+    quota = quota_for(operation, time_scale)
+    return Quota(quota.burst, quota.restore_seconds * (1 + HEADROOM), quota.hourly)
+
+
+def _throttled(operation: str, wait: float) -> Throttled:
+    return Throttled(
+        f"{operation}: no request quota left, the next token comes in {wait:.2f} s (sample mode "
+        "does not wait)",
+        code="RequestThrottled",
+    )
+
+
+class LocalLimiter:
+    """Thread-safe in-process token buckets."""
+
+    def __init__(self, time_scale: float | None = None, *, clock=time.monotonic, sleep=time.sleep) -> None:
+        self.time_scale = time_scale_from_env() if time_scale is None else time_scale
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._buckets: dict[tuple[str, str], tuple[float, float]] = {}  # key -> (tokens, at)
+
+    def _refill(self, key: tuple[str, str], quota: Quota, now: float) -> float:
+        tokens, at = self._buckets.get(key, (float(quota.burst), now))
+        if now > at:
+            tokens = min(float(quota.burst), tokens + (now - at) / quota.restore_seconds)
+        return tokens
+
+    def acquire(self, seller_id: str, operation: str, *, block: bool = True) -> float:
+        quota = _quota(operation, self.time_scale)
+        if quota is None:
+            return 0.0
+        key = (seller_id, OPERATION_GROUP[operation])
+        with self._lock:
+            now = self._clock()
+            tokens = self._refill(key, quota, now)
+            if tokens >= 1:
+                self._buckets[key] = (tokens - 1, now)
+                return 0.0
+            wait = (1 - tokens) * quota.restore_seconds
+            if not block:
+                self._buckets[key] = (tokens, now)
+                raise _throttled(operation, wait)
+            self._buckets[key] = (tokens - 1, now)  # reserve: later callers queue behind us
+        self._sleep(wait)
+        return wait
+
+    def drain(self, seller_id: str, operation: str) -> None:
+        quota = _quota(operation, self.time_scale)
+        if quota is None:
+            return
+        key = (seller_id, OPERATION_GROUP[operation])
+        with self._lock:
+            now = self._clock()
+            tokens = self._refill(key, quota, now)
+            self._buckets[key] = (min(tokens, 0.0), now)
+
+
+# KEYS[1] bucket; ARGV: burst, restore_seconds, mode ("take" reserves, "try" takes only if available,
+# "drain" empties). Returns the seconds to wait as a string (Lua numbers would be truncated to integers).
+_LUA = """
+local burst = tonumber(ARGV[1])
+local restore = tonumber(ARGV[2])
+local mode = ARGV[3]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1])
+local at = tonumber(state[2])
+if tokens == nil or at == nil then
+  tokens = burst
+  at = now
+end
+if now > at then
+  tokens = math.min(burst, tokens + (now - at) / restore)
+end
+local wait = 0
+if mode == 'drain' then
+  tokens = math.min(tokens, 0)
+elseif tokens >= 1 then
+  tokens = tokens - 1
+else
+  wait = (1 - tokens) * restore
+  if mode == 'take' then
+    tokens = tokens - 1
+  end
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+local ttl = math.ceil(((burst - tokens) * restore + 60) * 1000)
+redis.call('PEXPIRE', KEYS[1], ttl)
+return tostring(wait)
+"""
+
+
+class RedisLimiter:
+    """Token buckets shared by every process that talks to the same Redis."""
+
+    def __init__(
+        self, client, *, prefix: str = "amazon_mws:quota", time_scale: float | None = None, sleep=time.sleep
+    ) -> None:
+        self.time_scale = time_scale_from_env() if time_scale is None else time_scale
+        self._client = client
+        self._prefix = prefix
+        self._sleep = sleep
+        self._script = client.register_script(_LUA)
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs) -> RedisLimiter:
+        import redis
+
+        return cls(redis.Redis.from_url(url), **kwargs)
+
+    def _run(self, seller_id: str, operation: str, mode: str) -> float | None:
+        quota = _quota(operation, self.time_scale)
+        if quota is None:
+            return None
+        key = f"{self._prefix}:{seller_id}:{OPERATION_GROUP[operation]}"
+        raw = self._script(keys=[key], args=[quota.burst, repr(quota.restore_seconds), mode])
+        return float(raw.decode() if isinstance(raw, bytes) else raw)
+
+    def acquire(self, seller_id: str, operation: str, *, block: bool = True) -> float:
+        wait = self._run(seller_id, operation, "take" if block else "try")
+        if not wait:
+            return 0.0
+        if not block:
+            raise _throttled(operation, wait)
+        self._sleep(wait)
+        return wait
+
+    def drain(self, seller_id: str, operation: str) -> None:
+        self._run(seller_id, operation, "drain")
+
+
+_SHARED: dict[tuple[str | None, float], Limiter] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def limiter_from_env(time_scale: float | None = None) -> Limiter:
+    """The process's limiter: Redis-backed when REDIS_URL is set, else in-process. One instance per
+    (REDIS_URL, time scale), so every connection in a process shares the same buckets."""
+    scale = time_scale_from_env() if time_scale is None else time_scale
+    url = os.environ.get("REDIS_URL") or None
+    with _SHARED_LOCK:
+        limiter = _SHARED.get((url, scale))
+        if limiter is None:
+            limiter = RedisLimiter.from_url(url, time_scale=scale) if url else LocalLimiter(scale)
+            _SHARED[(url, scale)] = limiter
+        return limiter

@@ -1,0 +1,102 @@
+"""Hardened XML parsing of what comes back from Amazon (or anything claiming to be Amazon).
+
+Replies are untrusted input: entity expansion (billion laughs), external entities (a local file
+read through `<!ENTITY x SYSTEM "file:///...">`), network fetches of DTDs and oversized documents are
+refused before any element is built. libxml2 (via lxml) is told not to resolve entities, not to load
+DTDs, not to touch the network and to keep its own size limits; on top of that a document whose
+DOCTYPE declares entities is rejected outright, because no MWS response ever declares one.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # processing reports can be large; anything beyond is not MWS
+
+
+class XmlError(ValueError):
+    """The bytes are not a safe, well-formed XML document."""
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=False,
+        load_dtd=False,
+        dtd_validation=False,
+        remove_comments=True,
+        remove_pis=True,
+        collect_ids=False,
+    )
+
+
+_PARSER = _parser()
+_ENTITIES = "refused XML: the DOCTYPE declares entities (entity expansion is not allowed)"
+
+
+def parse_xml(data: bytes, *, max_bytes: int = MAX_RESPONSE_BYTES) -> etree._Element:
+    """Parse `data` into an lxml element with every hardening switch on; XmlError on anything unsafe."""
+    if not isinstance(data, bytes):
+        if not isinstance(data, (bytearray, memoryview)):
+            raise XmlError("refused XML: expected bytes")
+        data = bytes(data)
+    if len(data) > max_bytes:
+        raise XmlError(f"refused XML: {len(data)} bytes is over the {max_bytes}-byte limit")
+    if not data or data.isspace():
+        raise XmlError("malformed XML: empty document")
+    has_doctype = b"<!DOCTYPE" in data
+    # Entity declarations are refused before libxml2 sees them (two substring scans, no regex).
+    if has_doctype and b"<!ENTITY" in data:
+        raise XmlError(_ENTITIES)
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise XmlError(f"malformed XML: {exc}") from None
+    if root is None:
+        raise XmlError("malformed XML: no root element")
+    if has_doctype:  # defence in depth: whatever the scan missed, the parsed DTD must declare nothing
+        dtd = root.getroottree().docinfo.internalDTD
+        if dtd is not None and any(True for _ in dtd.iterentities()):
+            raise XmlError(_ENTITIES)
+    return root
+
+
+_LOCAL: dict[str, str] = {}
+
+
+def local_name(tag: str) -> str:
+    """`{namespace}Name` -> `Name`, memoised: MWS answers in several namespaces (or none) for the
+    same element names, so everything downstream works on local names."""
+    name = _LOCAL.get(tag)
+    if name is None:
+        name = tag.rpartition("}")[2]
+        _LOCAL[tag] = name
+    return name
+
+
+def child(element: etree._Element | None, name: str) -> etree._Element | None:
+    """The first child with local name `name` (namespace-agnostic), or None."""
+    if element is None:
+        return None
+    for c in element:
+        if local_name(c.tag) == name:
+            return c
+    return None
+
+
+def find_path(element: etree._Element | None, *names: str) -> etree._Element | None:
+    """Follow local names down from `element`; None when any step is missing."""
+    for name in names:
+        element = child(element, name)
+        if element is None:
+            return None
+    return element
+
+
+def text_of(element: etree._Element | None, *names: str) -> str | None:
+    """Stripped text at a path of local names, or None."""
+    found = find_path(element, *names) if names else element
+    if found is None:
+        return None
+    return (found.text or "").strip()

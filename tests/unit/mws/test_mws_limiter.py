@@ -1,0 +1,148 @@
+"""The token-bucket limiter: in-process, against the real Redis (DB 13), and shared by processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+import uuid
+
+import pytest
+import redis
+
+from amazon_mws.mws.errors import Throttled
+from amazon_mws.mws.limiter import LocalLimiter, RedisLimiter, limiter_from_env
+from amazon_mws.mws.quotas import quota_for
+
+REDIS_URL = "redis://127.0.0.1:6379/13"
+
+
+@pytest.fixture
+def redis_prefix():
+    client = redis.Redis.from_url(REDIS_URL)
+    client.ping()  # a missing Redis is a failure, not a skip
+    prefix = f"test-mws-limiter:{uuid.uuid4().hex}"
+    yield prefix
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
+
+
+def _limiters(prefix: str, scale: float):
+    return [
+        LocalLimiter(scale),
+        RedisLimiter(redis.Redis.from_url(REDIS_URL), prefix=prefix, time_scale=scale),
+    ]
+
+
+@pytest.mark.parametrize("kind", ["local", "redis"])
+def test_burst_then_restore_rate(kind: str, redis_prefix: str) -> None:
+    scale = 0.06 / 300  # GetServiceStatus: burst 2, one per 300 s -> one per 0.06 s
+    limiter = _limiters(redis_prefix, scale)[0 if kind == "local" else 1]
+    restore = quota_for("GetServiceStatus", scale).restore_seconds
+    assert limiter.acquire("S1", "GetServiceStatus") == 0
+    assert limiter.acquire("S1", "GetServiceStatus") == 0
+    started = time.monotonic()
+    waited = limiter.acquire("S1", "GetServiceStatus")
+    elapsed = time.monotonic() - started
+    assert 0.5 * restore < waited <= restore + 0.01
+    assert elapsed >= waited * 0.95
+    # another seller and another group have their own buckets
+    assert limiter.acquire("S2", "GetServiceStatus") == 0
+    assert limiter.acquire("S1", "ListOrderItems") == 0
+
+
+@pytest.mark.parametrize("kind", ["local", "redis"])
+def test_sample_mode_raises_instead_of_waiting(kind: str, redis_prefix: str) -> None:
+    limiter = _limiters(redis_prefix, 1.0)[0 if kind == "local" else 1]
+    for _ in range(6):
+        limiter.acquire("S1", "ListOrdersByNextToken", block=False)  # shares ListOrders' bucket of 6
+    started = time.monotonic()
+    with pytest.raises(Throttled, match="ListOrders"):
+        limiter.acquire("S1", "ListOrders", block=False)
+    assert time.monotonic() - started < 0.5
+
+
+@pytest.mark.parametrize("kind", ["local", "redis"])
+def test_drain_empties_the_bucket(kind: str, redis_prefix: str) -> None:
+    scale = 0.05 / 2  # ListOrderItems: burst 30, one per 2 s -> one per 0.05 s
+    limiter = _limiters(redis_prefix, scale)[0 if kind == "local" else 1]
+    assert limiter.acquire("S1", "ListOrderItems") == 0
+    limiter.drain("S1", "ListOrderItems")
+    with pytest.raises(Throttled):
+        limiter.acquire("S1", "ListOrderItems", block=False)
+    assert limiter.acquire("S1", "ListOrderItems") > 0.02
+
+
+def test_unknown_operation_is_not_paced() -> None:
+    assert LocalLimiter(1.0).acquire("S1", "GetMatchingProduct") == 0
+
+
+def test_local_threads_share_one_bucket() -> None:
+    scale = 0.02 / 60  # GetOrder: burst 6, one per 60 s -> one per 0.02 s
+    limiter = LocalLimiter(scale)
+    stamps: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(5):
+            limiter.acquire("S1", "GetOrder")
+            with lock:
+                stamps.append(time.monotonic())
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(stamps) == 20
+    assert time.monotonic() - started >= (20 - 6) * 0.02 * 0.95
+
+
+def _process_worker(prefix: str, scale: float, count: int, out) -> None:
+    limiter = RedisLimiter(redis.Redis.from_url(REDIS_URL), prefix=prefix, time_scale=scale)
+    stamps = []
+    for _ in range(count):
+        limiter.acquire("SELLER", "GetOrder")
+        stamps.append(time.time())
+    out.put((os.getpid(), stamps))
+
+
+def test_processes_sharing_redis_never_exceed_the_quota(redis_prefix: str) -> None:
+    restore = 0.05
+    scale = restore / 60  # GetOrder: burst 6, one per 60 s -> one per 0.05 s
+    procs, per_proc, burst = 4, 8, 6
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    workers = [
+        ctx.Process(target=_process_worker, args=(redis_prefix, scale, per_proc, out)) for _ in range(procs)
+    ]
+    for w in workers:
+        w.start()
+    results = [out.get(timeout=30) for _ in workers]
+    for w in workers:
+        w.join(timeout=10)
+    assert len({pid for pid, _ in results}) == procs
+    stamps = sorted(s for _, ss in results for s in ss)
+    assert len(stamps) == procs * per_proc
+    # in any window [t_i, t_j], at most burst + elapsed/restore requests (+1 for timing jitter of the stamps)
+    for i in range(len(stamps)):
+        for j in range(i, len(stamps)):
+            allowed = burst + (stamps[j] - stamps[i]) / restore + 1
+            assert j - i + 1 <= allowed, (i, j, stamps[j] - stamps[i])
+    # and the quota really paced them: the extra requests needed their restore intervals
+    assert stamps[-1] - stamps[0] >= (procs * per_proc - burst - 1) * restore * 0.9
+
+
+def test_limiter_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    local = limiter_from_env(0.5)
+    assert isinstance(local, LocalLimiter) and local.time_scale == 0.5
+    assert limiter_from_env(0.5) is local  # one shared instance per process
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    shared = limiter_from_env(0.5)
+    assert isinstance(shared, RedisLimiter)
+    monkeypatch.setenv("AMAZON_MWS_TIME_SCALE", "0.25")
+    assert limiter_from_env().time_scale == 0.25

@@ -1,0 +1,48 @@
+"""`amazon-mws sandbox`: serve the local Amazon until SIGINT/SIGTERM.
+
+The first stdout line is one JSON object with the endpoint and the credentials the sandbox accepts
+(the same keys as a config file), flushed at once so a parent process can read it and go; request
+lines go to stderr (never a secret: the auth token is masked and the secret key is never logged).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+
+from amazon_mws.sandbox.app import Sandbox
+
+
+def main(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s sandbox %(message)s")
+    try:
+        sandbox = Sandbox(
+            orders=args.orders,
+            seed=args.seed,
+            time_scale=args.time_scale,
+            throttle=not args.no_throttle,
+            host=args.host,
+            port=args.port,
+        )
+        sandbox.start()
+    except (ValueError, OSError) as e:
+        print(f"amazon-mws sandbox: {e}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    print(json.dumps(sandbox.credentials), flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        sandbox.stop()
+    return 0

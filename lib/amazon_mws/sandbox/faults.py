@@ -1,0 +1,58 @@
+"""Faults injected for the next N requests, so tests can see how a client copes with a bad Amazon.
+
+Kinds: "500" (InternalError), "503" (ServiceUnavailable, not a throttle), "throttle"
+(RequestThrottled), "slow" (the real reply, `delay` seconds late), "cut" (the connection closes with
+no reply), "malformed" (the real reply's XML, truncated). A fault with an `operation` only fires for
+that Action; faults fire in the order they were injected.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+KINDS = ("500", "503", "throttle", "slow", "cut", "malformed")
+
+
+@dataclass
+class Fault:
+    kind: str
+    count: int
+    operation: str | None = None
+    delay: float = 1.0
+
+
+class Faults:
+    def __init__(self) -> None:
+        self._pending: list[Fault] = []
+        self._lock = threading.Lock()
+
+    def inject(self, kind: str, count: int = 1, operation: str | None = None, delay: float = 1.0) -> None:
+        kind = str(kind)
+        if kind not in KINDS:
+            raise ValueError(f"fault kind: {kind!r} is not one of {', '.join(KINDS)}")
+        if int(count) < 1:
+            raise ValueError(f"fault count: must be at least 1, got {count}")
+        if float(delay) < 0:
+            raise ValueError(f"fault delay: must be >= 0 seconds, got {delay}")
+        with self._lock:
+            self._pending.append(Fault(kind, int(count), operation or None, float(delay)))
+
+    def next_for(self, operation: str | None) -> Fault | None:
+        """The fault this request suffers (consuming one of its count), or None."""
+        with self._lock:
+            for fault in self._pending:
+                if fault.operation is None or fault.operation == operation:
+                    fault.count -= 1
+                    if fault.count == 0:
+                        self._pending.remove(fault)
+                    return Fault(fault.kind, 1, fault.operation, fault.delay)
+        return None
+
+    def pending(self) -> list[dict[str, object]]:
+        with self._lock:
+            return [vars(f).copy() for f in self._pending]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pending.clear()

@@ -1,0 +1,7 @@
+"""establishProductRelationships: a feed action (flow: feeds.action; feed type: feeds.kinds)."""
+
+from amazon_mws.feeds.action import submit_and_wait
+
+
+def process(ctx, msg, cfg, snapshot):
+    submit_and_wait(ctx, msg, cfg, "establishProductRelationships")

@@ -1,0 +1,7 @@
+"""getFeedSubmissionStatus: a submission's processing status and dates (one request, no waiting)."""
+
+from amazon_mws.feeds.action import emit_status
+
+
+def process(ctx, msg, cfg, snapshot):
+    emit_status(ctx, msg, cfg)

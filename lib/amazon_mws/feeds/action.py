@@ -1,0 +1,107 @@
+"""The one shared body of every feed action: build and validate, submit, wait, emit.
+
+Action modules in `actions/` are a few lines that call these functions with their step name, so the
+flow (and its fixes) lives in one place. Validation happens before any connection is opened: a bad
+message means no request at all reaches Amazon.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from . import job
+from .build import build_feed
+from .envelope import FeedDocument
+from .errors import FeedInputError
+from .products import build_product_feed
+
+
+def _body(msg: Any) -> Any:
+    return getattr(msg, "body", msg)
+
+
+def documents_for(step: str, body: Any, cfg: dict[str, Any]) -> list[FeedDocument]:
+    """The validated feed document(s) for a step's input; FeedInputError when anything is wrong."""
+    seller = cfg.get("sellerId")
+    if step == "submitProduct":
+        if not cfg.get("category"):
+            raise FeedInputError(
+                ["category: is required (pick the product category)"], what="step configuration"
+            )
+        return build_product_feed(body, seller, category=cfg["category"], operation_name=cfg.get("operation"))
+    if step == "submitProductCategoryFromPayload":
+        return build_product_feed(body, seller, category=None, operation_name=cfg.get("operation"))
+    return build_feed(step, body, seller, options={"operation": cfg.get("operation")})
+
+
+def feeds_api(cfg: dict[str, Any], *, sample: bool = False):
+    """FeedsApi over a connection for these credentials (imported late: building needs no network)."""
+    from amazon_mws.mws.connection import MwsConnection
+    from amazon_mws.mws.credentials import Credentials
+    from amazon_mws.mws.feeds import FeedsApi
+
+    return FeedsApi(MwsConnection(Credentials.from_config(cfg), sample=sample))
+
+
+def submit_and_wait(
+    ctx, msg, cfg: dict[str, Any], step: str, *, api=None, sleep: Callable[[float], None] = time.sleep
+) -> list[dict[str, Any]]:
+    """Build, submit, wait for `_DONE_`, emit `{"feedSubmissionId", "feedType", "status",
+    "processingReport"}` per feed document. A sample (designer) call submits and returns at once."""
+    docs = documents_for(step, _body(msg), cfg)
+    api = api or feeds_api(cfg, sample=bool(getattr(ctx, "sample", False)))
+    outputs = []
+    for doc in docs:
+        if getattr(ctx, "sample", False):
+            state = job.start(api, doc)
+            out = {
+                "feedSubmissionId": state["feedSubmissionId"],
+                "feedType": state["feedType"],
+                "status": state["status"],
+                "processingReport": None,
+            }
+        else:
+            out = job.run_to_completion(api, doc, sleep=sleep)
+        logger = getattr(ctx, "logger", None)
+        if logger is not None:
+            report = out.get("processingReport") or {}
+            logger.info(
+                "feed %s %s: %s messages, %s with errors",
+                out["feedSubmissionId"],
+                out["status"],
+                report.get("messagesProcessed"),
+                report.get("messagesWithError"),
+            )
+        ctx.emit("data", out)
+        outputs.append(out)
+    return outputs
+
+
+def _submission_id(msg: Any) -> str:
+    body = _body(msg) or {}
+    value = body.get("submissionId") if isinstance(body, dict) else None
+    if not isinstance(value, str) or not value.strip().isdigit():
+        raise FeedInputError([f"submissionId: {value!r} is not a feed submission id (digits, as a string)"])
+    return value.strip()
+
+
+def emit_status(ctx, msg, cfg: dict[str, Any], *, api=None) -> dict[str, Any]:
+    """getFeedSubmissionStatus: the submission's status and dates, one request."""
+    out = job.status_of(
+        api or feeds_api(cfg, sample=bool(getattr(ctx, "sample", False))), _submission_id(msg)
+    )
+    ctx.emit("data", out)
+    return out
+
+
+def emit_result(
+    ctx, msg, cfg: dict[str, Any], *, api=None, sleep: Callable[[float], None] = time.sleep
+) -> dict[str, Any]:
+    """getFeedSubmissionResult: finish a job by id (waiting, with the usual cap, if not done yet)."""
+    api = api or feeds_api(cfg, sample=bool(getattr(ctx, "sample", False)))
+    state = job.resume(api, _submission_id(msg))
+    out = job.wait_and_finish(api, state, sleep=sleep)
+    ctx.emit("data", out)
+    return out

@@ -18,6 +18,14 @@ from .errors import FeedInputError
 from .products import build_product_feed
 
 
+def feeds_api(cfg: dict[str, Any], *, sample: bool = False):
+    """The feeds client for these credentials, sharing the process's quota limiter (imported late:
+    building and validating a feed needs no network)."""
+    from amazon_mws.steps.clients import feeds_api as client
+
+    return client(cfg, sample=sample)
+
+
 def _body(msg: Any) -> Any:
     return getattr(msg, "body", msg)
 
@@ -34,15 +42,6 @@ def documents_for(step: str, body: Any, cfg: dict[str, Any]) -> list[FeedDocumen
     if step == "submitProductCategoryFromPayload":
         return build_product_feed(body, seller, category=None, operation_name=cfg.get("operation"))
     return build_feed(step, body, seller, options={"operation": cfg.get("operation")})
-
-
-def feeds_api(cfg: dict[str, Any], *, sample: bool = False):
-    """FeedsApi over a connection for these credentials (imported late: building needs no network)."""
-    from amazon_mws.mws.connection import MwsConnection
-    from amazon_mws.mws.credentials import Credentials
-    from amazon_mws.mws.feeds import FeedsApi
-
-    return FeedsApi(MwsConnection(Credentials.from_config(cfg), sample=sample))
 
 
 def submit_and_wait(

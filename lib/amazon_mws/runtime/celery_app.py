@@ -1,0 +1,230 @@
+"""The Celery executor: a task per message on workers over Redis.
+
+Delivery settings are chosen so a killed worker loses nothing: ``acks_late`` (a message is acknowledged
+after the task ran), ``reject_on_worker_lost`` (a task whose worker died goes back to the queue),
+``worker_prefetch_multiplier=1`` (a worker holds one message at a time, not a batch that dies with it), and
+a Redis ``visibility_timeout`` longer than any countdown we use (or Redis would hand a delayed task to a
+second worker while the first still waits on it).
+
+``rebound`` becomes a Celery retry of the same message with a doubling countdown and a cap:
+``REBOUND_INITIAL_DELAY`` seconds (default 1), doubled each time up to ``REBOUND_MAX_DELAY`` (60), at most
+``REBOUND_MAX_RETRIES`` times (10); after that the run ends with a ``ReboundLimitError`` error event.
+State lives in the Redis state store, in the namespace the submitter names (default: step + cfg hash).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from celery import Celery, signals
+
+from .secrets import REDACTOR, RedactingStream, secret_field_names
+
+TASK_NAME = "amazon_mws.run_step"
+DEFAULT_QUEUE = "amazon-mws"
+DEFAULT_VISIBILITY_TIMEOUT = 3600  # seconds; > REBOUND_MAX_DELAY and any feed re-check countdown
+
+
+@dataclass(frozen=True)
+class ReboundPolicy:
+    initial: float = 1.0
+    max_delay: float = 60.0
+    max_retries: int = 10
+
+    def delay(self, retries: int) -> float:
+        """Countdown before retry number ``retries + 1``: initial, 2x, 4x... capped at max_delay."""
+        return min(self.initial * (2**retries), self.max_delay)
+
+    @classmethod
+    def from_env(cls) -> ReboundPolicy:
+        def number(name: str, default: float, cast=float):
+            raw = os.environ.get(name)
+            if raw in (None, ""):
+                return default
+            try:
+                value = cast(raw)
+            except ValueError:
+                raise ValueError(f"{name}: must be a number, got {raw!r}") from None
+            if value < 0:
+                raise ValueError(f"{name}: must be >= 0, got {raw!r}")
+            return value
+
+        return cls(
+            initial=number("REBOUND_INITIAL_DELAY", 1.0),
+            max_delay=number("REBOUND_MAX_DELAY", 60.0),
+            max_retries=number("REBOUND_MAX_RETRIES", 10, int),
+        )
+
+
+def _mask_args(step_name: str) -> tuple[str, str]:
+    """What Celery logs and shows for a task's arguments: never the cfg (it holds secrets)."""
+    return f"({step_name!r}, <cfg>, <message>)", "{...}"
+
+
+def run_step_task(
+    self,
+    step_name: str,
+    cfg: dict[str, Any],
+    message: dict[str, Any],
+    namespace: str | None = None,
+    sample: bool = False,
+) -> dict[str, Any]:
+    """One step run on a worker; returns the RunResult as JSON (data bodies materialised)."""
+    from .emitter import Event
+    from .executor import default_namespace, run_step
+
+    policy = ReboundPolicy.from_env()
+    ns = _store().namespace(namespace or default_namespace(step_name, cfg))
+    retries = self.request.retries or 0
+    # A step's print() goes to the worker's stdout: masked like its logs.
+    with contextlib.redirect_stdout(RedactingStream(sys.__stdout__)):
+        result = run_step(step_name, cfg, message, sample=sample, state_namespace=ns, attempt=retries)
+    if result.rebound is not None and result.ok:
+        if retries < policy.max_retries:
+            argsrepr, kwargsrepr = _mask_args(step_name)
+            raise self.retry(
+                countdown=policy.delay(retries),
+                max_retries=policy.max_retries,
+                argsrepr=argsrepr,
+                kwargsrepr=kwargsrepr,
+            )
+        error = {
+            "type": "ReboundLimitError",
+            "message": f"{step_name}: rebounded {retries} times (REBOUND_MAX_RETRIES); giving up",
+        }
+        result.events.insert(len(result.events) - 1, Event("error", error=error))
+    return result.to_json()
+
+
+_STORE = None
+
+
+def _store():
+    """One Redis state store per worker process (REDIS_URL), created on first use."""
+    global _STORE
+    if _STORE is None:
+        from .state import state_store_from_env
+
+        _STORE = state_store_from_env()
+    return _STORE
+
+
+def make_app(redis_url: str | None = None) -> Celery:
+    """A Celery app on ``redis_url`` (default ``REDIS_URL``) with the runtime's task registered."""
+    url = redis_url or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    visibility = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", DEFAULT_VISIBILITY_TIMEOUT))
+    app = Celery("amazon_mws", broker=url, backend=url)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_transport_options={"visibility_timeout": visibility},
+        result_backend_transport_options={"visibility_timeout": visibility},
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        result_expires=24 * 3600,
+        task_default_queue=DEFAULT_QUEUE,
+        broker_connection_retry_on_startup=True,
+        worker_redirect_stdouts=False,
+    )
+    app.task(name=TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True)(run_step_task)
+    return app
+
+
+app = make_app()
+
+
+@signals.after_setup_logger.connect
+@signals.after_setup_task_logger.connect
+def _mask_secrets_in_celery_logs(logger=None, **_: Any) -> None:
+    from .secrets import SecretsFilter
+
+    for handler in getattr(logger, "handlers", []):
+        if not any(isinstance(f, SecretsFilter) for f in handler.filters):
+            handler.addFilter(SecretsFilter())
+
+
+@signals.worker_init.connect
+def _learn_secret_field_names(**_: Any) -> None:
+    """The worker's main process logs task arguments at DEBUG before any step runs: teach its redactor
+    the component's secret field names (password views) so values after them are masked too."""
+    from .manifest import load_manifest
+
+    try:
+        manifest = load_manifest()
+    except Exception as exc:  # the task will report the broken manifest; the worker still starts
+        print(f"amazon-mws worker: component not loaded: {exc}", file=sys.stderr)
+        return
+    names = set(secret_field_names(manifest.credential_fields))
+    for step in manifest.steps.values():
+        names |= secret_field_names(step.fields)
+    REDACTOR.add_names(names)
+
+
+@dataclass
+class CeleryHandle:
+    async_result: Any
+
+    def result(self, timeout: float | None = None):
+        from .executor import RunResult
+
+        return RunResult.from_json(self.async_result.get(timeout=timeout))
+
+    @property
+    def id(self) -> str:
+        return self.async_result.id
+
+
+class CeleryExecutor:
+    """Submits step runs as Celery tasks (the same interface as ``InProcessExecutor``)."""
+
+    def __init__(self, celery: Celery | None = None, queue: str | None = None):
+        self.app = celery or app
+        self.queue = queue or DEFAULT_QUEUE
+
+    def submit(
+        self,
+        step_name: str,
+        cfg: dict[str, Any],
+        message,
+        *,
+        namespace: str | None = None,
+        sample: bool = False,
+    ) -> CeleryHandle:
+        from .executor import default_namespace
+        from .message import Message
+
+        msg = message if isinstance(message, Message) else Message.from_json(message or {})
+        argsrepr, kwargsrepr = _mask_args(step_name)
+        async_result = self.app.send_task(
+            TASK_NAME,
+            args=[step_name, cfg, msg.to_json(materialize=True)],
+            kwargs={"namespace": namespace or default_namespace(step_name, cfg), "sample": sample},
+            queue=self.queue,
+            argsrepr=argsrepr,
+            kwargsrepr=kwargsrepr,
+        )
+        return CeleryHandle(async_result)
+
+
+def worker(args) -> int:
+    """``amazon-mws worker [--concurrency N] [--queues a,b] [--loglevel L]`` (needs REDIS_URL)."""
+    if not os.environ.get("REDIS_URL"):
+        print(
+            "amazon-mws worker: REDIS_URL is not set; the worker needs Redis as broker and state "
+            "store (e.g. REDIS_URL=redis://127.0.0.1:6379/0)",
+            file=sys.stderr,
+        )
+        return 2
+    loglevel = args.loglevel or os.environ.get("LOG_LEVEL") or "INFO"
+    argv = ["worker", f"--loglevel={loglevel}"]
+    if args.concurrency:
+        argv += ["--concurrency", str(args.concurrency)]
+    argv += ["--queues", args.queues or DEFAULT_QUEUE]
+    app.worker_main(argv)
+    return 0

@@ -1,0 +1,204 @@
+"""``amazon-mws run | verify | metadata | select``: the runtime's command-line face (see DESIGN.md).
+
+stdout carries JSON only (one line per event for ``run``; one document for the others); logs and usage
+errors go to stderr. Exit status: 0 fine, 1 an error event (or failed verification), 2 usage errors
+(unreadable or non-JSON files, unknown step, broken component).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .emitter import Event, error_info
+from .errors import ManifestError, UnknownStepError
+from .jsonlines import write_line
+from .logs import configure_logging
+
+USAGE = 2
+FAILED = 1
+
+
+class UsageError(Exception):
+    """Something the user typed or pointed at is unusable; reported on stderr with exit status 2."""
+
+
+def _read_json_text(text: str, label: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"{label}: not valid JSON: {exc}") from None
+
+
+def read_json_file(path: str, option: str) -> Any:
+    """JSON from ``path`` (``-`` is stdin); errors name the option and the file."""
+    if path == "-":
+        return _read_json_text(sys.stdin.read(), f"{option} - (stdin)")
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: cannot read: {exc.strerror or exc}") from None
+    return _read_json_text(text, f"{option} {path}")
+
+
+def write_json_atomic(path: Path, value: Any) -> None:
+    """Write, flush and rename: a reader (or a crash) sees the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(value, fh, ensure_ascii=False, indent=2)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _step_stdout():
+    """A step that print()s must not corrupt the JSON on stdout: its output goes to stderr, masked."""
+    from .secrets import RedactingStream
+
+    return contextlib.redirect_stdout(RedactingStream(sys.stderr))
+
+
+def _usage(command: str, problem: object) -> int:
+    print(f"amazon-mws {command}: {problem}", file=sys.stderr)
+    return USAGE
+
+
+def _load(command: str, step: str | None = None):
+    """The manifest (and the step), or a usage error."""
+    from .manifest import load_manifest
+
+    try:
+        manifest = load_manifest()
+        if step is not None:
+            manifest.step(step)
+    except (ManifestError, UnknownStepError, FileNotFoundError) as exc:
+        raise UsageError(str(exc)) from None
+    return manifest
+
+
+def _config(args) -> Any:
+    return read_json_file(args.config, "--config")
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def run(args) -> int:
+    """``amazon-mws run STEP --config CFG.json [--message MSG.json|-] [--snapshot SNAP.json] [--sample]``."""
+    from .executor import default_namespace, run_step
+    from .state import state_store_from_env
+
+    configure_logging()
+    try:
+        cfg = _config(args)
+        message = read_json_file(args.message, "--message") if args.message else {}
+        snapshot_path = Path(args.snapshot).resolve() if args.snapshot else None
+        snapshot = None
+        if snapshot_path is not None and snapshot_path.exists():
+            snapshot = read_json_file(str(snapshot_path), "--snapshot")
+            if not isinstance(snapshot, dict):
+                raise UsageError(f"--snapshot {args.snapshot}: must hold a JSON object")
+        manifest = _load("run", args.step)
+    except UsageError as exc:
+        return _usage("run", exc)
+
+    store = state_store_from_env()
+    if snapshot_path is not None:
+        ns_name = "cli:snapshot:" + hashlib.sha256(str(snapshot_path).encode()).hexdigest()[:24]
+    else:
+        ns_name = "cli:" + default_namespace(args.step, cfg if isinstance(cfg, dict) else {"cfg": cfg})
+    ns = store.namespace(ns_name)
+    if snapshot_path is not None and snapshot is None:
+        ns.clear()  # no snapshot file: a fresh start, lists included
+        snapshot = {}
+
+    out = sys.stdout
+
+    def on_event(event: Event) -> None:
+        write_line(out, event.to_json())
+        if snapshot_path is not None and event.kind in ("snapshot", "updateSnapshot"):
+            write_json_atomic(snapshot_path, event.state)
+
+    try:
+        with _step_stdout():
+            result = run_step(
+                args.step,
+                cfg,
+                message,
+                snapshot=snapshot,
+                sample=args.sample,
+                on_event=on_event,
+                state_namespace=ns,
+                manifest=manifest,
+            )
+    finally:
+        store.close()
+    if snapshot_path is not None:
+        write_json_atomic(snapshot_path, result.state)
+    return FAILED if result.errors else 0
+
+
+def verify(args) -> int:
+    """``amazon-mws verify --config CFG.json``: prints ``{"verified": true}`` or the reason it is not."""
+    from .designer import verify_credentials
+
+    configure_logging()
+    try:
+        cfg = _config(args)
+        manifest = _load("verify")
+    except UsageError as exc:
+        return _usage("verify", exc)
+    try:
+        with _step_stdout():
+            verify_credentials(cfg if isinstance(cfg, dict) else {}, manifest=manifest)
+    except Exception as exc:
+        _print_json({"verified": False, "error": error_info(exc)})
+        return FAILED
+    _print_json({"verified": True})
+    return 0
+
+
+def _designer_call(command: str, args, call) -> int:
+    configure_logging()
+    try:
+        cfg = _config(args)
+        manifest = _load(command, args.step)
+    except UsageError as exc:
+        return _usage(command, exc)
+    try:
+        with _step_stdout():
+            value = call(cfg if isinstance(cfg, dict) else {}, manifest)
+    except Exception as exc:
+        _print_json({"error": error_info(exc)})
+        return FAILED
+    _print_json(value)
+    return 0
+
+
+def metadata(args) -> int:
+    """``amazon-mws metadata STEP --config CFG.json``: ``{"in": schema, "out": schema}``."""
+    from .designer import get_metadata
+
+    return _designer_call("metadata", args, lambda cfg, m: get_metadata(args.step, cfg, manifest=m))
+
+
+def select(args) -> int:
+    """``amazon-mws select STEP FIELD --config CFG.json``: ``{value: label}``."""
+    from .designer import select_model
+
+    return _designer_call("select", args, lambda cfg, m: select_model(args.step, args.field, cfg, manifest=m))

@@ -1,0 +1,249 @@
+"""Loading component.json, and checking everything it points at before anything runs.
+
+At load time every step's ``main`` is imported (by file path, cached) and must have ``process``; every
+``model`` function named by a field must exist (step fields in the step module, credentials fields in the
+verifier module); every ``metadata.in``/``out`` file must exist and be a valid draft-03 schema;
+``dynamicMetadata`` steps must have ``get_meta_model``. A broken manifest fails once, listing each fault
+with the file and JSON path: ``component.json: actions.getOrder.metadata.in: schemas/nope.json does not
+exist``. A flow designer or operator can fix it from that line alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from .errors import ManifestError, UnknownStepError
+from .paths import MANIFEST, component_root
+from .validation import SchemaSet, check_schema_file
+
+DEFAULT_VERIFIER = "./verifyCredentials.py"
+KINDS = {"triggers": "trigger", "actions": "action"}
+
+_modules: dict[Path, ModuleType] = {}
+_modules_lock = threading.Lock()
+
+
+def import_file(path: Path) -> ModuleType:
+    """Import a Python file by path, once per process (later calls return the same module)."""
+    path = path.resolve()
+    with _modules_lock:
+        module = _modules.get(path)
+        if module is not None:
+            return module
+        digest = hashlib.sha1(str(path).encode()).hexdigest()[:10]
+        name = f"amazon_mws_component_{path.stem}_{digest}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            sys.modules.pop(name, None)
+            raise
+        _modules[path] = module
+        return module
+
+
+@dataclass(frozen=True)
+class Step:
+    """One trigger or action, with its module already imported and checked."""
+
+    name: str
+    kind: str  # "trigger" | "action"
+    spec: dict[str, Any]
+    module: ModuleType
+    path: Path
+
+    @property
+    def fields(self) -> dict[str, dict[str, Any]]:
+        return self.spec.get("fields") or {}
+
+    @property
+    def dynamic_metadata(self) -> bool:
+        return bool(self.spec.get("dynamicMetadata"))
+
+    @property
+    def in_schema(self) -> str | None:
+        return (self.spec.get("metadata") or {}).get("in")
+
+    @property
+    def out_schema(self) -> str | None:
+        return (self.spec.get("metadata") or {}).get("out")
+
+    @property
+    def process(self):
+        return self.module.process
+
+
+@dataclass
+class Manifest:
+    root: Path
+    data: dict[str, Any]
+    steps: dict[str, Step]
+    verifier: ModuleType | None
+    schemas: SchemaSet
+
+    @property
+    def credential_fields(self) -> dict[str, dict[str, Any]]:
+        return (self.data.get("credentials") or {}).get("fields") or {}
+
+    def step(self, name: str) -> Step:
+        try:
+            return self.steps[name]
+        except KeyError:
+            known = ", ".join(sorted(self.steps)) or "none"
+            raise UnknownStepError(f"unknown step {name!r}; the component has: {known}") from None
+
+    def fields_for(self, step: Step) -> dict[str, dict[str, Any]]:
+        """Credentials and step fields together, as one cfg holds them."""
+        return {**self.credential_fields, **step.fields}
+
+
+class _Checker:
+    """Collects every fault of a manifest, each as 'component.json: json.path: problem'."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.faults: list[str] = []
+
+    def fault(self, where: str, problem: str) -> None:
+        self.faults.append(f"{MANIFEST}: {where}: {problem}")
+
+    def module(self, where: str, main: Any, required: tuple[str, ...]) -> ModuleType | None:
+        if not isinstance(main, str) or not main:
+            self.fault(where, "must be a path like ./actions/name.py")
+            return None
+        path = (self.root / main).resolve()
+        if not path.is_file():
+            self.fault(where, f"{main} does not exist")
+            return None
+        try:
+            module = import_file(path)
+        except Exception as exc:  # any import failure is a manifest fault, reported with its cause
+            self.fault(where, f"{main} failed to import: {type(exc).__name__}: {exc}")
+            return None
+        for name in required:
+            if not callable(getattr(module, name, None)):
+                self.fault(where, f"{main} has no {name}() function")
+        return module
+
+    def models(self, where: str, fields: Any, module: ModuleType | None, module_label: str) -> None:
+        if not isinstance(fields, dict):
+            self.fault(where, "must be an object of fields")
+            return
+        for fname, spec in fields.items():
+            if not isinstance(spec, dict):
+                self.fault(f"{where}.{fname}", "must be an object")
+                continue
+            model = spec.get("model")
+            if model is None or isinstance(model, dict):
+                continue
+            if not isinstance(model, str):
+                self.fault(f"{where}.{fname}.model", "must be a function name or an object of options")
+            elif module is None:
+                self.fault(f"{where}.{fname}.model", f"{model}() needs {module_label}, which did not load")
+            elif not callable(getattr(module, model, None)):
+                self.fault(f"{where}.{fname}.model", f"{model}() is not defined in {module_label}")
+
+    def schema(self, where: str, relative: Any) -> None:
+        if not isinstance(relative, str) or not relative:
+            self.fault(where, "must be a path like schemas/name.json")
+            return
+        problem = check_schema_file((self.root / relative).resolve())
+        if problem:
+            self.fault(where, f"{relative} {problem}")
+
+
+def _read_manifest(root: Path) -> dict[str, Any]:
+    path = root / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ManifestError(f"{path}: does not exist") from None
+    except ValueError as exc:
+        raise ManifestError(f"{path}: not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ManifestError(f"{path}: must hold a JSON object")
+    return data
+
+
+def _check(root: Path, data: dict[str, Any]) -> Manifest:
+    checker = _Checker(root)
+    schemas = SchemaSet(root)
+    for path, problem in schemas.load_errors.items():
+        checker.faults.append(f"{path.relative_to(root)}: {problem}")
+
+    credential_fields = (data.get("credentials") or {}).get("fields") or {}
+    verifier_main = data.get("verifier")
+    verifier = None
+    needs_verifier = verifier_main is not None or (root / DEFAULT_VERIFIER).is_file()
+    if needs_verifier:
+        verifier = checker.module("verifier", verifier_main or DEFAULT_VERIFIER, ("verify",))
+    checker.models(
+        "credentials.fields",
+        credential_fields,
+        verifier,
+        f"the verifier ({verifier_main or DEFAULT_VERIFIER})",
+    )
+
+    steps: dict[str, Step] = {}
+    for section, kind in KINDS.items():
+        entries = data.get(section) or {}
+        if not isinstance(entries, dict):
+            checker.fault(section, "must be an object of steps")
+            continue
+        for name, spec in entries.items():
+            where = f"{section}.{name}"
+            if not isinstance(spec, dict):
+                checker.fault(where, "must be an object")
+                continue
+            if name in steps:
+                checker.fault(where, "a trigger and an action share this name")
+            if kind == "trigger" and spec.get("type") != "polling":
+                checker.fault(f"{where}.type", 'must be "polling"')
+            required = ("process", "get_meta_model") if spec.get("dynamicMetadata") else ("process",)
+            module = checker.module(f"{where}.main", spec.get("main"), required)
+            checker.models(f"{where}.fields", spec.get("fields") or {}, module, spec.get("main") or name)
+            metadata = spec.get("metadata") or {}
+            if not isinstance(metadata, dict):
+                checker.fault(f"{where}.metadata", "must be an object with in/out schema paths")
+                metadata = {}
+            for direction in ("in", "out"):
+                if metadata.get(direction) is not None:
+                    checker.schema(f"{where}.metadata.{direction}", metadata[direction])
+            if module is not None:
+                steps[name] = Step(name, kind, spec, module, (root / spec["main"]).resolve())
+    if checker.faults:
+        raise ManifestError("\n".join(checker.faults))
+    return Manifest(root=root, data=data, steps=steps, verifier=verifier, schemas=schemas)
+
+
+_cache: dict[Path, tuple[float, Manifest]] = {}
+_cache_lock = threading.Lock()
+
+
+def load_manifest(root: Path | str | None = None, *, reload: bool = False) -> Manifest:
+    """The checked manifest of the component at ``root`` (default: ``component_root()``).
+
+    Cached per root and component.json mtime, so workers pay for the checks once.
+    """
+    root = Path(root).resolve() if root is not None else component_root()
+    mtime = (root / MANIFEST).stat().st_mtime if (root / MANIFEST).exists() else 0.0
+    with _cache_lock:
+        cached = _cache.get(root)
+        if cached and cached[0] == mtime and not reload:
+            return cached[1]
+    manifest = _check(root, _read_manifest(root))
+    with _cache_lock:
+        _cache[root] = (mtime, manifest)
+    return manifest

@@ -1,0 +1,194 @@
+"""State stores: where a step's snapshot and its large in-flight data live.
+
+One interface, two backends: ``RedisStateStore`` when ``REDIS_URL`` is set (shared by every worker, it
+survives a killed worker) and ``SqliteStateStore`` otherwise (a local file, no services). A store hands out
+namespaces, one per flow step (or per CLI snapshot file). A namespace holds
+
+- a JSON object (the snapshot): ``load``, ``replace`` (atomic), ``merge`` (atomic, shallow: top-level keys);
+- durable lists of dicts, for data too large for memory (the orders a trigger gathered across pages):
+  ``list_append``, ``list_iter`` (batched reads), ``list_len``, ``list_clear``.
+
+Values are JSON. Both backends store the object one top-level key per row/hash field, so a shallow merge is
+a plain multi-key write in one transaction, with no read-modify-write race between concurrent writers.
+"""
+
+from __future__ import annotations
+
+import abc
+import copy
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+DEFAULT_BATCH = 500
+
+
+class StateNamespace(abc.ABC):
+    """One step's state. All methods are safe to call from several threads and processes at once."""
+
+    name: str
+
+    @abc.abstractmethod
+    def load(self) -> dict[str, Any]:
+        """The whole state object (``{}`` when nothing was stored)."""
+
+    @abc.abstractmethod
+    def replace(self, state: dict[str, Any]) -> None:
+        """Make ``state`` the whole state, atomically (readers see the old or the new, never a mix)."""
+
+    @abc.abstractmethod
+    def merge(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Set the top-level keys of ``update`` atomically; returns the whole state right after."""
+
+    @abc.abstractmethod
+    def list_append(self, key: str, items: list[dict[str, Any]]) -> int:
+        """Append items to the durable list ``key``; returns its new length."""
+
+    @abc.abstractmethod
+    def list_iter(self, key: str, batch: int = DEFAULT_BATCH) -> Iterator[dict[str, Any]]:
+        """The list's items in order, read ``batch`` at a time (never all at once)."""
+
+    @abc.abstractmethod
+    def list_len(self, key: str) -> int: ...
+
+    @abc.abstractmethod
+    def list_clear(self, key: str) -> None: ...
+
+    @abc.abstractmethod
+    def clear(self) -> None:
+        """Forget the state object and every list of this namespace."""
+
+    # Short names used in docs/architecture.md.
+    def append(self, key: str, items: list[dict[str, Any]]) -> int:
+        return self.list_append(key, items)
+
+    def iter(self, key: str, batch: int = DEFAULT_BATCH) -> Iterator[dict[str, Any]]:
+        return self.list_iter(key, batch)
+
+    def length(self, key: str) -> int:
+        return self.list_len(key)
+
+    def lazy_list(self, key: str, batch: int = DEFAULT_BATCH):
+        """The list as a ``LazyList`` body value (length read now, items read on each iteration)."""
+        from .message import LazyList
+
+        return LazyList(lambda: self.list_iter(key, batch), self.list_len(key))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+
+class StateStore(abc.ABC):
+    """Hands out namespaces; owns the connection."""
+
+    @abc.abstractmethod
+    def namespace(self, name: str) -> StateNamespace: ...
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections (optional)."""
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def default_sqlite_path() -> Path:
+    """``AMAZON_MWS_STATE_PATH`` or ``<user data dir>/amazon-mws/state.sqlite3``."""
+    env = os.environ.get("AMAZON_MWS_STATE_PATH")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("amazon-mws")) / "state.sqlite3"
+
+
+def state_store_from_env() -> StateStore:
+    """Redis when ``REDIS_URL`` is set (keys under ``AMAZON_MWS_STATE_PREFIX``), else a SQLite file."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        from .state_redis import DEFAULT_PREFIX, RedisStateStore
+
+        return RedisStateStore(url, prefix=os.environ.get("AMAZON_MWS_STATE_PREFIX") or DEFAULT_PREFIX)
+    from .state_sqlite import SqliteStateStore
+
+    return SqliteStateStore(default_sqlite_path())
+
+
+def __getattr__(name: str):  # lazy re-exports: importing state must not pull in redis
+    if name == "RedisStateStore":
+        from .state_redis import RedisStateStore
+
+        return RedisStateStore
+    if name == "SqliteStateStore":
+        from .state_sqlite import SqliteStateStore
+
+        return SqliteStateStore
+    raise AttributeError(name)
+
+
+class MemoryNamespace(StateNamespace):
+    """State in a dict: for in-process runs that need no durability (library calls, unit tests)."""
+
+    def __init__(self, name: str = "memory"):
+        self.name = name
+        self._lock = threading.Lock()
+        self._state: dict[str, Any] = {}
+        self._lists: dict[str, list[dict[str, Any]]] = {}
+
+    def load(self) -> dict[str, Any]:
+        with self._lock:
+            return copy.deepcopy(self._state)
+
+    def replace(self, state: dict[str, Any]) -> None:
+        with self._lock:
+            self._state = copy.deepcopy(dict(state))
+
+    def merge(self, update: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self._state.update(copy.deepcopy(update))
+            return copy.deepcopy(self._state)
+
+    def list_append(self, key: str, items: list[dict[str, Any]]) -> int:
+        with self._lock:
+            target = self._lists.setdefault(key, [])
+            target.extend(items)
+            return len(target)
+
+    def list_iter(self, key: str, batch: int = DEFAULT_BATCH) -> Iterator[dict[str, Any]]:
+        if batch < 1:
+            raise ValueError(f"batch: must be >= 1, got {batch}")
+        index = 0
+        while True:
+            with self._lock:
+                chunk = self._lists.get(key, [])[index : index + batch]
+            yield from chunk
+            if len(chunk) < batch:
+                return
+            index += batch
+
+    def list_len(self, key: str) -> int:
+        with self._lock:
+            return len(self._lists.get(key, []))
+
+    def list_clear(self, key: str) -> None:
+        with self._lock:
+            self._lists.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._state.clear()
+            self._lists.clear()
+
+
+class MemoryStateStore(StateStore):
+    """Namespaces in memory, kept for the store's lifetime."""
+
+    def __init__(self) -> None:
+        self._namespaces: dict[str, MemoryNamespace] = {}
+
+    def namespace(self, name: str) -> MemoryNamespace:
+        return self._namespaces.setdefault(name, MemoryNamespace(name))

@@ -1,0 +1,109 @@
+"""The Redis state store: shared by every worker, survives a killed one.
+
+Layout per namespace ``ns`` under the store's prefix:
+``{prefix}{ns}:state`` a hash, one field per top-level key, JSON values;
+``{prefix}{ns}:list:{key}`` a Redis list of JSON items;
+``{prefix}{ns}:lists`` the set of list keys (for clear).
+A shallow merge is one HSET (atomic by itself) and a replace one MULTI/EXEC of DEL + HSET.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import redis
+
+from .state import DEFAULT_BATCH, StateNamespace, StateStore
+
+DEFAULT_PREFIX = "amazon-mws:state:"
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class RedisNamespace(StateNamespace):
+    def __init__(self, client: redis.Redis, prefix: str, name: str):
+        self.name = name
+        self._r = client
+        self._base = f"{prefix}{name}"
+        self._state_key = f"{self._base}:state"
+        self._lists_key = f"{self._base}:lists"
+
+    def _list_key(self, key: str) -> str:
+        return f"{self._base}:list:{key}"
+
+    def load(self) -> dict[str, Any]:
+        raw = self._r.hgetall(self._state_key)
+        return {k.decode(): json.loads(v) for k, v in raw.items()}
+
+    def replace(self, state: dict[str, Any]) -> None:
+        pipe = self._r.pipeline(transaction=True)
+        pipe.delete(self._state_key)
+        if state:
+            pipe.hset(self._state_key, mapping={k: _dumps(v) for k, v in state.items()})
+        pipe.execute()
+
+    def merge(self, update: dict[str, Any]) -> dict[str, Any]:
+        pipe = self._r.pipeline(transaction=True)
+        if update:
+            pipe.hset(self._state_key, mapping={k: _dumps(v) for k, v in update.items()})
+        pipe.hgetall(self._state_key)
+        raw = pipe.execute()[-1]
+        return {k.decode(): json.loads(v) for k, v in raw.items()}
+
+    def list_append(self, key: str, items: list[dict[str, Any]]) -> int:
+        if not items:
+            return self.list_len(key)
+        pipe = self._r.pipeline(transaction=True)
+        pipe.sadd(self._lists_key, key)
+        pipe.rpush(self._list_key(key), *(_dumps(i) for i in items))
+        return int(pipe.execute()[-1])
+
+    def list_iter(self, key: str, batch: int = DEFAULT_BATCH) -> Iterator[dict[str, Any]]:
+        if batch < 1:
+            raise ValueError(f"batch: must be >= 1, got {batch}")
+        list_key = self._list_key(key)
+        start = 0
+        while True:
+            chunk = self._r.lrange(list_key, start, start + batch - 1)
+            for raw in chunk:
+                yield json.loads(raw)
+            if len(chunk) < batch:
+                return
+            start += batch
+
+    def list_len(self, key: str) -> int:
+        return int(self._r.llen(self._list_key(key)))
+
+    def list_clear(self, key: str) -> None:
+        pipe = self._r.pipeline(transaction=True)
+        pipe.delete(self._list_key(key))
+        pipe.srem(self._lists_key, key)
+        pipe.execute()
+
+    def clear(self) -> None:
+        keys = [k.decode() for k in self._r.smembers(self._lists_key)]
+        pipe = self._r.pipeline(transaction=True)
+        pipe.delete(self._state_key, self._lists_key, *(self._list_key(k) for k in keys))
+        pipe.execute()
+
+
+class RedisStateStore(StateStore):
+    """State in Redis at ``url``; ``prefix`` keeps tenants (and tests) apart."""
+
+    def __init__(self, url: str, prefix: str = DEFAULT_PREFIX):
+        self.url = url
+        self.prefix = prefix
+        self._client = redis.Redis.from_url(url)
+
+    def namespace(self, name: str) -> RedisNamespace:
+        return RedisNamespace(self._client, self.prefix, name)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __repr__(self) -> str:  # the URL may hold a password
+        return f"RedisStateStore(prefix={self.prefix!r})"

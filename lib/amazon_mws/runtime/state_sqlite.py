@@ -1,0 +1,155 @@
+"""The SQLite state store: a local file, for one machine with no services.
+
+Two tables: ``state(ns, key, value)`` (one row per top-level key, so a shallow merge is upserts in one
+transaction) and ``items(id, ns, key, value)`` (durable lists, read in id order, ``batch`` rows at a time).
+Each thread gets its own connection; WAL mode and a busy timeout let threads and processes write at once,
+and ``BEGIN IMMEDIATE`` makes each write one atomic transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .state import DEFAULT_BATCH, StateNamespace, StateStore
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS state (ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+                                  PRIMARY KEY (ns, key));
+CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY AUTOINCREMENT, ns TEXT NOT NULL,
+                                  key TEXT NOT NULL, value TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS items_by_list ON items (ns, key, id);
+"""
+
+BUSY_TIMEOUT_S = 30.0
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class SqliteStateStore(StateStore):
+    """State in the SQLite file at ``path`` (created, with its folder, on first use)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        self.connection().executescript(SCHEMA)
+
+    def connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+            with self._all_lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken up front (IMMEDIATE) so concurrent writers queue, not deadlock."""
+        conn = self.connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def namespace(self, name: str) -> SqliteNamespace:
+        return SqliteNamespace(self, name)
+
+    def close(self) -> None:
+        with self._all_lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    def __repr__(self) -> str:
+        return f"SqliteStateStore({str(self.path)!r})"
+
+
+class SqliteNamespace(StateNamespace):
+    def __init__(self, store: SqliteStateStore, name: str):
+        self.name = name
+        self._store = store
+
+    def load(self) -> dict[str, Any]:
+        rows = self._store.connection().execute("SELECT key, value FROM state WHERE ns = ?", (self.name,))
+        return {k: json.loads(v) for k, v in rows}
+
+    def replace(self, state: dict[str, Any]) -> None:
+        with self._store.transaction() as conn:
+            conn.execute("DELETE FROM state WHERE ns = ?", (self.name,))
+            conn.executemany(
+                "INSERT INTO state (ns, key, value) VALUES (?, ?, ?)",
+                [(self.name, k, _dumps(v)) for k, v in state.items()],
+            )
+
+    def merge(self, update: dict[str, Any]) -> dict[str, Any]:
+        with self._store.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO state (ns, key, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value",
+                [(self.name, k, _dumps(v)) for k, v in update.items()],
+            )
+            rows = conn.execute("SELECT key, value FROM state WHERE ns = ?", (self.name,)).fetchall()
+        return {k: json.loads(v) for k, v in rows}
+
+    def list_append(self, key: str, items: list[dict[str, Any]]) -> int:
+        with self._store.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO items (ns, key, value) VALUES (?, ?, ?)",
+                [(self.name, key, _dumps(i)) for i in items],
+            )
+            (count,) = conn.execute("SELECT COUNT(*) FROM items WHERE ns = ? AND key = ?", (self.name, key)).fetchone()
+        return int(count)
+
+    def list_iter(self, key: str, batch: int = DEFAULT_BATCH) -> Iterator[dict[str, Any]]:
+        if batch < 1:
+            raise ValueError(f"batch: must be >= 1, got {batch}")
+        last = 0
+        while True:
+            rows = (
+                self._store.connection()
+                .execute(
+                    "SELECT id, value FROM items WHERE ns = ? AND key = ? AND id > ? ORDER BY id LIMIT ?",
+                    (self.name, key, last, batch),
+                )
+                .fetchall()
+            )
+            for row_id, value in rows:
+                last = row_id
+                yield json.loads(value)
+            if len(rows) < batch:
+                return
+
+    def list_len(self, key: str) -> int:
+        (count,) = (
+            self._store.connection()
+            .execute("SELECT COUNT(*) FROM items WHERE ns = ? AND key = ?", (self.name, key))
+            .fetchone()
+        )
+        return int(count)
+
+    def list_clear(self, key: str) -> None:
+        with self._store.transaction() as conn:
+            conn.execute("DELETE FROM items WHERE ns = ? AND key = ?", (self.name, key))
+
+    def clear(self) -> None:
+        with self._store.transaction() as conn:
+            conn.execute("DELETE FROM state WHERE ns = ?", (self.name,))
+            conn.execute("DELETE FROM items WHERE ns = ?", (self.name,))

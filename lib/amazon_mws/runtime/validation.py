@@ -1,0 +1,228 @@
+"""Validation of cfg and bodies against the component's draft-03 schemas.
+
+- Schemas are the component convention's draft-03 dialect (``"required": true`` on a property), checked
+  with jsonschema's ``Draft3Validator``; every file under ``schemas/`` is loaded into one referencing
+  ``Registry`` up front, so ``{"$ref": "definitions/order.json"}`` resolves relative to the referring file
+  without touching the disk during validation.
+- A validator is compiled once per schema file (or per distinct dynamic schema) and cached.
+- ``LazyList`` body values count as arrays: ``items`` walks them one element at a time and
+  ``minItems``/``maxItems`` use ``len``; nothing is materialised.
+- Error lines name the path and the rule: ``body.amazonOrderIds[2]: '12' does not match '^\\d{3}-...$'``,
+  ``cfg.orderStatus: is required``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import threading
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from jsonschema import Draft3Validator
+from referencing import Registry
+from referencing.jsonschema import DRAFT3
+
+from .errors import ValidationError
+from .message import LazyList
+
+MAX_ERRORS = 10
+MAX_MESSAGE = 240
+
+_TYPE_CHECKER = Draft3Validator.TYPE_CHECKER.redefine(
+    "array", lambda _checker, instance: isinstance(instance, (list, LazyList))
+)
+StreamingDraft3Validator = jsonschema.validators.extend(Draft3Validator, type_checker=_TYPE_CHECKER)
+"""Draft 3 with LazyList accepted as an array (``items`` then iterates it lazily)."""
+
+
+def _resource(contents: Mapping[str, Any]):
+    """A registry resource for a draft-03 schema. Its ``$schema`` is dropped: jsonschema switches to the
+    validator class a ``$schema`` names when it follows a ``$ref``, which would lose the LazyList-aware
+    type checker (every schema of the component is draft-03 by convention, so nothing else changes)."""
+    return DRAFT3.create_resource({k: v for k, v in contents.items() if k != "$schema"})
+
+
+def format_path(prefix: str, path: Iterable[Any]) -> str:
+    out = prefix
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
+
+
+def describe(error: jsonschema.ValidationError, prefix: str) -> str:
+    """One line: where, then which rule was broken (in words close to the schema's)."""
+    where = format_path(prefix, error.absolute_path)
+    if error.validator == "required":
+        rule = "is required"
+    elif error.validator == "pattern":
+        rule = f"{_shorten(repr(error.instance))} does not match '{error.validator_value}'"
+    elif error.validator in ("minItems", "maxItems"):
+        bound = "at least" if error.validator == "minItems" else "at most"
+        rule = f"has {len(error.instance)} items, expected {bound} {error.validator_value}"
+    else:
+        rule = _shorten(error.message)
+    return f"{where}: {rule}"
+
+
+def collect_errors(validator: Draft3Validator, instance: Any, prefix: str) -> list[str]:
+    """The first ``MAX_ERRORS`` problems (iteration stops there: a bad 50,000-item list is not walked)."""
+    errors = list(itertools.islice(validator.iter_errors(instance), MAX_ERRORS + 1))
+    lines = [describe(e, prefix) for e in errors[:MAX_ERRORS]]
+    if len(errors) > MAX_ERRORS:
+        lines.append(f"{prefix}: more errors not shown")
+    return lines
+
+
+class SchemaSet:
+    """The schemas of one component: a registry over ``schemas/`` and a cache of compiled validators."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.folder = self.root / "schemas"
+        self._lock = threading.Lock()
+        self._validators: dict[str, Draft3Validator] = {}
+        self.registry, self.load_errors = self._build_registry()
+
+    def _build_registry(self) -> tuple[Registry, dict[Path, str]]:
+        resources = []
+        errors: dict[Path, str] = {}
+        if self.folder.is_dir():
+            for path in sorted(self.folder.rglob("*.json")):
+                try:
+                    contents = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, ValueError) as exc:
+                    errors[path] = f"not valid JSON: {exc}"
+                    continue
+                resources.append((path.resolve().as_uri(), _resource(contents)))
+        return Registry().with_resources(resources), errors
+
+    def resolve(self, relative: str) -> Path:
+        """A manifest path (``schemas/x.json`` or ``./schemas/x.json``) as an absolute path."""
+        return (self.root / relative).resolve()
+
+    def read(self, relative: str) -> dict[str, Any]:
+        return json.loads(self.resolve(relative).read_text(encoding="utf-8"))
+
+    def validator_for_file(self, relative: str) -> Draft3Validator:
+        path = self.resolve(relative)
+        key = str(path)
+        with self._lock:
+            validator = self._validators.get(key)
+            if validator is None:
+                uri = path.as_uri()
+                registry = self.registry
+                try:
+                    registry[uri]
+                except LookupError:  # a schema kept outside schemas/: add it on first use
+                    contents = json.loads(path.read_text(encoding="utf-8"))
+                    registry = registry.with_resource(uri, _resource(contents))
+                validator = StreamingDraft3Validator({"$ref": uri}, registry=registry)
+                self._validators[key] = validator
+        return validator
+
+    def validator_for_schema(self, schema: Mapping[str, Any]) -> Draft3Validator:
+        """For dynamic metadata: compiled once per distinct schema; its refs resolve against schemas/."""
+        digest = hashlib.sha256(json.dumps(schema, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        with self._lock:
+            validator = self._validators.get(digest)
+            if validator is None:
+                uri = (self.folder / f"dynamic-{digest}.json").resolve().as_uri()
+                registry = self.registry.with_resource(uri, _resource(schema))
+                validator = StreamingDraft3Validator({"$ref": uri}, registry=registry)
+                self._validators[digest] = validator
+        return validator
+
+    def validate(self, schema: str | Mapping[str, Any] | None, instance: Any, prefix: str = "body") -> None:
+        """Raise ``ValidationError`` naming each problem; ``schema`` None means nothing to check."""
+        if schema is None:
+            return
+        by_file = isinstance(schema, str)
+        validator = self.validator_for_file(schema) if by_file else self.validator_for_schema(schema)
+        lines = collect_errors(validator, instance, prefix)
+        if lines:
+            raise ValidationError(lines)
+
+
+def check_schema_file(path: Path) -> str | None:
+    """Why the file is not a usable draft-03 schema, or None when it is."""
+    if not path.is_file():
+        return "does not exist"
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return f"is not valid JSON: {exc}"
+    return check_schema(schema)
+
+
+def check_schema(schema: Any) -> str | None:
+    try:
+        Draft3Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        where = format_path("", exc.absolute_path) or "(root)"
+        return f"is not a valid draft-03 schema: at {where}: {_shorten(exc.message)}"
+    return None
+
+
+# ---- cfg -------------------------------------------------------------------------------------------
+
+CHECKBOX = "CheckBoxView"
+SELECT = "SelectView"
+MULTISELECT = "MultiSelectView"
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def validate_cfg(fields: Mapping[str, Mapping[str, Any]], cfg: Mapping[str, Any], prefix: str = "cfg") -> dict:
+    """Check ``cfg`` against the manifest's fields and return it normalised.
+
+    Rules, as the component convention has them: required fields are present and not empty; a SelectView
+    whose ``model`` is a static dict only takes its keys (a model that is a function name is checked by
+    the function's caller, since listing it may need Amazon); MultiSelectView takes a list of such keys
+    (one key alone is a list of one); an unticked checkbox sends nothing, so a missing CheckBoxView
+    becomes False, and the words "true"/"false" count as the booleans.
+    """
+    if not isinstance(cfg, Mapping):
+        raise ValidationError([f"{prefix}: must be a JSON object, got {type(cfg).__name__}"])
+    out = dict(cfg)
+    errors: list[str] = []
+    for name, spec in fields.items():
+        view = spec.get("viewClass")
+        value = out.get(name)
+        where = f"{prefix}.{name}"
+        if view == CHECKBOX:
+            if value is None:
+                out[name] = False
+            elif isinstance(value, str) and value.lower() in ("true", "false"):
+                out[name] = value.lower() == "true"  # text-only designers send the word
+            elif not isinstance(value, bool):
+                errors.append(f"{where}: must be true or false (a checkbox), got {_shorten(repr(value))}")
+            continue
+        if _missing(value):
+            if spec.get("required"):
+                errors.append(f"{where}: is required")
+            continue
+        model = spec.get("model")
+        if isinstance(model, Mapping) and view in (SELECT, MULTISELECT):
+            allowed = list(model)
+            if view == MULTISELECT and isinstance(value, str):
+                value = out[name] = [value]  # a single select's one value is a list of one
+            values = value if view == MULTISELECT else [value]
+            if view == MULTISELECT and not isinstance(value, list):
+                errors.append(f"{where}: must be a list of {allowed}, got {_shorten(repr(value))}")
+                continue
+            for item in values:
+                if str(item) not in model:
+                    errors.append(f"{where}: {_shorten(repr(item))} is not one of {allowed}")
+    if errors:
+        raise ValidationError(errors)
+    return out

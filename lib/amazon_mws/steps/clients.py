@@ -1,0 +1,70 @@
+"""Section clients built from a step's config, for the backend the config names, sharing one quota limiter.
+
+`cfg["backend"]` picks the transport: "mws" (the default, so existing configs keep working) or "sp-api".
+Both return objects with the same methods and result shapes (`OrdersApi` / `SpOrdersApi`, `FeedsApi` /
+`SpFeedsApi`), so the steps and the job logic never ask which one they have.
+
+The limiter is per process (and in Redis across processes when REDIS_URL is set): every step run in this
+process draws from the same buckets, so two steps of one seller never together exceed Amazon's quota.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from amazon_mws.mws.connection import MwsConnection
+from amazon_mws.mws.credentials import Credentials
+from amazon_mws.mws.feeds import FeedsApi
+from amazon_mws.mws.limiter import Limiter, limiter_from_env
+from amazon_mws.mws.orders import OrdersApi
+from amazon_mws.steps.fields import as_bool
+
+MWS, SP_API = "mws", "sp-api"
+BACKENDS = (MWS, SP_API)
+
+
+@lru_cache(maxsize=1)
+def shared_limiter() -> Limiter:
+    return limiter_from_env()
+
+
+def backend_of(cfg: Mapping[str, Any]) -> str:
+    """The backend a config names; missing or empty means MWS."""
+    raw = cfg.get("backend")
+    backend = str(raw).strip().lower() if raw not in (None, "") else MWS
+    if backend not in BACKENDS:
+        raise ValueError(f"cfg.backend: {raw!r} is not one of {', '.join(BACKENDS)}")
+    return backend
+
+
+def connection(cfg: Mapping[str, Any], *, sample: bool = False) -> MwsConnection:
+    return MwsConnection(Credentials.from_config(dict(cfg)), sample=sample, limiter=shared_limiter())
+
+
+def sp_connection(cfg: Mapping[str, Any], *, sample: bool = False):
+    from amazon_mws.spapi.connection import SpConnection
+    from amazon_mws.spapi.credentials import SpCredentials
+
+    return SpConnection(SpCredentials.from_config(cfg), sample=sample, limiter=shared_limiter())
+
+
+def orders_api(cfg: Mapping[str, Any], *, sample: bool = False):
+    """`OrdersApi` (MWS) or `SpOrdersApi` (SP-API): ListOrders-style pages of MWS-shaped orders."""
+    if backend_of(cfg) == SP_API:
+        from amazon_mws.spapi.orders import SpOrdersApi
+
+        return SpOrdersApi(
+            sp_connection(cfg, sample=sample), restricted_data=not as_bool(cfg.get("withoutRestrictedData"))
+        )
+    return OrdersApi(connection(cfg, sample=sample))
+
+
+def feeds_api(cfg: Mapping[str, Any], *, sample: bool = False):
+    """`FeedsApi` (MWS) or `SpFeedsApi` (SP-API, Feeds 2021-06-30 behind the same three job methods)."""
+    if backend_of(cfg) == SP_API:
+        from amazon_mws.spapi.feeds import SpFeedsApi
+
+        return SpFeedsApi(sp_connection(cfg, sample=sample))
+    return FeedsApi(connection(cfg, sample=sample))

@@ -1,0 +1,199 @@
+"""Get New And Updated Orders: one window of Amazon's ListOrders, gathered page by page, then emitted.
+
+Why it is shaped like this:
+- The cursor is the `LastUpdatedBefore` Amazon returned for the window, never the clock and never the newest
+  `LastUpdateDate`: Amazon does not promise that orders touched near "now" are visible yet, and only the
+  returned bound says which part of time the answer covers.
+- The cursor moves only after every order of the window has been emitted. Until then the run's progress
+  (window, NextToken, pages gathered, pages emitted) is in the snapshot and the orders themselves are in the
+  state store, one list per page, so a killed run resumes at the page it stopped at and memory stays flat.
+  Delivery is at least once: a run killed while emitting may deliver one page (or the one message) twice.
+- A sample run (the designer's "retrieve sample") makes exactly one request and changes no state.
+
+Snapshot format (documented in the README):
+    {"cursor": "<LastUpdatedBefore of the last completed window>",
+     "run": {"id", "after", "before", "nextToken", "pages", "orders", "emittedPages", "complete"}}
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from amazon_mws.runtime.message import LazyList, Message
+from amazon_mws.steps.fields import as_bool, as_int, order_statuses, wire_statuses
+from amazon_mws.steps.order_lookup import order_items
+from amazon_mws.times import EPOCH, parse_time, to_amazon, utcnow
+
+EMIT_ALL, EMIT_ORDER, EMIT_PAGE = "all", "order", "page"
+EMIT_BEHAVIOURS = (EMIT_ALL, EMIT_ORDER, EMIT_PAGE)
+# Amazon refuses a LastUpdatedBefore later than two minutes ago; keep a margin for clock skew.
+VISIBILITY_DELAY = timedelta(minutes=2, seconds=30)
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    statuses: list[str]
+    max_per_page: int
+    start: datetime | None
+    end: datetime | None
+    emit: str
+    include_items: bool
+
+    @classmethod
+    def from_cfg(cls, cfg: Mapping[str, Any]) -> SyncOptions:
+        emit = str(cfg.get("emitBehaviour") or EMIT_ALL)
+        if emit not in EMIT_BEHAVIOURS:
+            raise ValueError(f"cfg.emitBehaviour: {emit!r} is not one of {', '.join(EMIT_BEHAVIOURS)}")
+        start = parse_time(cfg["startTime"], "cfg.startTime") if cfg.get("startTime") else None
+        end = parse_time(cfg["endTime"], "cfg.endTime") if cfg.get("endTime") else None
+        if start and end and start >= end:
+            raise ValueError("cfg.endTime: must be after cfg.startTime")
+        return cls(
+            statuses=order_statuses(cfg),
+            max_per_page=as_int(cfg, "maxResultsPerPage", default=100, low=1, high=100),
+            start=start,
+            end=end,
+            emit=emit,
+            include_items=as_bool(cfg.get("includeOrderItems")),
+        )
+
+
+def page_key(run: Mapping[str, Any], page: int) -> str:
+    return f"run:{run['id']}:page:{page}"
+
+
+class OrderSync:
+    """One poll of the trigger. `api` is an OrdersApi; `ctx` the step context (emit, state, logger, sample)."""
+
+    def __init__(self, ctx: Any, api: Any, options: SyncOptions) -> None:
+        self.ctx = ctx
+        self.api = api
+        self.options = options
+
+    # -- the poll ---------------------------------------------------------------------------------
+
+    def poll(self, snapshot: Mapping[str, Any] | None) -> None:
+        state = dict(snapshot or {})
+        run = state.get("run")
+        if run is None:
+            after = parse_time(state["cursor"], "snapshot.cursor") if state.get("cursor") else None
+            after = after or self.options.start or EPOCH
+            if self.options.end and after >= self.options.end:
+                self.ctx.logger.info("cursor %s is at or past End Time: nothing to do", to_amazon(after))
+                return
+            run = {
+                "id": uuid.uuid4().hex,
+                "after": to_amazon(after),
+                "before": None,
+                "nextToken": None,
+                "pages": 0,
+                "orders": 0,
+                "emittedPages": 0,
+                "complete": False,
+            }
+        else:
+            self.ctx.logger.info("resuming run %s at page %d", run["id"], run["pages"])
+        if self.ctx.sample:
+            self._sample(run)
+            return
+        while not run["complete"]:
+            run = self._gather_page(run)
+            if self.options.emit != EMIT_ALL:
+                run = self._emit_pages(run)
+        run = self._emit_pages(run) if self.options.emit != EMIT_ALL else self._emit_all(run)
+        self._finish(run)
+
+    # -- gathering --------------------------------------------------------------------------------
+
+    def _fetch(self, run: Mapping[str, Any]) -> Any:
+        if run["pages"] == 0:
+            before = None
+            if self.options.end and self.options.end <= utcnow() - VISIBILITY_DELAY:
+                before = to_amazon(self.options.end)
+            return self.api.list_orders(
+                last_updated_after=run["after"],
+                last_updated_before=before,
+                statuses=wire_statuses(self.options.statuses),
+                max_results=self.options.max_per_page,
+            )
+        return self.api.list_orders_by_next_token(run["nextToken"])
+
+    def _wanted(self, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Only the statuses the user chose (Amazon's pairing rule may have brought others)."""
+        chosen = set(self.options.statuses)
+        return [o for o in orders if o.get("OrderStatus") in chosen]
+
+    def _gather_page(self, run: dict[str, Any]) -> dict[str, Any]:
+        page = self._fetch(run)
+        if page.next_token and page.next_token == run["nextToken"]:
+            raise RuntimeError("ListOrdersByNextToken returned the token it was given: refusing to loop")
+        orders = self._wanted(page.orders)
+        if self.options.include_items:
+            for order in orders:
+                order["orderItems"] = order_items(self.api, order["AmazonOrderId"])
+        key = page_key(run, run["pages"])
+        self.ctx.state.list_clear(key)  # a page re-fetched after a crash replaces its first copy
+        if orders:
+            self.ctx.state.list_append(key, orders)
+        run = {
+            **run,
+            "before": run["before"] or page.last_updated_before,
+            "nextToken": page.next_token,
+            "pages": run["pages"] + 1,
+            "orders": run["orders"] + len(orders),
+            "complete": not page.next_token,
+        }
+        self.ctx.emit("updateSnapshot", {"run": run})
+        self.ctx.logger.info("page %d: %d orders (%d so far)", run["pages"], len(orders), run["orders"])
+        return run
+
+    def _sample(self, run: Mapping[str, Any]) -> None:
+        page = self._fetch(run)
+        orders = self._wanted(page.orders)
+        if orders:
+            self.ctx.emit("data", Message(body={"orders": orders}))
+
+    # -- emitting ---------------------------------------------------------------------------------
+
+    def _page_orders(self, run: Mapping[str, Any], page: int) -> Iterator[dict[str, Any]]:
+        return self.ctx.state.list_iter(page_key(run, page))
+
+    def _emit_all(self, run: dict[str, Any]) -> dict[str, Any]:
+        if run["orders"]:
+
+            def every_order() -> Iterator[dict[str, Any]]:
+                for page in range(run["pages"]):
+                    yield from self._page_orders(run, page)
+
+            body = {"orders": LazyList(every_order, run["orders"])}
+            self.ctx.emit("data", Message(id=f"{run['id']}-all", body=body))
+        return run
+
+    def _emit_pages(self, run: dict[str, Any]) -> dict[str, Any]:
+        """Emit every gathered page not yet emitted, per page or per order; record progress per page."""
+        for page in range(run["emittedPages"], run["pages"]):
+            if self.options.emit == EMIT_PAGE:
+                key = page_key(run, page)
+                count = self.ctx.state.list_len(key)
+                if count:
+                    body = {"orders": LazyList(lambda key=key: self.ctx.state.list_iter(key), count)}
+                    self.ctx.emit("data", Message(id=f"{run['id']}-page-{page}", body=body))
+            else:
+                for order in self._page_orders(run, page):
+                    message_id = f"{run['id']}-order-{order['AmazonOrderId']}"
+                    self.ctx.emit("data", Message(id=message_id, body={"orders": [order]}))
+            run = {**run, "emittedPages": page + 1}
+            self.ctx.emit("updateSnapshot", {"run": run})
+        return run
+
+    def _finish(self, run: Mapping[str, Any]) -> None:
+        """Move the cursor to the window's returned bound, then drop the gathered pages."""
+        cursor = run["before"] or run["after"]
+        self.ctx.emit("snapshot", {"cursor": cursor})
+        for page in range(run["pages"]):
+            self.ctx.state.list_clear(page_key(run, page))
+        self.ctx.logger.info("window done: %d orders in %d pages, cursor now %s", run["orders"], run["pages"], cursor)

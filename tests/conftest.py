@@ -1,0 +1,97 @@
+"""Fixtures shared by every test folder.
+
+- ``repo_root``, ``shared_amazon``: the checkout, and Amazon's reference data beside it
+  (``../shared/amazon``, a test oracle that is never copied into the repo);
+- ``redis_url``: the real Redis on 127.0.0.1:6379 (DB 15 by default); a missing Redis fails, never skips;
+- ``fixture_component``: points the runtime at ``tests/fixtures/component`` (AMAZON_MWS_COMPONENT_DIR);
+- ``cli``: runs the installed ``amazon-mws`` as a subprocess, state kept in a per-test SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_AMAZON = (REPO_ROOT / ".." / "shared" / "amazon").resolve()
+FIXTURE_COMPONENT = REPO_ROOT / "tests" / "fixtures" / "component"
+AMAZON_MWS_BIN = Path(sys.executable).parent / "amazon-mws"
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+
+
+def redis_answers(host: str = REDIS_HOST, port: int = REDIS_PORT) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def shared_amazon() -> Path:
+    assert SHARED_AMAZON.is_dir(), f"Amazon reference data missing at {SHARED_AMAZON} (CI checks it out there)"
+    return SHARED_AMAZON
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """redis://127.0.0.1:6379/15; use a unique key prefix and delete only your own keys."""
+    assert redis_answers(), f"Redis does not answer on {REDIS_HOST}:{REDIS_PORT} (.ci/run starts one)"
+    return f"redis://{REDIS_HOST}:{REDIS_PORT}/15"
+
+
+@pytest.fixture
+def fixture_component(monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("AMAZON_MWS_COMPONENT_DIR", str(FIXTURE_COMPONENT))
+    return FIXTURE_COMPONENT
+
+
+CliRunner = Callable[..., subprocess.CompletedProcess]
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> CliRunner:
+    """``cli("run", "getOrder", "--config", path, input=None, env={...}, timeout=120)``.
+
+    The child gets this process's environment, minus REDIS_URL (so it runs in-process with a SQLite
+    state file under tmp_path), plus ``env`` (a value of None removes a variable).
+    """
+
+    def run(
+        *args: object,
+        input: str | None = None,
+        env: dict[str, str | None] | None = None,
+        timeout: float = 120,
+        cwd: Path | None = None,
+    ) -> subprocess.CompletedProcess:
+        child_env = dict(os.environ)
+        child_env.pop("REDIS_URL", None)
+        child_env["AMAZON_MWS_STATE_PATH"] = str(tmp_path / "cli-state.sqlite3")
+        for key, value in (env or {}).items():
+            if value is None:
+                child_env.pop(key, None)
+            else:
+                child_env[key] = value
+        return subprocess.run(
+            [str(AMAZON_MWS_BIN), *map(str, args)],
+            input=input,
+            capture_output=True,
+            text=True,
+            env=child_env,
+            timeout=timeout,
+            cwd=cwd,
+        )
+
+    return run

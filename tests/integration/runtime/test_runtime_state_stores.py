@@ -1,0 +1,206 @@
+"""Both state stores against the real thing: Redis on 127.0.0.1:6379 (DB 15) and a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+
+from amazon_mws.runtime.state import MemoryStateStore, state_store_from_env
+from amazon_mws.runtime.state_redis import RedisStateStore
+from amazon_mws.runtime.state_sqlite import SqliteStateStore
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture
+def redis_store(redis_url):
+    prefix = f"test-runtime-state-{uuid.uuid4().hex[:8]}:"
+    store = RedisStateStore(redis_url, prefix=prefix)
+    yield store
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"{prefix}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+    store.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
+    store = SqliteStateStore(tmp_path / "nested" / "state.sqlite3")
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["redis", "sqlite", "memory"])
+def store(request):
+    if request.param == "memory":
+        return MemoryStateStore()
+    return request.getfixturevalue(f"{request.param}_store")
+
+
+def test_object_load_replace_merge(store):
+    ns = store.namespace("step-a")
+    assert ns.load() == {}
+    ns.replace({"cursor": "2024-01-01T00:00:00Z", "page": {"token": "abc", "n": 1}, "ids": [1, 2]})
+    assert ns.load() == {"cursor": "2024-01-01T00:00:00Z", "page": {"token": "abc", "n": 1}, "ids": [1, 2]}
+    full = ns.merge({"page": None, "done": True})
+    assert full == {"cursor": "2024-01-01T00:00:00Z", "page": None, "ids": [1, 2], "done": True}
+    assert ns.load() == full
+    ns.replace({"only": 1})
+    assert ns.load() == {"only": 1}
+    ns.replace({})
+    assert ns.load() == {}
+
+
+def test_lists_are_durable_ordered_and_batched(store):
+    ns = store.namespace("step-b")
+    assert ns.list_len("orders") == 0 and list(ns.list_iter("orders")) == []
+    assert ns.list_append("orders", [{"n": i} for i in range(7)]) == 7
+    assert ns.list_append("orders", [{"n": 7}, {"n": 8, "é": "ü"}]) == 9
+    assert ns.append("orders", []) == 9
+    assert [o["n"] for o in ns.list_iter("orders", batch=2)] == list(range(9))
+    assert [o["n"] for o in ns.iter("orders", batch=9)] == list(range(9))
+    assert ns.length("orders") == 9
+    lazy = ns.lazy_list("orders", batch=4)
+    assert len(lazy) == 9 and list(lazy) == list(lazy)
+    ns.list_append("items", [{"x": 1}])
+    ns.list_clear("orders")
+    assert ns.list_len("orders") == 0 and ns.list_len("items") == 1
+    with pytest.raises(ValueError, match="batch: must be >= 1"):
+        list(ns.list_iter("items", batch=0))
+
+
+def test_namespaces_are_isolated_and_clear_forgets_everything(store):
+    a, b = store.namespace("flow1:step"), store.namespace("flow2:step")
+    a.replace({"k": "a"})
+    a.list_append("l", [{"v": 1}])
+    b.replace({"k": "b"})
+    b.list_append("l", [{"v": 2}])
+    a.clear()
+    assert a.load() == {} and a.list_len("l") == 0
+    assert b.load() == {"k": "b"} and list(b.list_iter("l")) == [{"v": 2}]
+    assert store.namespace("flow2:step").load() == {"k": "b"}  # a new handle sees the same state
+
+
+def test_concurrent_merges_from_threads_lose_nothing(store):
+    ns = store.namespace("concurrent")
+    ns.replace({"seed": 0})
+    threads_n, rounds = 8, 40
+    errors = []
+
+    def writer(t: int) -> None:
+        try:
+            for r in range(rounds):
+                full = ns.merge({f"t{t}": r})
+                assert full[f"t{t}"] == r and "seed" in full
+                ns.list_append("log", [{"t": t, "r": r}])
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    workers = [threading.Thread(target=writer, args=(t,)) for t in range(threads_n)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert errors == []
+    state = ns.load()
+    assert state == {"seed": 0, **{f"t{t}": rounds - 1 for t in range(threads_n)}}
+    assert ns.list_len("log") == threads_n * rounds
+    per_thread = {}
+    for item in ns.list_iter("log", batch=50):
+        per_thread.setdefault(item["t"], []).append(item["r"])
+    assert all(rs == list(range(rounds)) for rs in per_thread.values())  # each writer's order kept
+
+
+CHILD = """
+import sys
+from amazon_mws.runtime.state import state_store_from_env
+store = state_store_from_env()
+ns = store.namespace(sys.argv[1])
+me = sys.argv[2]
+for r in range(int(sys.argv[3])):
+    ns.merge({me: r})
+    ns.list_append("log", [{"p": me, "r": r}])
+"""
+
+
+def _run_children(env: dict[str, str], ns_name: str, procs: int, rounds: int) -> None:
+    children = [
+        subprocess.Popen([sys.executable, "-c", CHILD, ns_name, f"p{i}", str(rounds)], env=env) for i in range(procs)
+    ]
+    assert [c.wait(timeout=60) for c in children] == [0] * procs
+
+
+def test_concurrent_merges_from_processes_sqlite(tmp_path, monkeypatch):
+    import os
+
+    path = tmp_path / "shared.sqlite3"
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env["AMAZON_MWS_STATE_PATH"] = str(path)
+    _run_children(env, "multi", procs=4, rounds=30)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("AMAZON_MWS_STATE_PATH", str(path))
+    store = state_store_from_env()
+    assert isinstance(store, SqliteStateStore)
+    ns = store.namespace("multi")
+    assert ns.load() == {f"p{i}": 29 for i in range(4)}
+    assert ns.list_len("log") == 120
+    store.close()
+
+
+def test_concurrent_merges_from_processes_redis(redis_url, monkeypatch):
+    import os
+
+    prefix = f"test-runtime-state-{uuid.uuid4().hex[:8]}:"
+    env = dict(os.environ, REDIS_URL=redis_url, AMAZON_MWS_STATE_PREFIX=prefix)
+    try:
+        _run_children(env, "multi", procs=4, rounds=30)
+        monkeypatch.setenv("REDIS_URL", redis_url)
+        monkeypatch.setenv("AMAZON_MWS_STATE_PREFIX", prefix)
+        store = state_store_from_env()
+        assert isinstance(store, RedisStateStore) and store.prefix == prefix
+        ns = store.namespace("multi")
+        assert ns.load() == {f"p{i}": 29 for i in range(4)}
+        assert ns.list_len("log") == 120
+        store.close()
+    finally:
+        client = redis.Redis.from_url(redis_url)
+        keys = list(client.scan_iter(match=f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+
+
+def test_sqlite_default_path_from_env(tmp_path, monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("AMAZON_MWS_STATE_PATH", str(tmp_path / "x" / "s.sqlite3"))
+    store = state_store_from_env()
+    store.namespace("n").replace({"a": 1})
+    store.close()
+    assert (tmp_path / "x" / "s.sqlite3").is_file()
+
+
+def test_values_are_json_in_redis(redis_store, redis_url):
+    ns = redis_store.namespace("raw")
+    ns.replace({"a": {"b": [1, "2"]}})
+    raw = redis.Redis.from_url(redis_url).hget(f"{redis_store.prefix}raw:state", "a")
+    assert json.loads(raw) == {"b": [1, "2"]}
+    assert "redis://" not in repr(redis_store)
+
+
+def test_sqlite_survives_reopen(tmp_path: Path):
+    path = tmp_path / "reopen.sqlite3"
+    first = SqliteStateStore(path)
+    first.namespace("n").merge({"cursor": 1})
+    first.namespace("n").list_append("l", [{"i": 1}])
+    first.close()
+    again = SqliteStateStore(path)
+    assert again.namespace("n").load() == {"cursor": 1} and again.namespace("n").list_len("l") == 1
+    again.close()

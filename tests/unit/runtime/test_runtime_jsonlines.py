@@ -1,0 +1,72 @@
+"""The streaming JSON writer: ordinary JSON out, LazyList items written as they are produced."""
+
+from __future__ import annotations
+
+import io
+import json
+import tracemalloc
+
+from amazon_mws.runtime.jsonlines import write_json, write_line
+from amazon_mws.runtime.message import LazyList
+
+
+def dumps(value) -> str:
+    buf = io.StringIO()
+    write_json(buf, value)
+    return buf.getvalue()
+
+
+def test_plain_values_are_ordinary_json():
+    value = {"a": [1, 2.5, None, True], "é": "ü", "n": {"x": []}}
+    assert json.loads(dumps(value)) == value
+
+
+def test_lazy_lists_anywhere_are_written_as_arrays():
+    lazy = LazyList(lambda: iter([{"id": 1}, {"id": 2}]), 2)
+    value = {
+        "event": "data",
+        "body": {"orders": lazy, "pages": [lazy, []], "empty": LazyList(lambda: iter([]), 0)},
+    }
+    assert json.loads(dumps(value)) == {
+        "event": "data",
+        "body": {"orders": [{"id": 1}, {"id": 2}], "pages": [[{"id": 1}, {"id": 2}], []], "empty": []},
+    }
+
+
+class CountingSink:
+    """A stream that keeps only a count and the last bytes written (so the test holds no big string)."""
+
+    def __init__(self):
+        self.chars = 0
+        self.tail = ""
+
+    def write(self, text: str) -> None:
+        self.chars += len(text)
+        self.tail = (self.tail + text)[-200:]
+
+    def flush(self) -> None:
+        pass
+
+
+def test_fifty_thousand_items_stream_one_at_a_time():
+    n = 50_000
+    sink = CountingSink()
+    produced = [0]
+
+    def factory():
+        for i in range(n):
+            if i:  # the previous item is already out before the next one is made
+                assert f'"id": {i - 1},' in sink.tail
+            produced[0] += 1
+            yield {"id": i, "status": "Pending", "pad": "x" * 40}
+
+    lazy = LazyList(factory, n)
+    tracemalloc.start()
+    try:
+        write_line(sink, {"event": "data", "id": "m", "body": {"orders": lazy}, "headers": {}})
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert produced[0] == n
+    assert sink.tail.endswith('"pad": "' + "x" * 40 + '"}]}, "headers": {}}\n')
+    assert peak < 500_000, peak  # the 50,000 dicts as a list would be ~10 MB

@@ -1,0 +1,36 @@
+"""Credentials of the Amazon MWS component: verification and the marketplace select.
+
+Named by component.json's top-level ``"verifier"`` (default ``./verifyCredentials.py``) and loaded by the
+runtime by file path. Imports are lazy so that loading the manifest (every CLI call) does not pay for the
+MWS client.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def verify(cfg: dict[str, Any]) -> None:
+    """Raise when Amazon refuses the credentials, naming the one that is wrong.
+
+    MWS: GetServiceStatus, the cheapest signed call there is. SP-API: see `amazon_mws.spapi.verify`.
+    """
+    from amazon_mws.steps.clients import SP_API, backend_of
+
+    if backend_of(cfg) == SP_API:
+        from amazon_mws.spapi.verify import verify_sp_api
+
+        verify_sp_api(cfg)
+        return
+    from amazon_mws.mws.connection import MwsConnection
+    from amazon_mws.mws.credentials import Credentials
+    from amazon_mws.mws.orders import OrdersApi
+
+    OrdersApi(MwsConnection(Credentials.from_config(cfg))).get_service_status()
+
+
+def marketplaces(cfg: dict[str, Any]) -> dict[str, str]:
+    """``{marketplaceId: "Country (domain)"}`` for the Marketplace select, from the endpoints table."""
+    from amazon_mws.mws.endpoints import MARKETPLACES
+
+    return {mid: market.name for mid, market in MARKETPLACES.items()}

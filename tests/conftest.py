@@ -10,28 +10,21 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_AMAZON = (REPO_ROOT / ".." / "shared" / "amazon").resolve()
-FIXTURE_COMPONENT = REPO_ROOT / "tests" / "fixtures" / "component"
-AMAZON_MWS_BIN = Path(sys.executable).parent / "amazon-mws"
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
-
-
-def redis_answers(host: str = REDIS_HOST, port: int = REDIS_PORT) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
+from testsupport import (
+    AMAZON_MWS_BIN,
+    FIXTURE_COMPONENT,
+    REDIS_HOST,
+    REDIS_PORT,
+    REPO_ROOT,
+    SHARED_AMAZON,
+    redis_answers,
+)
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,7 @@ GOOD_ID = "123-1234567-1234567"
 @pytest.fixture(scope="module")
 def worker(tmp_path_factory):
     """Start the worker; yield (executor, state prefix, log path); stop it and delete our keys."""
-    from conftest import FIXTURE_COMPONENT, redis_answers
+    from testsupport import FIXTURE_COMPONENT, redis_answers
 
     assert redis_answers(), "Redis does not answer on 127.0.0.1:6379"
     run_id = uuid.uuid4().hex[:10]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 
@@ -11,27 +10,10 @@ import pytest
 # the valid sample bodies live with the unit tests; share them rather than copy them
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "feeds"))
 
+from feed_ctx import TIME_SCALE, Ctx  # noqa: E402,F401
 from feed_samples import XSD_DIR  # noqa: E402
 
 from amazon_mws.sandbox.app import Sandbox  # noqa: E402
-
-TIME_SCALE = 0.01
-
-
-class Ctx:
-    """The step context as the runtime gives it: emit, logger, sample."""
-
-    def __init__(self, sample: bool = False):
-        self.events: list[tuple[str, object]] = []
-        self.logger = logging.getLogger("test.feeds")
-        self.sample = sample
-
-    def emit(self, kind, payload):
-        self.events.append((kind, payload))
-
-    @property
-    def data(self):
-        return [p for k, p in self.events if k == "data"]
 
 
 @pytest.fixture(autouse=True)

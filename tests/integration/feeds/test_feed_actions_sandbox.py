@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+from feed_ctx import TIME_SCALE, Ctx
 from feed_samples import TOY, VALID
 from jsonschema import Draft3Validator
 from lxml import etree
@@ -15,7 +16,6 @@ from amazon_mws.feeds.errors import FeedCheckTimeout, FeedInputError
 from amazon_mws.feeds.inputs import load_schema
 from amazon_mws.feeds.kinds import KINDS
 from amazon_mws.sandbox.app import Sandbox
-from conftest import TIME_SCALE, Ctx
 
 OUT = Draft3Validator(load_schema("feedResult.out"))
 

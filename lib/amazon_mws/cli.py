@@ -19,6 +19,10 @@ COMMANDS = {
     "select": "amazon_mws.runtime.commands:select",
     "worker": "amazon_mws.runtime.celery_app:worker",
     "demo": "amazon_mws.demo:main",
+    "serve": "amazon_mws.serve.cli:main",
+    "beat": "amazon_mws.runtime.scheduler:beat",
+    "flow": "amazon_mws.runtime.flows:flow_command",
+    "status": "amazon_mws.runtime.status:main",
 }
 
 
@@ -62,7 +66,35 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--orders", type=int, default=300, help="orders in the embedded sandbox")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--days", type=int, default=30, help="how far back the trigger looks")
+
+    serve = sub.add_parser("serve", help="the Spree hub endpoint and the Order REST API over HTTP(S)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    serve.add_argument("--config", required=True, metavar="SERVER.json",
+                       help="auth tokens/API keys, Amazon credentials for the REST API, Spree endpoint override")
+    serve.add_argument("--certfile", help="PEM certificate (chain): serve HTTPS")
+    serve.add_argument("--keyfile", help="PEM private key for --certfile (if not inside it)")
+    _add_celery_commands(sub)
     return parser
+
+
+def _add_celery_commands(sub) -> None:
+    """`beat`, `flow run`, `status`: the Celery side (docs/_pending/celery.md)."""
+    beat = sub.add_parser("beat", help="the polling scheduler (celery-redbeat; needs REDIS_URL; run one)")
+    beat.add_argument("--loglevel", default=None)
+    beat.add_argument("--max-interval", type=float, default=None, help="seconds between schedule checks")
+
+    flow = sub.add_parser("flow", help="run a flow file: trigger -> actions -> sink")
+    flow_sub = flow.add_subparsers(dest="flow_command", required=True, metavar="FLOW_COMMAND")
+    flow_run = flow_sub.add_parser("run", help="schedule the flow (workers + beat), or run one poll with --once")
+    flow_run.add_argument("flow_file", metavar="FLOW.json")
+    flow_run.add_argument("--once", action="store_true",
+                          help="one poll, wait until the sink got everything (in-process without REDIS_URL)")
+    flow_run.add_argument("--timeout", type=float, default=600.0, help="seconds --once waits (default 600)")
+
+    status = sub.add_parser("status", help="flows: cursor, last run, pending feed checks, quota levels")
+    status.add_argument("--json", action="store_true", help="one JSON document instead of a table")
+    status.add_argument("--flow", action="append", default=None, help="only this flow (repeatable)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,6 +32,9 @@ ORDER_STATUSES = (
     "Unfulfillable",
 )
 FULFILLMENT_CHANNELS = ("AFN", "MFN")
+PAYMENT_METHODS = ("COD", "CVS", "Other")
+TFM_STATUSES = ("PendingPickUp", "LabelCanceled", "PickedUp", "AtDestinationFC", "Delivered", "RejectedByBuyer",
+                "Undeliverable", "ReturnedToSeller", "Lost")
 
 
 @dataclass
@@ -83,6 +86,14 @@ def _items_page(resp: MwsResponse, action: str) -> OrderItemsPage:
     )
 
 
+def _members(values: list[str] | None, allowed: tuple[str, ...], field: str) -> list[str]:
+    listed = str_list(values, field=field) or []
+    bad = [v for v in listed if v not in allowed]
+    if bad:
+        raise ValueError(f"{field}: {bad[0]!r} is not one of {', '.join(allowed)}")
+    return listed
+
+
 def _token(token: str, field: str = "next_token") -> str:
     if not isinstance(token, str) or not token.strip():
         raise ValueError(f"{field}: must be a non-empty string")
@@ -106,8 +117,13 @@ class OrdersApi:
         max_results: int = 100,
         marketplace_ids: list[str] | None = None,
         fulfillment_channels: list[str] | None = None,
+        payment_methods: list[str] | None = None,
+        tfm_statuses: list[str] | None = None,
+        buyer_email: str | None = None,
+        seller_order_id: str | None = None,
     ) -> OrdersPage:
-        """One ListOrders page. Validates Amazon's rules locally (see the module docstring)."""
+        """One ListOrders page. Validates Amazon's rules locally (see the module docstring); BuyerEmail and
+        SellerOrderId look one buyer or order up, so Amazon refuses them with LastUpdatedAfter or any filter."""
         if (last_updated_after is None) == (created_after is None):
             raise ValueError(
                 "last_updated_after: give exactly one of last_updated_after and created_after (Amazon "
@@ -128,11 +144,14 @@ class OrdersApi:
                 )
             if ("Unshipped" in status_list) != ("PartiallyShipped" in status_list):
                 raise ValueError("statuses: Unshipped and PartiallyShipped must be requested together")
-        channels = str_list(fulfillment_channels, field="fulfillment_channels")
-        if channels:
-            bad = [c for c in channels if c not in FULFILLMENT_CHANNELS]
-            if bad:
-                raise ValueError(f"fulfillment_channels: {bad[0]!r} is not AFN or MFN")
+        channels = _members(fulfillment_channels, FULFILLMENT_CHANNELS, "fulfillment_channels")
+        methods = _members(payment_methods, PAYMENT_METHODS, "payment_methods")
+        tfm = _members(tfm_statuses, TFM_STATUSES, "tfm_statuses")
+        lookup = "buyer_email" if buyer_email else "seller_order_id" if seller_order_id else None
+        if lookup and last_updated_after is not None:
+            raise ValueError(f"{lookup}: not allowed with last_updated_after (use created_after)")
+        if lookup and (status_list or channels or methods or tfm):
+            raise ValueError(f"{lookup}: cannot be combined with status, channel, payment or TFM filters")
         markets = str_list(marketplace_ids, field="marketplace_ids", max_items=50) or [
             self.conn.credentials.marketplace_id
         ]
@@ -148,6 +167,10 @@ class OrdersApi:
             "MarketplaceId.Id": markets,
             "OrderStatus.Status": status_list,
             "FulfillmentChannel.Channel": channels,
+            "PaymentMethod.Method": methods,
+            "TFMShipmentStatus.Status": tfm,
+            "BuyerEmail": buyer_email or None,
+            "SellerOrderId": seller_order_id or None,
             "MaxResultsPerPage": str(max_results),
         }
         return _orders_page(self.conn.call(self.section, "ListOrders", params), "ListOrders")

@@ -1,6 +1,6 @@
 """The Order REST API's form fields -> the feed actions' JSON bodies, and their errors back to form names.
 
-The REST API (see the seed in docs/_pending/serve.md) posts flat form fields; items are numbered with a
+The REST API (see docs/serve.md) posts flat form fields; items are numbered with a
 suffix (`AmazonOrderItemCode_1`, `Quantity_1`, `AmazonOrderItemCode_2`, ...). The rules, stated once:
 
 - An order field takes no number. An item field `Name_N` belongs to item N (any positive N; items are

@@ -31,11 +31,15 @@ LIST_PARAMS = {
     "OrderStatus": "statuses",
     "FulfillmentChannel": "fulfillment_channels",
     "MarketplaceId": "marketplace_ids",
+    "PaymentMethod": "payment_methods",
+    "TFMShipmentStatus": "tfm_statuses",
 }
-# ListOrders filters the seed lists that OrdersApi.list_orders does not take yet (see docs/_pending/serve.md)
-NOT_YET = ("PaymentMethod", "BuyerEmail", "SellerOrderId", "TFMShipmentStatus")
-KNOWN = {*TIME_PARAMS, *LIST_PARAMS, "MaxResultsPerPage", "NextToken", *NOT_YET}
-PY_TO_QUERY = {v: k for k, v in {**TIME_PARAMS, **LIST_PARAMS, "MaxResultsPerPage": "max_results"}.items()}
+LOOKUP_PARAMS = {"BuyerEmail": "buyer_email", "SellerOrderId": "seller_order_id"}
+KNOWN = {*TIME_PARAMS, *LIST_PARAMS, *LOOKUP_PARAMS, "MaxResultsPerPage", "NextToken"}
+PY_TO_QUERY = {
+    v: k for k, v in {**TIME_PARAMS, **LIST_PARAMS, **LOOKUP_PARAMS, "MaxResultsPerPage": "max_results"}.items()
+}
+_PY_NAME = re.compile(r"\b(" + "|".join(sorted(PY_TO_QUERY, key=len, reverse=True)) + r")\b")
 
 
 def _single(query: dict[str, list[str]], name: str, problems: list[str]) -> str | None:
@@ -53,8 +57,6 @@ def _many(query: dict[str, list[str]], name: str) -> list[str]:
 def list_orders_args(query: dict[str, list[str]]) -> dict[str, Any]:
     """OrdersApi.list_orders keyword arguments from the query; every problem at once, by query name."""
     problems = [f"{name}: unknown query parameter" for name in query if name not in KNOWN]
-    problems += [f"{name}: not supported by this server yet (use the other ListOrders filters)"
-                 for name in NOT_YET if name in query]
     args: dict[str, Any] = {}
     for name, arg in TIME_PARAMS.items():
         value = _single(query, name, problems)
@@ -75,6 +77,14 @@ def list_orders_args(query: dict[str, list[str]]) -> dict[str, Any]:
         args["fulfillment_channels"] = list(dict.fromkeys(channels))
     if markets:
         args["marketplace_ids"] = list(dict.fromkeys(markets))
+    for name in ("PaymentMethod", "TFMShipmentStatus"):  # their values are checked by OrdersApi
+        values = _many(query, name)
+        if values:
+            args[LIST_PARAMS[name]] = list(dict.fromkeys(values))
+    for name, arg in LOOKUP_PARAMS.items():
+        value = _single(query, name, problems)
+        if value is not None:
+            args[arg] = value
     per_page = _single(query, "MaxResultsPerPage", problems)
     if per_page is not None:
         if not re.fullmatch(r"[0-9]{1,3}", per_page) or not 1 <= int(per_page) <= 100:
@@ -106,8 +116,7 @@ def _page_body(page: Any) -> dict[str, Any]:
 
 def _query_name(message: str) -> str:
     """OrdersApi's ValueErrors name Python arguments; the caller sent query names."""
-    head, sep, rest = message.partition(":")
-    return (PY_TO_QUERY.get(head, head) + sep + rest) if sep else message
+    return _PY_NAME.sub(lambda match: PY_TO_QUERY[match.group(0)], message)
 
 
 def list_orders(request: Request, cfg: Mapping[str, Any]) -> Response:

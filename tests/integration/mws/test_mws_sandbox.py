@@ -172,3 +172,33 @@ def test_bad_credentials_fail_at_once(sandbox: Sandbox) -> None:
     other = connect(sandbox, accessKeyId="AKIAUNKNOWN")
     with pytest.raises(AccessDenied):
         OrdersApi(other).get_service_status()
+
+
+def test_payment_method_buyer_email_and_seller_order_id_filters(sandbox: Sandbox) -> None:
+    api = OrdersApi(connect(sandbox))
+    since = _iso(datetime(2000, 1, 1, tzinfo=timezone.utc))
+    cod = walk_pages(
+        lambda: api.list_orders(created_after=since, payment_methods=["COD"]), api.list_orders_by_next_token
+    )
+    cod_orders = [o for page in cod for o in page.orders]
+    expected = {o["AmazonOrderId"] for o in sandbox.orders.values() if o.get("PaymentMethod") == "COD"}
+    assert {o["AmazonOrderId"] for o in cod_orders} == expected
+    sent = next(r for r in reversed(sandbox.requests) if r["action"] == "ListOrders")
+    assert sent["params"]["PaymentMethod.Method.1"] == "COD"
+
+    buyer = next(o for o in sandbox.orders.values() if o.get("BuyerEmail"))
+    page = api.list_orders(created_after=since, buyer_email=buyer["BuyerEmail"])
+    assert buyer["AmazonOrderId"] in {o["AmazonOrderId"] for o in page.orders}
+    assert all(o["BuyerEmail"] == buyer["BuyerEmail"] for o in page.orders)
+
+
+def test_lookup_filters_follow_amazons_rules_before_any_request(sandbox: Sandbox) -> None:
+    api = OrdersApi(connect(sandbox))
+    before = len(sandbox.requests)
+    with pytest.raises(ValueError, match="buyer_email: not allowed with last_updated_after"):
+        api.list_orders(last_updated_after="2020-01-01T00:00:00Z", buyer_email="a@example.com")
+    with pytest.raises(ValueError, match="seller_order_id: cannot be combined"):
+        api.list_orders(created_after="2020-01-01T00:00:00Z", seller_order_id="X-1", statuses=["Shipped"])
+    with pytest.raises(ValueError, match="payment_methods: 'Cash' is not one of COD, CVS, Other"):
+        api.list_orders(created_after="2020-01-01T00:00:00Z", payment_methods=["Cash"])
+    assert len(sandbox.requests) == before

@@ -57,8 +57,10 @@ def test_list_orders_bad_parameters_are_400_by_name_and_nothing_is_sent(served):
                      "FulfillmentChannel": "XYZ"})[1] == "FulfillmentChannel: 'XYZ' is not AFN or MFN"
     assert problems({"NextToken": "abc", "MaxResultsPerPage": "5"}) == [
         "MaxResultsPerPage: cannot be combined with NextToken (the token carries the filters)"]
-    assert problems({"CreatedAfter": "2020-01-01T00:00:00Z", "BuyerEmail": "a@b.c"}) == [
-        "BuyerEmail: not supported by this server yet (use the other ListOrders filters)"]
+    assert problems({"LastUpdatedAfter": "2020-01-01T00:00:00Z", "BuyerEmail": "a@b.c"}) == [
+        "BuyerEmail: not allowed with LastUpdatedAfter (use CreatedAfter)"]
+    assert problems({"CreatedAfter": "2020-01-01T00:00:00Z", "PaymentMethod": "Cash"}) == [
+        "PaymentMethod: 'Cash' is not one of COD, CVS, Other"]
     assert served.amazon_requests() == []
 
 

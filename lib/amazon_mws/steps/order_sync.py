@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from amazon_mws.mapping.spree import from_trigger_order
 from amazon_mws.runtime.message import LazyList, Message
 from amazon_mws.steps.fields import as_bool, as_int, order_statuses, wire_statuses
 from amazon_mws.steps.order_lookup import order_items
@@ -30,6 +31,8 @@ from amazon_mws.times import EPOCH, parse_time, to_amazon, utcnow
 
 EMIT_ALL, EMIT_ORDER, EMIT_PAGE = "all", "order", "page"
 EMIT_BEHAVIOURS = (EMIT_ALL, EMIT_ORDER, EMIT_PAGE)
+OUTPUT_AMAZON, OUTPUT_SPREE = "amazon", "spree"
+OUTPUT_FORMATS = (OUTPUT_AMAZON, OUTPUT_SPREE)
 # Amazon refuses a LastUpdatedBefore later than two minutes ago; keep a margin for clock skew.
 VISIBILITY_DELAY = timedelta(minutes=2, seconds=30)
 
@@ -42,6 +45,7 @@ class SyncOptions:
     end: datetime | None
     emit: str
     include_items: bool
+    output: str = OUTPUT_AMAZON
 
     @classmethod
     def from_cfg(cls, cfg: Mapping[str, Any]) -> SyncOptions:
@@ -52,14 +56,24 @@ class SyncOptions:
         end = parse_time(cfg["endTime"], "cfg.endTime") if cfg.get("endTime") else None
         if start and end and start >= end:
             raise ValueError("cfg.endTime: must be after cfg.startTime")
+        output = output_format(cfg)
         return cls(
+            output=output,
             statuses=order_statuses(cfg),
             max_per_page=as_int(cfg, "maxResultsPerPage", default=100, low=1, high=100),
             start=start,
             end=end,
             emit=emit,
-            include_items=as_bool(cfg.get("includeOrderItems")),
+            # Spree's line items come from the order items: that format always fetches them
+            include_items=as_bool(cfg.get("includeOrderItems")) or output == OUTPUT_SPREE,
         )
+
+
+def output_format(cfg: Mapping[str, Any]) -> str:
+    output = str(cfg.get("outputFormat") or OUTPUT_AMAZON).lower()
+    if output not in OUTPUT_FORMATS:
+        raise ValueError(f"cfg.outputFormat: {cfg.get('outputFormat')!r} is not one of {', '.join(OUTPUT_FORMATS)}")
+    return output
 
 
 def page_key(run: Mapping[str, Any], page: int) -> str:
@@ -154,13 +168,19 @@ class OrderSync:
     def _sample(self, run: Mapping[str, Any]) -> None:
         page = self._fetch(run)
         orders = self._wanted(page.orders)
+        if self.options.output == OUTPUT_SPREE:  # one request, so no items: Spree line items stay empty
+            orders = [self._shaped({"orderItems": [], **o}) for o in orders]
         if orders:
             self.ctx.emit("data", Message(body={"orders": orders}))
 
     # -- emitting ---------------------------------------------------------------------------------
 
+    def _shaped(self, order: dict[str, Any]) -> dict[str, Any]:
+        """An order in the chosen output format; Spree's shape is made as the order streams out."""
+        return from_trigger_order(order) if self.options.output == OUTPUT_SPREE else order
+
     def _page_orders(self, run: Mapping[str, Any], page: int) -> Iterator[dict[str, Any]]:
-        return self.ctx.state.list_iter(page_key(run, page))
+        return map(self._shaped, self.ctx.state.list_iter(page_key(run, page)))
 
     def _emit_all(self, run: dict[str, Any]) -> dict[str, Any]:
         if run["orders"]:
@@ -180,12 +200,12 @@ class OrderSync:
                 key = page_key(run, page)
                 count = self.ctx.state.list_len(key)
                 if count:
-                    body = {"orders": LazyList(lambda key=key: self.ctx.state.list_iter(key), count)}
+                    body = {"orders": LazyList(lambda run=run, page=page: self._page_orders(run, page), count)}
                     self.ctx.emit("data", Message(id=f"{run['id']}-page-{page}", body=body))
             else:
-                for order in self._page_orders(run, page):
+                for order in self.ctx.state.list_iter(page_key(run, page)):
                     message_id = f"{run['id']}-order-{order['AmazonOrderId']}"
-                    self.ctx.emit("data", Message(id=message_id, body={"orders": [order]}))
+                    self.ctx.emit("data", Message(id=message_id, body={"orders": [self._shaped(order)]}))
             run = {**run, "emittedPages": page + 1}
             self.ctx.emit("updateSnapshot", {"run": run})
         return run

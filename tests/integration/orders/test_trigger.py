@@ -215,3 +215,45 @@ def test_bad_fields_are_refused_before_any_request(sandbox, run_cli):
     bad_status = run_cli("getNewAndUpdatedOrders", trigger_cfg(sandbox, orderStatus="Lost"))
     assert bad_status.returncode != 0 and "orderStatus" in bad_status.errors()[0]["error"]["message"]
     assert sandbox.requests == []
+
+
+def test_spree_output_format_maps_every_order_with_its_items(sandbox, run_cli, tmp_path):
+    amazon = run_cli(
+        "getNewAndUpdatedOrders",
+        trigger_cfg(sandbox, orderStatus="Shipped", includeOrderItems=True),
+        snapshot=tmp_path / "a.json",
+    )
+    spree = run_cli(
+        "getNewAndUpdatedOrders",
+        trigger_cfg(sandbox, orderStatus="Shipped", outputFormat="spree"),
+        snapshot=tmp_path / "s.json",
+    )
+    assert spree.returncode == 0, spree.stderr
+    by_number = {o["number"]: o for o in spree.orders()}
+    assert set(by_number) == {o["AmazonOrderId"] for o in amazon.orders()}
+    for order in amazon.orders():
+        mapped = by_number[order["AmazonOrderId"]]
+        assert [li["sku"] for li in mapped["line_items"]] == [i.get("SellerSKU") for i in order["orderItems"]]
+        assert mapped["totals"]["order"] == float(order["OrderTotal"]["Amount"])
+
+
+def test_metadata_follows_the_output_format(sandbox, tmp_path, cli_env):
+    import subprocess
+
+    from .conftest import cli_path
+
+    def out_title(fmt: str) -> str:
+        cfg = tmp_path / f"{fmt}.json"
+        cfg.write_text(json.dumps(trigger_cfg(sandbox, outputFormat=fmt)))
+        proc = subprocess.run(
+            [cli_path(), "metadata", "getNewAndUpdatedOrders", "--config", str(cfg)],
+            capture_output=True,
+            text=True,
+            env=cli_env,
+            timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)["out"]["title"]
+
+    assert out_title("amazon") == "Orders"
+    assert out_title("spree") == "Orders (Spree hub shape)"

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from amazon_mws.mws.orders import ORDER_STATUSES
 from amazon_mws.sandbox.clock import iso_ms
 from amazon_mws.sandbox.cursors import Cursor, Cursors
 from amazon_mws.sandbox.errors import invalid, missing
@@ -20,16 +21,6 @@ from amazon_mws.sandbox.store import OrderStore
 
 Result = list[tuple[str, Any]]
 
-ORDER_STATUSES = (
-    "PendingAvailability",
-    "Pending",
-    "Unshipped",
-    "PartiallyShipped",
-    "Shipped",
-    "InvoiceUnconfirmed",
-    "Canceled",
-    "Unfulfillable",
-)
 VISIBILITY_DELAY = timedelta(minutes=2)
 MAX_GET_ORDER_IDS = 50
 

@@ -6,16 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-ORDER_STATUSES = (
-    "Pending",
-    "Unshipped",
-    "PartiallyShipped",
-    "Shipped",
-    "Canceled",
-    "Unfulfillable",
-    "PendingAvailability",
-    "InvoiceUnconfirmed",
-)
+from amazon_mws.mws.orders import ORDER_STATUSES
 
 
 def as_list(value: Any) -> list:

@@ -13,19 +13,11 @@ from pathlib import Path
 import pytest
 
 from amazon_mws.sandbox import Sandbox
+from amazon_mws.steps.fields import ORDER_STATUSES
 
 # Quotas compressed 100x on both sides: ListOrders restores one request every 0.6 s.
 TIME_SCALE = 0.01
-ALL_STATUSES = [
-    "Pending",
-    "Unshipped",
-    "PartiallyShipped",
-    "Shipped",
-    "Canceled",
-    "Unfulfillable",
-    "PendingAvailability",
-    "InvoiceUnconfirmed",
-]
+ALL_STATUSES = list(ORDER_STATUSES)
 
 
 def cli_path() -> str:

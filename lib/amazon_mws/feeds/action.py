@@ -11,19 +11,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from . import job
+from amazon_mws.spapi.listings import LISTINGS_STEPS, build_listings_feed
+from amazon_mws.steps.clients import SP_API, backend_of, feeds_api
+
+from . import celery_checks, job
 from .build import build_feed
 from .envelope import FeedDocument
 from .errors import FeedInputError
 from .products import build_product_feed
-
-
-def feeds_api(cfg: dict[str, Any], *, sample: bool = False):
-    """The feeds client for these credentials, sharing the process's quota limiter (imported late:
-    building and validating a feed needs no network)."""
-    from amazon_mws.steps.clients import feeds_api as client
-
-    return client(cfg, sample=sample)
 
 
 def _body(msg: Any) -> Any:
@@ -33,6 +28,8 @@ def _body(msg: Any) -> Any:
 def documents_for(step: str, body: Any, cfg: dict[str, Any]) -> list[FeedDocument]:
     """The validated feed document(s) for a step's input; FeedInputError when anything is wrong."""
     seller = cfg.get("sellerId")
+    if backend_of(cfg) == SP_API and step in LISTINGS_STEPS:  # Amazon takes listings only as JSON there
+        return build_listings_feed(step, body, cfg)
     if step == "submitProduct":
         if not cfg.get("category"):
             raise FeedInputError(
@@ -62,7 +59,10 @@ def submit_and_wait(
                 "processingReport": None,
             }
         else:
-            out = job.run_to_completion(api, doc, sleep=sleep)
+            state = job.start(api, doc)
+            if celery_checks.defer(state):  # on a Celery worker: scheduled re-checks take over
+                continue
+            out = job.wait_and_finish(api, state, sleep=sleep)
         logger = getattr(ctx, "logger", None)
         if logger is not None:
             report = out.get("processingReport") or {}

@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 
 DONE = "_DONE_"
 CANCELLED = "_CANCELLED_"
-TERMINAL = frozenset({DONE, CANCELLED})
+FATAL = "_FATAL_"  # SP-API's FATAL (MWS never reports it): finished, and its result document says why
+TERMINAL = frozenset({DONE, CANCELLED, FATAL})
 
 
 def _env_number(name: str, default: float, *, minimum: float) -> float:
@@ -133,7 +134,7 @@ def check(api, state: dict[str, Any], *, now: float | None = None) -> dict[str, 
 def finish(api, state: dict[str, Any]) -> dict[str, Any]:
     """The action's output: the processing report (per-message errors are data) of a finished job."""
     report = None
-    if state["status"] == DONE:
+    if state["status"] in (DONE, FATAL):
         result = api.get_feed_submission_result(state["feedSubmissionId"])
         report = result.report
     return {

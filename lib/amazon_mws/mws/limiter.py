@@ -29,9 +29,11 @@ from amazon_mws.mws.quotas import OPERATION_GROUP, Quota, quota_for, time_scale_
 class Limiter(Protocol):
     time_scale: float
 
-    def acquire(self, seller_id: str, operation: str, *, block: bool = True) -> float: ...
+    def acquire(
+        self, seller_id: str, operation: str, *, block: bool = True, quota: Quota | None = None
+    ) -> float: ...
 
-    def drain(self, seller_id: str, operation: str) -> None: ...
+    def drain(self, seller_id: str, operation: str, *, quota: Quota | None = None) -> None: ...
 
 
 # Our bucket starts when we send, Amazon's when the request arrives: a first request slowed by a TCP/TLS
@@ -40,10 +42,12 @@ class Limiter(Protocol):
 HEADROOM = 0.05
 
 
-def _quota(operation: str, time_scale: float) -> Quota | None:
+def _quota(operation: str, time_scale: float, given: Quota | None = None) -> Quota | None:
+    """The bucket's quota with headroom. `given` (already scaled) replaces the table's: SP-API tells the
+    rate it really applies in `x-amzn-RateLimit-Limit`, and the client adapts to it."""
     if operation not in OPERATION_GROUP:
         return None  # an operation without a published quota is not paced
-    quota = quota_for(operation, time_scale)
+    quota = given or quota_for(operation, time_scale)
     return Quota(quota.burst, quota.restore_seconds * (1 + HEADROOM), quota.hourly)
 
 
@@ -71,8 +75,10 @@ class LocalLimiter:
             tokens = min(float(quota.burst), tokens + (now - at) / quota.restore_seconds)
         return tokens
 
-    def acquire(self, seller_id: str, operation: str, *, block: bool = True) -> float:
-        quota = _quota(operation, self.time_scale)
+    def acquire(
+        self, seller_id: str, operation: str, *, block: bool = True, quota: Quota | None = None
+    ) -> float:
+        quota = _quota(operation, self.time_scale, quota)
         if quota is None:
             return 0.0
         key = (seller_id, OPERATION_GROUP[operation])
@@ -90,8 +96,8 @@ class LocalLimiter:
         self._sleep(wait)
         return wait
 
-    def drain(self, seller_id: str, operation: str) -> None:
-        quota = _quota(operation, self.time_scale)
+    def drain(self, seller_id: str, operation: str, *, quota: Quota | None = None) -> None:
+        quota = _quota(operation, self.time_scale, quota)
         if quota is None:
             return
         key = (seller_id, OPERATION_GROUP[operation])
@@ -155,16 +161,18 @@ class RedisLimiter:
 
         return cls(redis.Redis.from_url(url), **kwargs)
 
-    def _run(self, seller_id: str, operation: str, mode: str) -> float | None:
-        quota = _quota(operation, self.time_scale)
+    def _run(self, seller_id: str, operation: str, mode: str, given: Quota | None = None) -> float | None:
+        quota = _quota(operation, self.time_scale, given)
         if quota is None:
             return None
         key = f"{self._prefix}:{seller_id}:{OPERATION_GROUP[operation]}"
         raw = self._script(keys=[key], args=[quota.burst, repr(quota.restore_seconds), mode])
         return float(raw.decode() if isinstance(raw, bytes) else raw)
 
-    def acquire(self, seller_id: str, operation: str, *, block: bool = True) -> float:
-        wait = self._run(seller_id, operation, "take" if block else "try")
+    def acquire(
+        self, seller_id: str, operation: str, *, block: bool = True, quota: Quota | None = None
+    ) -> float:
+        wait = self._run(seller_id, operation, "take" if block else "try", quota)
         if not wait:
             return 0.0
         if not block:
@@ -172,8 +180,8 @@ class RedisLimiter:
         self._sleep(wait)
         return wait
 
-    def drain(self, seller_id: str, operation: str) -> None:
-        self._run(seller_id, operation, "drain")
+    def drain(self, seller_id: str, operation: str, *, quota: Quota | None = None) -> None:
+        self._run(seller_id, operation, "drain", quota)
 
 
 _SHARED: dict[tuple[str | None, float], Limiter] = {}

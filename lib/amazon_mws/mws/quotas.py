@@ -50,6 +50,31 @@ OPERATION_GROUP: dict[str, str] = {
 }
 
 
+# SP-API default usage plans (rate in requests per second, burst), from the operation descriptions in
+# Amazon's models (../shared/amazon/mws-errors-throttling-feeds.md §5.2). Keys are the models'
+# operationIds, camelCase, so they never collide with MWS Actions (PascalCase). Each has its own bucket.
+SP_API_RATES: dict[str, tuple[float, int]] = {
+    "getOrders": (0.0167, 20),
+    "getOrder": (0.5, 30),
+    "getOrderItems": (0.5, 30),
+    "getOrderAddress": (0.5, 30),
+    "getOrderBuyerInfo": (0.5, 30),
+    "getOrderItemsBuyerInfo": (0.5, 30),
+    "confirmShipment": (2.0, 10),
+    "createRestrictedDataToken": (1.0, 10),
+    "getMarketplaceParticipations": (0.016, 15),
+    "createFeed": (0.0083, 15),
+    "getFeeds": (0.0222, 10),
+    "getFeed": (2.0, 15),
+    "cancelFeed": (2.0, 15),
+    "createFeedDocument": (0.5, 15),
+    "getFeedDocument": (0.0222, 10),
+}
+for _operation, (_rate, _burst) in SP_API_RATES.items():
+    QUOTAS[_operation] = Quota(_burst, 1.0 / _rate)
+    OPERATION_GROUP[_operation] = _operation
+
+
 def quota_for(operation: str, time_scale: float = 1.0) -> Quota:
     """The (scaled) quota of an operation's bucket; unknown operations are a programming error."""
     return QUOTAS[OPERATION_GROUP[operation]].scaled(time_scale)

@@ -90,6 +90,9 @@ def _route(sb: Any, method: str, parts: list[str], body: dict[str, Any]) -> Repl
             sb.reset_log()
             return _json(200, {"requests": []})
         return _json(200, {"requests": sb.requests})
+    if head == "sp" and rest == ["expire-tokens"] and method == "POST":
+        sb.sp.auth.expire_all()  # every LWA and restricted-data token issued so far is now stale
+        return _json(200, {"expired": True})
     if head == "feeds" and method == "GET":
         feeds = [
             {

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from amazon_mws.mws.signing import content_md5
-from amazon_mws.sandbox import admin
+from amazon_mws.sandbox import admin, hostile
 from amazon_mws.sandbox.auth import authenticate
 from amazon_mws.sandbox.clock import Clock, http_date, iso_ms
 from amazon_mws.sandbox.cursors import Cursors
@@ -30,6 +30,8 @@ from amazon_mws.sandbox.feed_effects import apply_feed
 from amazon_mws.sandbox.feed_report import envelope_schema
 from amazon_mws.sandbox.feeds_api import FeedsApi
 from amazon_mws.sandbox.orders_api import OrdersApi
+from amazon_mws.sandbox.spapi import SpSandbox, default_sp_credentials
+from amazon_mws.sandbox.spapi import handles as sp_handles
 from amazon_mws.sandbox.store import OrderStore
 from amazon_mws.sandbox.throttle import Throttle
 from amazon_mws.sandbox.wire import FEEDS, ORDERS, Reply, Request, section_for
@@ -37,6 +39,7 @@ from amazon_mws.sandbox.xmlout import GENERIC_NS, error_response, response
 
 log = logging.getLogger("amazon_mws.sandbox")
 CREDENTIAL_KEYS = ("sellerId", "mwsAuthToken", "accessKeyId", "secretKey", "marketplaceId")
+SP_CREDENTIAL_KEYS = ("lwaClientId", "lwaClientSecret", "refreshToken")
 MASKED = {"MWSAuthToken"}
 
 
@@ -91,6 +94,9 @@ class Sandbox:
         )
         self.throttle = Throttle(self.clock.time, time_scale, throttle)
         self.faults = Faults()
+        sp_creds = default_sp_credentials()
+        sp_creds.update({k: str(v) for k, v in (credentials or {}).items() if k in SP_CREDENTIAL_KEYS and v})
+        self.sp = SpSandbox(self, sp_creds)  # the SP-API side: same orders, clock, quotas, faults, log
         self._log: list[dict[str, Any]] = []
         self._log_lock = threading.Lock()
         self._server: Any = None
@@ -138,6 +144,13 @@ class Sandbox:
     def credentials(self) -> dict[str, str]:
         """The config a client needs: the credentials this sandbox accepts, plus `endpoint`."""
         return {**self._creds, "endpoint": self.endpoint}
+
+    @property
+    def sp_credentials(self) -> dict[str, str]:
+        """An SP-API config for this sandbox: backend, LWA credentials, marketplace, endpoints, sellerId."""
+        return {"backend": "sp-api", **self.sp.creds, "marketplaceId": self.marketplace_id,
+                "sellerId": self.seller_id, "endpoint": self.endpoint,
+                "lwaTokenUrl": f"{self.endpoint}/auth/o2/token"}
 
     @property
     def marketplace_id(self) -> str:
@@ -190,6 +203,8 @@ class Sandbox:
         """Answer one HTTP request (called by the server's threads)."""
         if req.path == "/_sandbox" or req.path.startswith("/_sandbox/"):
             return admin.handle(self, req)
+        if sp_handles(req.path):
+            return self.sp.handle(req)
         now = self.now()
         request_id = str(uuid.uuid4())
         section = section_for(req.path, req.params)
@@ -222,6 +237,8 @@ class Sandbox:
             reply.body = reply.body[: max(1, len(reply.body) // 2)]
         if fault is not None and fault.kind == "slow":
             reply.delay = fault.delay
+        if fault is not None and fault.kind in hostile.HOSTILE_KINDS:  # xxe, billion_laughs, huge, truncated
+            reply = hostile.apply(fault.kind, reply, self)
         reply.headers.update(
             {"x-mws-request-id": request_id, "x-mws-timestamp": iso_ms(now), "Date": http_date(now)}
         )

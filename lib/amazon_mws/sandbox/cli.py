@@ -39,7 +39,8 @@ def main(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    print(json.dumps(sandbox.credentials), flush=True)
+    print(json.dumps(sandbox.credentials), flush=True)  # line 1: an MWS config
+    print(json.dumps(sandbox.sp_credentials), flush=True)  # line 2: the same seller as an SP-API config
     try:
         while not stop.wait(0.5):
             pass

@@ -11,7 +11,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-KINDS = ("500", "503", "throttle", "slow", "cut", "malformed")
+from amazon_mws.sandbox.hostile import HOSTILE_KINDS
+
+KINDS = ("500", "503", "throttle", "slow", "cut", "malformed", *HOSTILE_KINDS)  # hostile: see hostile.py
 
 
 @dataclass

@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from amazon_mws.sandbox.hostile import write_body
 from amazon_mws.sandbox.wire import Request
 
 MAX_BODY = 64 * 1024 * 1024
@@ -124,7 +125,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(reply.body)
+            write_body(self, reply.body)  # plain bytes, or a hostile fault's streamed body
 
 
 def make_server(sandbox: Any, host: str, port: int) -> _Server:

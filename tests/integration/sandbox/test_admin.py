@@ -85,3 +85,14 @@ def test_admin_feeds_show_bodies(sb, mws):
     assert mws.submit(feed, "_POST_INVENTORY_AVAILABILITY_DATA_").status_code == 200
     (shown,) = admin(sb, "GET", "feeds").json()["feeds"]
     assert shown["body"] == feed.decode() and shown["FeedProcessingStatus"] == "_SUBMITTED_"
+
+
+def test_admin_route_expires_sp_api_tokens(sb):
+    creds = sb.sp_credentials
+    form = {"grant_type": "refresh_token", "refresh_token": creds["refreshToken"],
+            "client_id": creds["lwaClientId"], "client_secret": creds["lwaClientSecret"]}
+    token = requests.post(creds["lwaTokenUrl"], data=form, timeout=10).json()["access_token"]
+    path = "/orders/v0/orders/123-1234567-1234567"
+    assert requests.get(sb.endpoint + path, headers={"x-amz-access-token": token}, timeout=10).status_code != 403
+    assert admin(sb, "POST", "sp/expire-tokens").json() == {"expired": True}
+    assert requests.get(sb.endpoint + path, headers={"x-amz-access-token": token}, timeout=10).status_code == 403

@@ -51,6 +51,9 @@ def test_cli_prints_credentials_first_serves_and_stops_on_sigterm():
             "endpoint",
         }
         assert cfg["endpoint"].startswith("http://127.0.0.1:")
+        sp_cfg = json.loads(proc.stdout.readline())
+        assert sp_cfg["backend"] == "sp-api" and sp_cfg["endpoint"] == cfg["endpoint"]
+        assert sp_cfg["lwaTokenUrl"] == cfg["endpoint"] + "/auth/o2/token" and sp_cfg["refreshToken"]
 
         class Remote:  # what Mws needs from a sandbox, for one in another process
             endpoint = cfg["endpoint"]

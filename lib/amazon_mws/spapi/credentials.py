@@ -1,0 +1,110 @@
+"""SP-API credentials, read from a step's config (the component's camelCase keys).
+
+SP-API has no request signing for sellers' own data since 2023: a Login with Amazon (LWA) access token,
+obtained from the refresh token with the app's client id and secret, goes in `x-amz-access-token`. So the
+credentials are the LWA triple plus the marketplace (which picks the regional host unless `endpoint` is
+set) and, optionally, the token URL (the sandbox's own). `sellerId` (the merchant token) is optional here:
+SP-API does not need it to call, but feeds do (XML envelopes' MerchantIdentifier, the listings feed's
+`header.sellerId`).
+
+Frozen, and the repr hides the client secret and the refresh token: configs end up in logs and tracebacks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from amazon_mws.mws.endpoints import MARKETPLACES
+
+DEFAULT_TOKEN_URL = "https://api.amazon.com/auth/o2/token"
+REGION_HOSTS = {
+    "na": "https://sellingpartnerapi-na.amazon.com",
+    "eu": "https://sellingpartnerapi-eu.amazon.com",
+    "fe": "https://sellingpartnerapi-fe.amazon.com",
+}
+_REGION_OF_COUNTRY = {"US": "na", "CA": "na", "MX": "na", "BR": "na", "JP": "fe", "AU": "fe", "SG": "fe"}
+
+_REQUIRED = (
+    ("lwaClientId", "lwa_client_id"),
+    ("lwaClientSecret", "lwa_client_secret"),
+    ("refreshToken", "refresh_token"),
+    ("marketplaceId", "marketplace_id"),
+)
+_OPTIONAL = (("endpoint", "endpoint"), ("lwaTokenUrl", "token_url"), ("sellerId", "seller_id"))
+
+
+def _url(value: str, field: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"{field}: {value!r} must be an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+def endpoint_for(marketplace_id: str, endpoint: str | None = None) -> str:
+    """The SP-API base URL: `endpoint` when given, else the marketplace's regional host."""
+    if endpoint:
+        return _url(endpoint, "endpoint")
+    market = MARKETPLACES.get(marketplace_id)
+    if market is None:
+        raise ValueError(
+            f"marketplaceId: unknown marketplace {marketplace_id!r} (use an Amazon marketplace id, or set "
+            "endpoint)"
+        )
+    return REGION_HOSTS[_REGION_OF_COUNTRY.get(market.country_code, "eu")]
+
+
+@dataclass(frozen=True)
+class SpCredentials:
+    lwa_client_id: str
+    lwa_client_secret: str
+    refresh_token: str
+    marketplace_id: str
+    endpoint: str | None = None
+    token_url: str | None = None
+    seller_id: str | None = None
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any]) -> SpCredentials:
+        """Build from a config dict; a missing, blank or non-string value is a ValueError naming the key."""
+        values: dict[str, Any] = {}
+        for key, attr in _REQUIRED:
+            raw = cfg.get(key)
+            if raw is None or not str(raw).strip():
+                raise ValueError(f"{key}: is required when backend is sp-api")
+            if not isinstance(raw, str):
+                raise ValueError(f"{key}: must be a string")
+            values[attr] = raw.strip()
+        for key, attr in _OPTIONAL:
+            raw = cfg.get(key)
+            if raw is not None and not isinstance(raw, str):
+                raise ValueError(f"{key}: must be a string")
+            values[attr] = raw.strip() if raw and raw.strip() else None
+        if values["token_url"]:
+            values["token_url"] = _url(values["token_url"], "lwaTokenUrl")
+        creds = cls(**values)
+        creds.base_url()  # an unknown marketplace without an endpoint fails here, naming the field
+        return creds
+
+    def __repr__(self) -> str:
+        return (
+            f"SpCredentials(lwa_client_id={self.lwa_client_id!r}, lwa_client_secret='***', "
+            f"refresh_token='***', marketplace_id={self.marketplace_id!r}, endpoint={self.endpoint!r}, "
+            f"token_url={self.token_url!r}, seller_id={self.seller_id!r})"
+        )
+
+    __str__ = __repr__
+
+    def base_url(self) -> str:
+        return endpoint_for(self.marketplace_id, self.endpoint)
+
+    def lwa_url(self) -> str:
+        return self.token_url or DEFAULT_TOKEN_URL
+
+    @property
+    def account_key(self) -> str:
+        """A stable, secret-free name for this selling partner + application pair: the key of its quota
+        buckets and cached tokens (Amazon meters SP-API per partner and app). A digest, never the token."""
+        raw = "\0".join((self.lwa_url(), self.lwa_client_id, self.refresh_token))
+        return "sp-" + hashlib.sha256(raw.encode()).hexdigest()[:24]

@@ -1,0 +1,193 @@
+"""Orders v0 behind the same interface as the MWS `OrdersApi`, returning the same `OrdersPage` /
+`OrderItemsPage` with orders in the MWS shape (shape.py), so `steps.order_sync` and `steps.order_lookup`
+run unchanged on SP-API.
+
+Mapping: ListOrders -> getOrders (the same filters; lists comma-separated; `MarketplaceIds` on every call,
+NextToken pages included), GetOrder (50 ids) -> getOrder per id (its quota, 0.5/s burst 30, is far more
+generous than getOrders' one a minute; unknown ids are a 404, hence absent), ListOrderItems -> getOrderItems
+(its NextToken pages need the order id in the path: remembered per token). Amazon's rules are checked
+before a request spends quota, with errors naming the parameter, as on MWS.
+
+Buyer and address data (BuyerEmail, BuyerName, ShippingAddress's name and street, gift fields of items) are
+restricted on SP-API: they come back only under a Restricted Data Token. With `restricted_data` (the
+default) every orders call carries one (cached, see tokens.py), so the JSON matches MWS; without it
+(an app without the PII roles), those fields are simply absent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from amazon_mws.mws.orders import FULFILLMENT_CHANNELS, ORDER_STATUSES, OrderItemsPage, OrdersPage
+from amazon_mws.mws.params import iso8601, str_list
+from amazon_mws.spapi.connection import Restricted, SpConnection
+from amazon_mws.spapi.errors import NotFound
+from amazon_mws.spapi.shape import item_from_sp, order_from_sp
+
+ORDERS_PATH = "/orders/v0/orders"
+RDT_ORDERS = Restricted("GET", ORDERS_PATH, ("buyerInfo", "shippingAddress"))
+RDT_ORDER = Restricted("GET", ORDERS_PATH + "/{orderId}", ("buyerInfo", "shippingAddress"))
+RDT_ITEMS = Restricted("GET", ORDERS_PATH + "/{orderId}/orderItems", ("buyerInfo",))
+
+
+def _text(value: str, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{field}: must be a non-empty string")
+    return value.strip()
+
+
+def _time(value: datetime | str | None, field: str) -> str | None:
+    return iso8601(value, field=field) if value else None
+
+
+class SpOrdersApi:
+    def __init__(self, conn: SpConnection, *, restricted_data: bool = True) -> None:
+        self.conn = conn
+        self.restricted_data = restricted_data
+        self._item_tokens: dict[str, str] = {}  # items NextToken -> its order id
+
+    def _rdt(self, spec: Restricted) -> Restricted | None:
+        return spec if self.restricted_data else None
+
+    def _orders_page(self, params: dict[str, Any]) -> OrdersPage:
+        resp = self.conn.request("getOrders", "GET", ORDERS_PATH, params=params, restricted=self._rdt(RDT_ORDERS))
+        payload = (resp.data or {}).get("payload") or {}
+        return OrdersPage(
+            orders=[order_from_sp(o) for o in payload.get("Orders") or []],
+            next_token=payload.get("NextToken") or None,
+            last_updated_before=payload.get("LastUpdatedBefore") or None,
+            created_before=payload.get("CreatedBefore") or None,
+            request_id=resp.request_id,
+        )
+
+    def _markets(self, marketplace_ids: list[str] | None) -> list[str]:
+        return str_list(marketplace_ids, field="marketplace_ids", max_items=50) or [
+            self.conn.credentials.marketplace_id
+        ]
+
+    def list_orders(
+        self,
+        *,
+        last_updated_after: datetime | str | None = None,
+        last_updated_before: datetime | str | None = None,
+        created_after: datetime | str | None = None,
+        created_before: datetime | str | None = None,
+        statuses: list[str] | None = None,
+        max_results: int = 100,
+        marketplace_ids: list[str] | None = None,
+        fulfillment_channels: list[str] | None = None,
+    ) -> OrdersPage:
+        """One getOrders page; the same rules and errors as the MWS ListOrders."""
+        if (last_updated_after is None) == (created_after is None):
+            raise ValueError(
+                "last_updated_after: give exactly one of last_updated_after and created_after (Amazon "
+                "rejects both and needs one)"
+            )
+        if last_updated_after is None and last_updated_before is not None:
+            raise ValueError("last_updated_before: only allowed with last_updated_after")
+        if created_after is None and created_before is not None:
+            raise ValueError("created_before: only allowed with created_after")
+        if isinstance(max_results, bool) or not isinstance(max_results, int) or not 1 <= max_results <= 100:
+            raise ValueError(f"max_results: must be an integer from 1 to 100, got {max_results!r}")
+        status_list = str_list(statuses, field="statuses") or []
+        unknown = [s for s in status_list if s not in ORDER_STATUSES]
+        if unknown:
+            raise ValueError(f"statuses: unknown order status {unknown[0]!r} (one of {', '.join(ORDER_STATUSES)})")
+        if ("Unshipped" in status_list) != ("PartiallyShipped" in status_list):
+            raise ValueError("statuses: Unshipped and PartiallyShipped must be requested together")
+        channels = str_list(fulfillment_channels, field="fulfillment_channels") or []
+        bad = [c for c in channels if c not in FULFILLMENT_CHANNELS]
+        if bad:
+            raise ValueError(f"fulfillment_channels: {bad[0]!r} is not AFN or MFN")
+        return self._orders_page({
+            "MarketplaceIds": self._markets(marketplace_ids),
+            "LastUpdatedAfter": _time(last_updated_after, "last_updated_after"),
+            "LastUpdatedBefore": _time(last_updated_before, "last_updated_before"),
+            "CreatedAfter": _time(created_after, "created_after"),
+            "CreatedBefore": _time(created_before, "created_before"),
+            "OrderStatuses": status_list,
+            "FulfillmentChannels": channels,
+            "MaxResultsPerPage": max_results,
+        })
+
+    def list_orders_by_next_token(self, token: str, *, marketplace_ids: list[str] | None = None) -> OrdersPage:
+        """The next getOrders page: only NextToken (and the required MarketplaceIds) are sent."""
+        return self._orders_page(
+            {"MarketplaceIds": self._markets(marketplace_ids), "NextToken": _text(token, "next_token")}
+        )
+
+    def get_order(self, ids: list[str]) -> list[dict[str, Any]]:
+        """Orders by AmazonOrderId (1 to 50 ids, as on MWS); ids Amazon does not know are absent."""
+        id_list = str_list(ids, field="ids", max_items=50) or []
+        if not id_list:
+            raise ValueError("ids: at least one AmazonOrderId is required")
+        found = []
+        for order_id in dict.fromkeys(id_list):
+            try:
+                resp = self.conn.request("getOrder", "GET", f"{ORDERS_PATH}/{quote(order_id, safe='')}",
+                                         restricted=self._rdt(RDT_ORDER))
+            except NotFound:
+                continue
+            payload = (resp.data or {}).get("payload")
+            if payload:
+                found.append(order_from_sp(payload))
+        return found
+
+    def _items(self, order_id: str, token: str | None) -> OrderItemsPage:
+        resp = self.conn.request(
+            "getOrderItems", "GET", f"{ORDERS_PATH}/{quote(order_id, safe='')}/orderItems",
+            params={"NextToken": token}, restricted=self._rdt(RDT_ITEMS),
+        )
+        payload = (resp.data or {}).get("payload") or {}
+        next_token = payload.get("NextToken") or None
+        if next_token:
+            self._item_tokens[next_token] = order_id
+        return OrderItemsPage(
+            amazon_order_id=payload.get("AmazonOrderId") or order_id,
+            items=[item_from_sp(i) for i in payload.get("OrderItems") or []],
+            next_token=next_token,
+            request_id=resp.request_id,
+        )
+
+    def list_order_items(self, order_id: str) -> OrderItemsPage:
+        return self._items(_text(order_id, "order_id"), None)
+
+    def list_order_items_by_next_token(self, token: str, *, order_id: str | None = None) -> OrderItemsPage:
+        token = _text(token, "next_token")
+        order_id = order_id or self._item_tokens.get(token)
+        if not order_id:
+            raise ValueError("next_token: SP-API needs the order id with an items NextToken; pass order_id")
+        return self._items(order_id, token)
+
+    def confirm_shipment(
+        self,
+        order_id: str,
+        package: dict[str, Any],
+        *,
+        marketplace_id: str | None = None,
+        cod_collection_method: str | None = None,
+    ) -> None:
+        """confirmShipment (204 on success): one package of an MFN order (packageReferenceId,
+        carrierCode, trackingNumber, shipDate, orderItems [{orderItemId, quantity}])."""
+        body: dict[str, Any] = {
+            "marketplaceId": marketplace_id or self.conn.credentials.marketplace_id,
+            "packageDetail": package,
+        }
+        if cod_collection_method:
+            body["codCollectionMethod"] = cod_collection_method
+        self.conn.request("confirmShipment", "POST",
+                          f"{ORDERS_PATH}/{quote(_text(order_id, 'order_id'), safe='')}/shipmentConfirmation",
+                          body=body)
+
+    def marketplace_participations(self) -> list[dict[str, Any]]:
+        """Sellers API getMarketplaceParticipations: the marketplaces this partner sells in (verify)."""
+        resp = self.conn.request("getMarketplaceParticipations", "GET", "/sellers/v1/marketplaceParticipations")
+        return list((resp.data or {}).get("payload") or [])
+
+    def get_service_status(self) -> dict[str, Any]:
+        """SP-API has no service status call; the cheapest proof the credentials work is the seller's
+        marketplaces. Returns the MWS shape (`Status` GREEN) so callers need not care."""
+        self.marketplace_participations()
+        return {"Status": "GREEN", "Messages": []}

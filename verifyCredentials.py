@@ -24,9 +24,31 @@ def verify(cfg: dict[str, Any]) -> None:
         return
     from amazon_mws.mws.connection import MwsConnection
     from amazon_mws.mws.credentials import Credentials
+    from amazon_mws.mws.errors import CredentialsRejected, MwsError
     from amazon_mws.mws.orders import OrdersApi
 
-    OrdersApi(MwsConnection(Credentials.from_config(cfg))).get_service_status()
+    try:
+        OrdersApi(MwsConnection(Credentials.from_config(cfg), sample=True)).get_service_status()
+    except MwsError as exc:
+        field = _mws_field_at_fault(exc)
+        if field is None:
+            raise
+        raise CredentialsRejected(f"{field}: Amazon refused it ({exc.code}: {exc.message})") from None
+
+
+# Amazon's error code (and, for AccessDenied, the words of its message) -> the credential at fault
+_MWS_FIELDS = {"SignatureDoesNotMatch": "secretKey", "InvalidAccessKeyId": "accessKeyId"}
+
+
+def _mws_field_at_fault(exc) -> str | None:
+    if exc.code in _MWS_FIELDS:
+        return _MWS_FIELDS[exc.code]
+    text = (exc.message or "").lower()
+    if exc.code == "AccessDenied":
+        return "mwsAuthToken" if "mwsauthtoken" in text else "sellerId"
+    if exc.code == "InvalidParameterValue" and "marketplace" in text:
+        return "marketplaceId"
+    return None
 
 
 def marketplaces(cfg: dict[str, Any]) -> dict[str, str]:

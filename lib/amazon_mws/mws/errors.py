@@ -33,6 +33,10 @@ from lxml import etree
 from amazon_mws.mws.xml import XmlError, local_name, parse_xml
 
 
+class CredentialsRejected(ValueError):
+    """Verification found a wrong credential; the message starts with its field name (`secretKey: ...`)."""
+
+
 class MwsError(Exception):
     """Base of every MWS failure; `str()` is safe to show and log."""
 

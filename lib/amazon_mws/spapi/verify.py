@@ -11,15 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from amazon_mws.mws.errors import AccessDenied, MwsError, TransportError
+from amazon_mws.mws.errors import AccessDenied, CredentialsRejected, MwsError, TransportError
 from amazon_mws.spapi.connection import SpConnection
 from amazon_mws.spapi.credentials import SpCredentials
 from amazon_mws.spapi.errors import LwaError, NotFound
 from amazon_mws.spapi.orders import SpOrdersApi
-
-
-class CredentialsRejected(ValueError):
-    """A credential is wrong; the message starts with the field name (`refreshToken: ...`)."""
 
 
 def verify_sp_api(cfg: Mapping[str, Any], *, connection: SpConnection | None = None) -> None:

@@ -315,7 +315,7 @@ def make_error(
     if kind is QuotaExceeded:
         resets_on = parse_http_date(_header(headers, "x-mws-quota-resetsOn")) or _reset_from_message(message)
     return kind(
-        redact(message) or f"HTTP {http_status}",
+        _clock_hint(code, redact(message)) or f"HTTP {http_status}",
         code=code or None,
         request_id=request_id or _header(headers, "x-mws-request-id"),
         timestamp=_header(headers, "x-mws-timestamp"),
@@ -333,3 +333,17 @@ def error_from_reply(status: int, headers: Mapping[str, str], body: bytes) -> Mw
     if root is not None and local_name(root.tag) == "ErrorResponse":
         return error_from_element(root, http_status=status, headers=headers)
     return make_error("", f"HTTP {status} without an ErrorResponse body", http_status=status, headers=headers)
+
+
+_CLOCK = (
+    " Your computer's clock is probably off by more than 15 minutes: Amazon refuses a request whose"
+    " Timestamp is that far from its own time. Set the clock right (NTP) and run again."
+)
+
+
+def _clock_hint(code: str, message: str) -> str:
+    """Amazon's words for a skewed clock name the Timestamp, not the cause; say it plainly."""
+    skewed = code == "InvalidParameterValue" and "Timestamp" in message and "minutes" in message
+    if code == "RequestExpired" or skewed:
+        return message + _CLOCK
+    return message

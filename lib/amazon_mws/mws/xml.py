@@ -31,8 +31,18 @@ def _parser() -> etree.XMLParser:
     )
 
 
+class _LoadNothing(etree.Resolver):
+    """Every external reference resolves to an empty document. Without a resolver libxml2 opens an
+    external DTD subset (`<!DOCTYPE r SYSTEM "file:///...">`) itself, even with load_dtd=False."""
+
+    def resolve(self, url, pubid, context):
+        return self.resolve_string("", context)
+
+
 _PARSER = _parser()
+_PARSER.resolvers.add(_LoadNothing())
 _ENTITIES = "refused XML: the DOCTYPE declares entities (entity expansion is not allowed)"
+_EXTERNAL = "refused XML: the DOCTYPE names an external DTD (a network or local file; it was not loaded)"
 
 
 def parse_xml(data: bytes, *, max_bytes: int = MAX_RESPONSE_BYTES) -> etree._Element:
@@ -55,10 +65,14 @@ def parse_xml(data: bytes, *, max_bytes: int = MAX_RESPONSE_BYTES) -> etree._Ele
         raise XmlError(f"malformed XML: {exc}") from None
     if root is None:
         raise XmlError("malformed XML: no root element")
-    if has_doctype:  # defence in depth: whatever the scan missed, the parsed DTD must declare nothing
-        dtd = root.getroottree().docinfo.internalDTD
-        if dtd is not None and any(True for _ in dtd.iterentities()):
-            raise XmlError(_ENTITIES)
+    # Defence in depth, on every document: the byte scan above misses a UTF-16 or UTF-32 document, and
+    # an external DTD is named, never loaded (the resolver below hands libxml2 nothing), but refused.
+    docinfo = root.getroottree().docinfo
+    dtd = docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):
+        raise XmlError(_ENTITIES)
+    if docinfo.system_url or docinfo.public_id:
+        raise XmlError(_EXTERNAL)
     return root
 
 

@@ -145,6 +145,7 @@ def run(args) -> int:
                 on_event=on_event,
                 state_namespace=ns,
                 manifest=manifest,
+                keep_data=False,  # each data event is written as it comes
             )
     finally:
         store.close()

@@ -92,11 +92,14 @@ def run_step(
     *,
     manifest: Manifest | None = None,
     attempt: int = 0,
+    keep_data: bool = True,
 ) -> RunResult:
     """Run one step once, in this process.
 
     ``snapshot`` given: it becomes the namespace's state before the run; None: the namespace's stored
     state is the snapshot. ``state_namespace`` None: a throw-away in-memory namespace.
+    ``keep_data=False``: data events go to ``on_event`` only, not into the result, so a caller that
+    handles them as they come (the CLI) holds no more than one message at a time however many a run emits.
     """
     manifest = manifest or load_manifest()
     step = manifest.step(step_name)
@@ -110,7 +113,8 @@ def run_step(
         ns.replace(snapshot)
 
     def sink(event: Event) -> None:
-        result.events.append(event)
+        if keep_data or event.kind != "data":
+            result.events.append(event)
         if on_event is not None:
             on_event(event)
 

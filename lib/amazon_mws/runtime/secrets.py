@@ -14,8 +14,9 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import quote, quote_plus
 
-SECRET_NAMES = frozenset({"secretKey", "mwsAuthToken", "lwaClientSecret", "refreshToken"})
+SECRET_NAMES = frozenset({"secretKey", "mwsAuthToken", "MWSAuthToken", "lwaClientSecret", "refreshToken"})
 PASSWORD_VIEW = "PasswordFieldView"
 MIN_SECRET_LENGTH = 4
 MASK = "***"
@@ -43,7 +44,14 @@ class Redactor:
                 self._pattern = _name_pattern(new)
 
     def add(self, values: Iterable[Any]) -> None:
-        new = {v for v in values if isinstance(v, str) and len(v) >= MIN_SECRET_LENGTH}
+        raw = {v for v in values if isinstance(v, str) and len(v) >= MIN_SECRET_LENGTH}
+        # A secret also travels percent-encoded (a signed query string: urllib3 logs the request line at
+        # DEBUG) and JSON-escaped: mask those spellings too.
+        new = {
+            form
+            for v in raw
+            for form in (v, quote(v, safe="-_.~"), quote(v), quote_plus(v), v.replace("/", "\\/"))
+        }
         if not new:
             return
         with self._lock:

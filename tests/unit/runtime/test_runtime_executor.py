@@ -150,3 +150,11 @@ def test_run_result_json_round_trip(manifest):
     again = RunResult.from_json(result.to_json())
     assert [e.to_json() for e in again.events] == [e.to_json(materialize=True) for e in result.events]
     assert again.data[0].body["things"][2] == {"id": 2, "status": "Pending"}
+
+
+def test_keep_data_false_hands_data_to_on_event_only(manifest):
+    seen = []
+    result = run_step("echoOrders", CFG, {"amazonOrderIds": [GOOD_ID]}, on_event=seen.append, manifest=manifest,
+                      keep_data=False)
+    assert [e.kind for e in seen].count("data") == 1
+    assert result.data == [] and [e.kind for e in result.events] == ["end"]

@@ -75,8 +75,8 @@ def test_server_config_is_checked_whole_and_hides_its_secrets(served):
         "auth.bearerTokens[0]: must be a string of at least 16 characters",
         "amazon.accessKeyId: is required",
         "spree.endpoint: must be an http:// or https:// base URL",
-        "spree.orderStatus: 'Lost' is not one of Pending, Unshipped, PartiallyShipped, Shipped, Canceled, "
-        "Unfulfillable, PendingAvailability, InvoiceUnconfirmed",
+        "spree.orderStatus: 'Lost' is not one of PendingAvailability, Pending, Unshipped, PartiallyShipped, "
+        "Shipped, InvoiceUnconfirmed, Canceled, Unfulfillable",
     ]
     with pytest.raises(ConfigError, match="auth: give at least one of bearerTokens, apiKeys"):
         ServerConfig.from_dict({"amazon": served.sandbox.credentials})

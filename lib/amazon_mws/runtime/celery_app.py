@@ -10,6 +10,12 @@ second worker while the first still waits on it).
 ``REBOUND_INITIAL_DELAY`` seconds (default 1), doubled each time up to ``REBOUND_MAX_DELAY`` (60), at most
 ``REBOUND_MAX_RETRIES`` times (10); after that the run ends with a ``ReboundLimitError`` error event.
 State lives in the Redis state store, in the namespace the submitter names (default: step + cfg hash).
+
+Queues (``AMAZON_MWS_QUEUE``, default ``amazon-mws``, is the base name): ``<base>`` for actions and single
+step runs, ``<base>.poll`` for trigger polls, ``<base>.feed-checks`` for feed re-checks, so a slow poll of
+one seller never holds up actions, and feed checks (short, frequent) never wait behind either. A worker
+takes all three unless ``--queues`` says otherwise. A feed action run here submits and schedules its
+checks (``amazon_mws.feeds.celery_checks``); its caller's result arrives when the checks are over.
 """
 
 from __future__ import annotations
@@ -21,12 +27,40 @@ from dataclasses import dataclass
 from typing import Any
 
 from celery import Celery, signals
+from celery.exceptions import Ignore
 
 from .secrets import REDACTOR, RedactingStream, secret_field_names
 
 TASK_NAME = "amazon_mws.run_step"
 DEFAULT_QUEUE = "amazon-mws"
 DEFAULT_VISIBILITY_TIMEOUT = 3600  # seconds; > REBOUND_MAX_DELAY and any feed re-check countdown
+FLOW_POLL_TASK = "amazon_mws.flow.poll"
+FLOW_STEP_TASK = "amazon_mws.flow.step"
+FEED_CHECK_TASK = "amazon_mws.feed_check"
+FEED_CHECK_SWEEP_TASK = "amazon_mws.feed_check_sweep"
+
+
+def base_queue() -> str:
+    return os.environ.get("AMAZON_MWS_QUEUE") or DEFAULT_QUEUE
+
+
+def actions_queue() -> str:
+    """Actions, sinks and single step runs."""
+    return base_queue()
+
+
+def poll_queue() -> str:
+    """Trigger polls (long: they wait on ListOrders' quota)."""
+    return f"{base_queue()}.poll"
+
+
+def feed_checks_queue() -> str:
+    """Feed re-checks (short, scheduled with a countdown)."""
+    return f"{base_queue()}.feed-checks"
+
+
+def all_queues() -> list[str]:
+    return [actions_queue(), poll_queue(), feed_checks_queue()]
 
 
 @dataclass(frozen=True)
@@ -80,9 +114,25 @@ def run_step_task(
     policy = ReboundPolicy.from_env()
     ns = _store().namespace(namespace or default_namespace(step_name, cfg))
     retries = self.request.retries or 0
+    from amazon_mws.feeds import celery_checks
+
+    from .jsonlog import log_context
+
     # A step's print() goes to the worker's stdout: masked like its logs.
-    with contextlib.redirect_stdout(RedactingStream(sys.__stdout__)):
+    with (
+        contextlib.redirect_stdout(RedactingStream(sys.__stdout__)),
+        celery_checks.deferring() as deferred,
+        log_context(step=step_name, task=self.request.id),
+    ):
         result = run_step(step_name, cfg, message, sample=sample, state_namespace=ns, attempt=retries)
+    if deferred and result.ok and self.request.id:
+        # The caller's result is written by the last feed check (same task id); nothing to store now.
+        events = [e.to_json(materialize=True) for e in result.events if e.kind != "end"]
+        celery_checks.schedule(
+            self.app, deferred, step_name, cfg=cfg,
+            continuation={"kind": "result", "taskId": self.request.id, "events": events, "state": result.state},
+        )
+        raise Ignore()
     if result.rebound is not None and result.ok:
         if retries < policy.max_retries:
             argsrepr, kwargsrepr = _mask_args(step_name)
@@ -122,7 +172,13 @@ def make_app(redis_url: str | None = None) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        broker_transport_options={"visibility_timeout": visibility},
+        # A message whose worker died unacked comes back after the visibility timeout, found by a sweep
+        # every interval x throttle seconds (kombu's defaults: 10 x 10); tests shorten both.
+        broker_transport_options={
+            "visibility_timeout": visibility,
+            "unacked_restore_interval": int(os.environ.get("CELERY_RESTORE_INTERVAL", 10)),
+            "unacked_restore_throttle": int(os.environ.get("CELERY_RESTORE_THROTTLE", 10)),
+        },
         result_backend_transport_options={"visibility_timeout": visibility},
         task_serializer="json",
         result_serializer="json",
@@ -131,9 +187,54 @@ def make_app(redis_url: str | None = None) -> Celery:
         task_default_queue=DEFAULT_QUEUE,
         broker_connection_retry_on_startup=True,
         worker_redirect_stdouts=False,
+        # Flower shows tasks only when workers send events (CELERY_TASK_EVENTS=1; docker-compose sets it).
+        worker_send_task_events=os.environ.get("CELERY_TASK_EVENTS") == "1",
+        task_send_sent_event=os.environ.get("CELERY_TASK_EVENTS") == "1",
     )
-    app.task(name=TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True)(run_step_task)
+    if url.startswith("redis"):
+        from .state_redis import DEFAULT_PREFIX
+
+        prefix = os.environ.get("AMAZON_MWS_STATE_PREFIX") or DEFAULT_PREFIX
+        app.conf.update(
+            redbeat_redis_url=url,
+            redbeat_key_prefix=f"{prefix}redbeat:",
+            redbeat_lock_timeout=int(os.environ.get("BEAT_LOCK_TIMEOUT", 25)),
+            beat_max_loop_interval=5,
+        )
+    hygiene = {"bind": True, "acks_late": True, "reject_on_worker_lost": True}
+    app.task(name=TASK_NAME, **hygiene)(run_step_task)
+    app.task(name=FLOW_POLL_TASK, **hygiene)(_flow_poll)
+    app.task(name=FLOW_STEP_TASK, **hygiene)(_flow_step)
+    app.task(name=FEED_CHECK_TASK, **hygiene)(_feed_check)
+    app.task(name=FEED_CHECK_SWEEP_TASK, **hygiene)(_feed_check_sweep)
     return app
+
+
+def _flow_poll(self, flow_name: str, poll_id: str | None = None, tracker: str | None = None) -> dict[str, Any]:
+    """A trigger run of a registered flow (beat sends it without a poll id: one is made here)."""
+    import uuid
+
+    from .flow_tasks import poll
+
+    return poll(self, flow_name, poll_id or f"beat-{self.request.id or uuid.uuid4().hex}", tracker)
+
+
+def _flow_step(self, flow_name: str, stage: int, message: dict[str, Any], tracker: str | None = None):
+    from .flow_tasks import step
+
+    return step(self, flow_name, stage, message, tracker)
+
+
+def _feed_check(self, key: str, check_id: str) -> dict[str, Any]:
+    from amazon_mws.feeds.celery_checks import check
+
+    return check(self, key, check_id)
+
+
+def _feed_check_sweep(self) -> int:
+    from amazon_mws.feeds.celery_checks import sweep
+
+    return sweep(self.app)
 
 
 app = make_app()
@@ -147,6 +248,10 @@ def _mask_secrets_in_celery_logs(logger=None, **_: Any) -> None:
     for handler in getattr(logger, "handlers", []):
         if not any(isinstance(f, SecretsFilter) for f in handler.filters):
             handler.addFilter(SecretsFilter())
+    from . import jsonlog
+
+    if logger is not None and jsonlog.json_logs_wanted():
+        jsonlog.install(logger)
 
 
 @signals.worker_init.connect
@@ -225,6 +330,10 @@ def worker(args) -> int:
     argv = ["worker", f"--loglevel={loglevel}"]
     if args.concurrency:
         argv += ["--concurrency", str(args.concurrency)]
-    argv += ["--queues", args.queues or DEFAULT_QUEUE]
+    if getattr(args, "log_format", None):
+        os.environ["LOG_FORMAT"] = args.log_format
+    argv += ["--queues", args.queues or ",".join(all_queues())]
+    if getattr(args, "hostname", None):
+        argv += ["--hostname", args.hostname]
     app.worker_main(argv)
     return 0

@@ -1,0 +1,382 @@
+"""The flow file: what a flow is made of, checked before anything runs.
+
+A flow is JSON (see docs/_pending/celery.md for the full format):
+
+    {"name": "orders-to-webhook",
+     "credentials": {"file": "seller.json"},
+     "schedule": {"interval": 300},
+     "steps": [
+        {"id": "orders", "step": "getNewAndUpdatedOrders", "config": {"orderStatus": ["Unshipped"],
+                                                                       "emitBehaviour": "order"}},
+        {"id": "items", "step": "listOrderItems", "map": {"amazonOrderId": "orders[*].AmazonOrderId"}}],
+     "sink": {"type": "webhook", "url": "https://example.com/hook", "retries": 5}}
+
+Why the checks live here and not in the runner: a flow is registered once and then run by workers for
+months; a typo found by a worker at 3 a.m. is worth less than one refused by ``flow run`` at once, with
+the field and the rule named (``flow.steps[1].step: 'listOrderItem' is not a step of the component``).
+
+Credentials are resolved where the step runs (the worker), not where the flow was registered, so a flow
+that names a credentials file or environment variables keeps its secrets out of Redis.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from .errors import ValidationError
+
+NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+SINK_TYPES = ("stdout", "file", "webhook")
+
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["name", "steps"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "pattern": NAME_RE},
+        "description": {"type": "string"},
+        "credentials": {"type": "object"},
+        "schedule": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "interval": {"type": "number", "exclusiveMinimum": 0},
+                "cron": {"type": "string", "minLength": 1},
+            },
+            "minProperties": 1,
+            "maxProperties": 1,
+        },
+        "passthrough": {"type": "boolean"},
+        "steps": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["step"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": NAME_RE},
+                    "step": {"type": "string", "minLength": 1},
+                    "config": {"type": "object"},
+                    "credentials": {"type": "object"},
+                    "map": {"type": "object", "minProperties": 1},
+                },
+            },
+        },
+        "sink": {
+            "type": "object",
+            "required": ["type"],
+            "additionalProperties": False,
+            "properties": {
+                "type": {"enum": list(SINK_TYPES)},
+                "path": {"type": "string", "minLength": 1},
+                "url": {"type": "string", "pattern": "^https?://"},
+                "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+                "retries": {"type": "integer", "minimum": 0, "maximum": 100},
+                "timeout": {"type": "number", "exclusiveMinimum": 0},
+                "envelope": {"type": "boolean"},
+            },
+        },
+    },
+}
+_VALIDATOR = Draft202012Validator(SCHEMA)
+
+
+def _where(path: Any) -> str:
+    out = "flow"
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+@dataclass(frozen=True)
+class FlowStep:
+    id: str
+    step: str
+    config: dict[str, Any] = field(default_factory=dict)
+    credentials: dict[str, Any] | None = None
+    map: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Sink:
+    type: str = "stdout"
+    path: str | None = None
+    url: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    retries: int = 5
+    timeout: float = 10.0
+    envelope: bool = False
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A checked flow. ``base_dir`` is where relative paths (credentials and sink files) start."""
+
+    name: str
+    steps: tuple[FlowStep, ...]
+    sink: Sink
+    credentials: dict[str, Any] | None = None
+    schedule: dict[str, Any] | None = None
+    passthrough: bool = True
+    base_dir: str = "."
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def trigger(self) -> FlowStep:
+        return self.steps[0]
+
+    def to_json(self) -> dict[str, Any]:
+        """What is stored in Redis for workers: the file as written plus its base directory."""
+        return {"spec": self.raw, "baseDir": self.base_dir}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], manifest=None) -> Flow:
+        return parse_flow(data["spec"], base_dir=data.get("baseDir") or ".", manifest=manifest)
+
+    def cfg_for(self, index: int, environ: dict[str, str] | None = None) -> dict[str, Any]:
+        """Credentials (flow's, then the step's own) with the step's config on top: one cfg dict."""
+        step = self.steps[index]
+        cfg: dict[str, Any] = {}
+        for where, creds in (("flow.credentials", self.credentials),
+                             (f"flow.steps[{index}].credentials", step.credentials)):
+            if creds:
+                cfg.update(resolve_credentials(creds, where, self.base_dir, environ))
+        cfg.update(step.config)
+        return cfg
+
+    def __repr__(self) -> str:  # inline credentials may hold secrets
+        return f"Flow(name={self.name!r}, steps={[s.step for s in self.steps]}, sink={self.sink.type!r})"
+
+
+def resolve_credentials(
+    spec: dict[str, Any], where: str, base_dir: str = ".", environ: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """``{"file": "creds.json"}`` reads a JSON file; otherwise each value is literal, or ``{"env": "VAR"}``
+    for an environment variable. A missing file or variable is an error naming the field (never its value)."""
+    env = os.environ if environ is None else environ
+    if set(spec) == {"file"}:
+        path = Path(os.path.expanduser(str(spec["file"])))
+        if not path.is_absolute():
+            path = Path(base_dir) / path
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ValidationError([f"{where}.file: cannot read {path}: {exc.strerror or exc}"]) from None
+        except ValueError as exc:
+            raise ValidationError([f"{where}.file: {path} is not valid JSON: {exc}"]) from None
+        if not isinstance(data, dict):
+            raise ValidationError([f"{where}.file: {path} must hold a JSON object"])
+        return data
+    out: dict[str, Any] = {}
+    problems = []
+    for key, value in spec.items():
+        if isinstance(value, dict) and set(value) == {"env"}:
+            name = str(value["env"])
+            if name not in env or env[name] == "":
+                problems.append(f"{where}.{key}: environment variable {name} is not set")
+                continue
+            out[key] = env[name]
+        else:
+            out[key] = value
+    if problems:
+        raise ValidationError(problems)
+    return out
+
+
+# -- mapping ----------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"([^.\[\]]+)|\[(\*|\d+)\]")
+
+
+def parse_path(expr: str, where: str) -> list[str | int]:
+    """``orders[*].AmazonOrderId`` -> ["orders", "*", "AmazonOrderId"]; ``$`` is the whole body."""
+    if expr == "$":
+        return []
+    parts: list[str | int] = []
+    pos = 0
+    text = expr.strip()
+    while pos < len(text):
+        if text[pos] == "." and parts:
+            pos += 1
+        match = _TOKEN.match(text, pos)
+        if not match:
+            raise ValidationError([f"{where}: {expr!r} is not a field path (like orders[*].AmazonOrderId)"])
+        if match.group(1) is not None:
+            parts.append(match.group(1))
+        else:
+            parts.append("*" if match.group(2) == "*" else int(match.group(2)))
+        pos = match.end()
+    if not parts:
+        raise ValidationError([f"{where}: {expr!r} is not a field path (like orders[*].AmazonOrderId)"])
+    return parts
+
+
+def _values(body: Any, parts: list[str | int], expr: str) -> tuple[list[Any], bool]:
+    """All values at the path, and whether the path fans out (has [*])."""
+    current = [body]
+    fans = False
+    for part in parts:
+        nxt = []
+        for value in current:
+            if part == "*":
+                fans = True
+                if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
+                    raise ValueError(f"map: {expr!r}: not a list where [*] is used")
+                nxt.extend(list(value))
+            elif isinstance(part, int):
+                if not isinstance(value, list) or part >= len(value):
+                    raise ValueError(f"map: {expr!r}: no item [{part}]")
+                nxt.append(value[part])
+            else:
+                if not isinstance(value, dict) or part not in value:
+                    raise ValueError(f"map: {expr!r}: no field {part!r} in the message body")
+                nxt.append(value[part])
+        current = nxt
+    return current, fans
+
+
+def check_map(mapping: dict[str, Any], where: str) -> None:
+    for key, expr in mapping.items():
+        if isinstance(expr, str):
+            parse_path(expr, f"{where}.{key}")
+
+
+def apply_map(mapping: dict[str, Any] | None, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The bodies the next step receives: the body unchanged without a map; else one body per value of
+    the ``[*]`` paths (zipped, equal lengths), the other entries the same in each. A non-string value is a
+    literal (``{"value": x}`` for a literal string)."""
+    if not mapping:
+        return [body]
+    fixed: dict[str, Any] = {}
+    fanned: dict[str, list[Any]] = {}
+    for key, expr in mapping.items():
+        if isinstance(expr, dict) and set(expr) == {"value"}:
+            fixed[key] = expr["value"]
+        elif isinstance(expr, str):
+            values, fans = _values(body, parse_path(expr, f"map.{key}"), expr)
+            if fans:
+                fanned[key] = values
+            else:
+                fixed[key] = values[0]
+        else:
+            fixed[key] = expr
+    if not fanned:
+        return [fixed]
+    lengths = {len(v) for v in fanned.values()}
+    if len(lengths) != 1:
+        raise ValueError(f"map: the [*] paths give lists of different lengths: {sorted(lengths)}")
+    count = lengths.pop()
+    return [{**fixed, **{k: v[i] for k, v in fanned.items()}} for i in range(count)]
+
+
+# -- loading ----------------------------------------------------------------------------------------
+
+
+def _check_schedule(schedule: dict[str, Any]) -> None:
+    if "cron" in schedule:
+        fields = str(schedule["cron"]).split()
+        if len(fields) != 5:
+            raise ValidationError(
+                [f"flow.schedule.cron: {schedule['cron']!r} must have 5 fields (minute hour day month weekday)"]
+            )
+        from celery.schedules import crontab
+
+        try:
+            crontab(*fields)
+        except Exception as exc:  # celery's parser says which field is wrong
+            raise ValidationError([f"flow.schedule.cron: {schedule['cron']!r}: {exc}"]) from None
+
+
+def parse_flow(data: Any, *, base_dir: str | Path = ".", manifest=None) -> Flow:
+    """A checked Flow from its JSON; ValidationError lists every problem, each naming its field."""
+    if not isinstance(data, dict):
+        raise ValidationError([f"flow: must be a JSON object, got {type(data).__name__}"])
+    problems = [
+        f"{_where(e.absolute_path)}: {e.message}"
+        for e in sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+    if problems:
+        raise ValidationError(problems)
+    if manifest is None:
+        from .manifest import load_manifest
+
+        manifest = load_manifest()
+    steps = []
+    seen: set[str] = set()
+    for i, raw in enumerate(data["steps"]):
+        name = raw["step"]
+        try:
+            step = manifest.step(name)
+        except Exception:
+            problems.append(f"flow.steps[{i}].step: {name!r} is not a step of the component")
+            continue
+        if i == 0 and step.kind != "trigger":
+            problems.append(f"flow.steps[0].step: {name!r} is an action; a flow starts with a trigger")
+        if i > 0 and step.kind == "trigger":
+            problems.append(f"flow.steps[{i}].step: {name!r} is a trigger; only the first step may be one")
+        step_id = raw.get("id") or name
+        if step_id in seen:
+            problems.append(f"flow.steps[{i}].id: {step_id!r} is used twice; give each step its own id")
+        seen.add(step_id)
+        if raw.get("map"):
+            if i == 0:
+                problems.append("flow.steps[0].map: the trigger has no incoming message to map")
+            try:
+                check_map(raw["map"], f"flow.steps[{i}].map")
+            except ValidationError as exc:
+                problems.extend(exc.errors)
+        steps.append(FlowStep(step_id, name, dict(raw.get("config") or {}), raw.get("credentials"), raw.get("map")))
+    sink_raw = data.get("sink") or {"type": "stdout"}
+    if sink_raw["type"] == "file" and not sink_raw.get("path"):
+        problems.append("flow.sink.path: is required for a file sink")
+    if sink_raw["type"] == "webhook" and not sink_raw.get("url"):
+        problems.append("flow.sink.url: is required for a webhook sink")
+    if data.get("schedule"):
+        try:
+            _check_schedule(data["schedule"])
+        except ValidationError as exc:
+            problems.extend(exc.errors)
+    if problems:
+        raise ValidationError(problems)
+    path = sink_raw.get("path")
+    if path and not Path(os.path.expanduser(path)).is_absolute():
+        path = str(Path(base_dir) / path)
+    sink = Sink(
+        type=sink_raw["type"],
+        path=path,
+        url=sink_raw.get("url"),
+        headers=dict(sink_raw.get("headers") or {}),
+        retries=int(sink_raw.get("retries", 5)),
+        timeout=float(sink_raw.get("timeout", 10.0)),
+        envelope=bool(sink_raw.get("envelope", False)),
+    )
+    return Flow(
+        name=data["name"],
+        steps=tuple(steps),
+        sink=sink,
+        credentials=data.get("credentials"),
+        schedule=data.get("schedule"),
+        passthrough=data.get("passthrough", True),
+        base_dir=str(Path(base_dir).resolve()),
+        raw=data,
+    )
+
+
+def load_flow(path: str | Path, manifest=None) -> Flow:
+    """Read and check a flow file; errors name the file."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValidationError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    except ValueError as exc:
+        raise ValidationError([f"{path}: not valid JSON: {exc}"]) from None
+    return parse_flow(data, base_dir=path.resolve().parent, manifest=manifest)

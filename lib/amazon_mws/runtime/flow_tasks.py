@@ -1,0 +1,278 @@
+"""What the workers do for a flow: one poll task per trigger run, one task per message per step.
+
+Stages: 0 is the trigger, 1..n-1 the actions, n the sink. A message moves on as a task on the next stage,
+sent as soon as the step emits it (the trigger's page is in the broker before the trigger records the page
+as emitted). Why it is safe to run any task twice, and to kill any worker at any time:
+
+- message ids are stable: the trigger's (``<run id>-order-<id>``...), then ``<incoming id>:<step id>:<n>``
+  for the n-th message a step emits, then ``#k`` when a map splits one message into several;
+- a step task takes a lock on (stage, message id) and, when it is done, leaves a done-marker. A redelivered
+  copy finds the marker and emits nothing; a copy that arrives while the first still runs waits (retries);
+- the poll holds the flow's lock, renewed while it runs: a scheduled poll never overlaps the previous one,
+  and a killed poll's lock lapses so its redelivered task resumes the trigger from the state store.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+from .emitter import Event
+from .flow_spec import Flow, apply_map
+from .flow_store import FlowStore, lock_ttl_from_env
+from .jsonlog import log_context
+from .message import Message
+
+log = logging.getLogger("amazon_mws.flows")
+
+POLL_TASK = "amazon_mws.flow.poll"
+STEP_TASK = "amazon_mws.flow.step"
+
+
+def namespace_of(flow: Flow, index: int) -> str:
+    """The state store namespace of a flow's step: the trigger's cursor lives here."""
+    return f"flow:{flow.name}:{flow.steps[index].id}"
+
+
+def children(flow: Flow, index: int, emitted: Message, incoming: Message | None, n: int) -> list[Message]:
+    """The messages for stage ``index + 1`` made from the ``n``-th message step ``index`` emitted.
+
+    ``passthrough`` follows the convention: the incoming message's passthrough plus, under the emitting
+    step's id, the emitted message itself (id, body, headers)."""
+    step = flow.steps[index]
+    data = emitted.to_json(materialize=True)
+    base_id = emitted.id if incoming is None else f"{incoming.id}:{step.id}:{n}"
+    passthrough: dict[str, Any] = {}
+    if flow.passthrough:
+        passthrough = dict(incoming.passthrough) if incoming is not None else {}
+        passthrough[step.id] = {"id": base_id, "body": data["body"], "headers": data["headers"]}
+    mapping = flow.steps[index + 1].map if index + 1 < len(flow.steps) else None
+    bodies = apply_map(mapping, data["body"])
+    split = mapping is not None and any(isinstance(v, str) and "[*]" in v for v in mapping.values())
+    return [
+        Message(
+            id=f"{base_id}#{k}" if split else base_id,
+            body=body,
+            headers=dict(data["headers"]),
+            passthrough=dict(passthrough),
+        )
+        for k, body in enumerate(bodies)
+    ]
+
+
+class Dispatcher:
+    """Sends the next stage's tasks for one running task, counting them for a waiting ``--once``."""
+
+    def __init__(self, app, fs: FlowStore, flow: Flow, index: int, incoming: Message | None, tracker: str | None):
+        self.app, self.fs, self.flow, self.index = app, fs, flow, index
+        self.incoming, self.tracker = incoming, tracker
+        self.emitted = 0
+
+    def send(self, emitted: Message) -> None:
+        from .celery_app import actions_queue
+
+        for child in children(self.flow, self.index, emitted, self.incoming, self.emitted):
+            stage = self.index + 1
+            self.fs.track_sent(self.flow.name, self.tracker, [f"{stage}:{child.id}"])
+            self.app.send_task(
+                STEP_TASK,
+                args=[self.flow.name, stage, child.to_json()],
+                kwargs={"tracker": self.tracker},
+                queue=actions_queue(),
+                argsrepr=f"({self.flow.name!r}, {stage}, <message {child.id}>)",
+            )
+        self.emitted += 1
+
+    def on_event(self, event: Event) -> None:
+        if event.kind == "data" and event.message is not None:
+            self.send(event.message)
+
+
+def _record_errors(fs: FlowStore, flow: Flow, stage: str, message_id: str, tracker, errors) -> None:
+    for error in errors:
+        log.error("flow %s step %s message %s: %s: %s", flow.name, stage, message_id, error["type"], error["message"])
+        fs.record_error(flow.name, tracker, {"step": stage, "messageId": message_id, **error})
+
+
+MAX_TASK_RETRIES = 5
+
+
+def guarded(task, flow_name: str, stage: str, message_id: str, tracker: str | None, member: str, work):
+    """Run ``work()``; an unexpected exception (a broken deploy, Redis blinking) is retried with backoff a
+    few times, then recorded as the message's error and counted as finished, so ``--once`` ends."""
+    from celery.exceptions import Retry
+
+    try:
+        return work()
+    except Retry:
+        raise
+    except Exception as exc:
+        retries = task.request.retries or 0
+        if retries < MAX_TASK_RETRIES:
+            log.warning("flow %s %s %s: %s: %s; retrying", flow_name, stage, message_id, type(exc).__name__, exc)
+            raise task.retry(countdown=min(2.0**retries, 60.0), max_retries=None) from None
+        from .emitter import error_info
+
+        fs = FlowStore.from_env()
+        info = {"step": stage, "messageId": message_id, **error_info(exc)}
+        log.error("flow %s %s %s: giving up: %s", flow_name, stage, message_id, info["message"])
+        fs.record_error(flow_name, tracker, info)
+        fs.track_finished(flow_name, tracker, member)
+        return {"message": message_id, "error": info}
+
+
+def poll(task, flow_name: str, poll_id: str, tracker: str | None = None) -> dict[str, Any]:
+    """One run of the flow's trigger under the flow's lock; every message it emits goes on at once."""
+    return guarded(task, flow_name, "poll", poll_id, tracker, f"poll:{poll_id}",
+                   lambda: _poll(task, flow_name, poll_id, tracker))
+
+
+def _poll(task, flow_name: str, poll_id: str, tracker: str | None = None) -> dict[str, Any]:
+    from .celery_app import ReboundPolicy, _store
+    from .executor import run_step
+
+    fs = FlowStore.from_env()
+    flow = fs.flow(flow_name)
+    member = f"poll:{poll_id}"
+    if fs.is_done(flow.name, "poll", poll_id):
+        fs.track_finished(flow.name, tracker, member)
+        return {"poll": poll_id, "skipped": "already done"}
+    ttl = lock_ttl_from_env()
+    lock = fs.lock(fs.poll_lock_key(flow.name), poll_id, ttl)
+    if lock is None:
+        holder = fs.holder(fs.poll_lock_key(flow.name))
+        if holder == poll_id or tracker:  # a copy of a running poll, or a --once poll behind a scheduled one
+            raise task.retry(countdown=max(ttl / 2, 0.1), max_retries=None)
+        log.info("flow %s: poll %s skipped, poll %s is still running", flow.name, poll_id, holder)
+        return {"poll": poll_id, "skipped": f"poll {holder} still running"}
+    started = time.time()
+    try:
+        trigger = flow.trigger
+        dispatcher = Dispatcher(task.app, fs, flow, 0, None, tracker)
+        ns = _store().namespace(namespace_of(flow, 0))
+        with log_context(flow=flow.name, step=trigger.id, message=poll_id):
+            result = run_step(trigger.step, flow.cfg_for(0), {}, state_namespace=ns,
+                              on_event=dispatcher.on_event, attempt=task.request.retries or 0)
+        policy = ReboundPolicy.from_env()
+        if result.rebound is not None and result.ok and (task.request.retries or 0) < policy.max_retries:
+            lock.release()
+            lock = None
+            raise task.retry(countdown=policy.delay(task.request.retries or 0), max_retries=None)
+        _record_errors(fs, flow, trigger.id, poll_id, tracker, result.errors)
+        fs.set_last_run(flow.name, {
+            "poll": poll_id, "startedAt": started, "finishedAt": time.time(),
+            "messages": dispatcher.emitted, "ok": result.ok,
+            "error": result.errors[0]["message"] if result.errors else None,
+        })
+        fs.mark_done(flow.name, "poll", poll_id)
+        fs.track_finished(flow.name, tracker, member)
+        return {"poll": poll_id, "messages": dispatcher.emitted, "errors": result.errors}
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def step(task, flow_name: str, stage: int, message: dict[str, Any], tracker: str | None = None) -> dict[str, Any]:
+    """One message through one action (or into the sink), at most once per (stage, message id)."""
+    message_id = str(message.get("id"))
+    return guarded(task, flow_name, f"stage {stage}", message_id, tracker, f"{stage}:{message_id}",
+                   lambda: _step(task, flow_name, stage, message, tracker))
+
+
+def _step(task, flow_name: str, stage: int, message: dict[str, Any], tracker: str | None = None) -> dict[str, Any]:
+    fs = FlowStore.from_env()
+    flow = fs.flow(flow_name)
+    msg = Message.from_json(message)
+    member = f"{stage}:{msg.id}"
+    if fs.is_done(flow.name, stage, msg.id):
+        fs.track_finished(flow.name, tracker, member)
+        return {"message": msg.id, "skipped": "duplicate"}
+    ttl = lock_ttl_from_env()
+    lock = fs.lock(fs.message_lock_key(flow.name, stage, msg.id), task.request.id or uuid.uuid4().hex, ttl)
+    if lock is None:  # another copy is running it right now: look again later
+        raise task.retry(countdown=max(ttl / 2, 0.1), max_retries=None)
+    try:
+        if fs.is_done(flow.name, stage, msg.id):  # finished between our check and the lock
+            fs.track_finished(flow.name, tracker, member)
+            return {"message": msg.id, "skipped": "duplicate"}
+        name = "sink" if stage >= len(flow.steps) else flow.steps[stage].id
+        with log_context(flow=flow.name, step=name, message=msg.id):
+            if stage >= len(flow.steps):
+                outcome = _sink(task, fs, flow, msg, tracker)
+            else:
+                outcome = _action(task, fs, flow, stage, msg, tracker)
+        fs.mark_done(flow.name, stage, msg.id)
+        fs.track_finished(flow.name, tracker, member)
+        return outcome
+    finally:
+        lock.release()
+
+
+def _sink(task, fs: FlowStore, flow: Flow, msg: Message, tracker) -> dict[str, Any]:
+    from .sinks import SinkError, SinkRetry, deliver
+
+    retries = task.request.retries or 0
+    try:
+        deliver(flow.sink, flow.name, msg, attempt=retries)
+    except SinkRetry as exc:
+        if retries < flow.sink.retries:
+            log.warning("flow %s: %s; retry %d in %.1f s", flow.name, exc, retries + 1, exc.delay)
+            raise task.retry(countdown=exc.delay, max_retries=None) from None
+        error = {"type": "SinkError", "message": f"{exc}; gave up after {retries} retries"}
+        _record_errors(fs, flow, "sink", msg.id, tracker, [error])
+        return {"message": msg.id, "error": error}
+    except SinkError as exc:
+        error = {"type": "SinkError", "message": str(exc)}
+        _record_errors(fs, flow, "sink", msg.id, tracker, [error])
+        return {"message": msg.id, "error": error}
+    return {"message": msg.id, "delivered": True}
+
+
+def _action(task, fs: FlowStore, flow: Flow, stage: int, msg: Message, tracker) -> dict[str, Any]:
+    from amazon_mws.feeds import celery_checks
+
+    from .celery_app import ReboundPolicy, _store
+    from .executor import run_step
+
+    step_ = flow.steps[stage]
+    retries = task.request.retries or 0
+    dispatcher = Dispatcher(task.app, fs, flow, stage, msg, tracker)
+    cfg = flow.cfg_for(stage)
+    with celery_checks.deferring() as deferred:
+        result = run_step(step_.step, cfg, msg, state_namespace=_store().namespace(namespace_of(flow, stage)),
+                          on_event=dispatcher.on_event, attempt=retries)
+    policy = ReboundPolicy.from_env()
+    if result.rebound is not None and result.ok:
+        if retries < policy.max_retries:
+            raise task.retry(countdown=policy.delay(retries), max_retries=None)
+        result.errors.append({"type": "ReboundLimitError",
+                              "message": f"{step_.step}: rebounded {retries} times (REBOUND_MAX_RETRIES); giving up"})
+    _record_errors(fs, flow, step_.id, msg.id, tracker, result.errors)
+    if deferred and result.ok:
+        key = celery_checks.schedule(
+            task.app, deferred, step_.step,
+            continuation={"kind": "flow", "flow": flow.name, "stage": stage, "tracker": tracker,
+                          "message": {"id": msg.id, "headers": msg.headers, "passthrough": msg.passthrough},
+                          "next": dispatcher.emitted},
+            flow=flow.name, stage=stage,
+        )
+        fs.track_sent(flow.name, tracker, [f"check:{key}"])
+    return {"message": msg.id, "emitted": dispatcher.emitted, "deferred": len(deferred), "errors": result.errors}
+
+
+def after_checks(app, continuation: dict[str, Any], key: str, outputs: list[dict[str, Any]],
+                 errors: list[dict[str, str]]) -> None:
+    """A flow's feed checks are over: their outputs go on to the next stage as the step's messages."""
+    fs = FlowStore.from_env()
+    flow = fs.flow(continuation["flow"])
+    stage, tracker = int(continuation["stage"]), continuation.get("tracker")
+    incoming = Message.from_json({"body": {}, **continuation["message"]})
+    dispatcher = Dispatcher(app, fs, flow, stage, incoming, tracker)
+    dispatcher.emitted = int(continuation.get("next") or 0)
+    with log_context(flow=flow.name, step=flow.steps[stage].id, message=incoming.id):
+        for out in outputs:
+            dispatcher.send(Message(body=out))
+        _record_errors(fs, flow, flow.steps[stage].id, incoming.id, tracker, errors)
+    fs.track_finished(flow.name, tracker, f"check:{key}")

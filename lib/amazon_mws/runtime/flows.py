@@ -1,0 +1,214 @@
+"""Flows: a trigger, then actions, then a sink, run once or on a schedule (the Python API and the CLI).
+
+    from amazon_mws.runtime.flows import load_flow, run_once
+    report = run_once(load_flow("orders.flow.json"))      # workers when REDIS_URL is set, else here
+
+- ``run_once(flow)``: one poll, and wait until the sink got everything the poll produced. With REDIS_URL the
+  work is done by the workers (one task per message) and this process only waits; without it, everything
+  runs here, with the trigger's state in the local SQLite file, so a newcomer can try a flow file with no
+  services at all.
+- ``register(flow)``: store the flow for the workers and (with a schedule) put it on the beat schedule.
+
+See ``flow_spec`` for the file format, ``flow_tasks`` for what the workers do and why it is crash-safe.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .emitter import Event
+from .flow_spec import Flow, load_flow, parse_flow
+from .message import Message
+
+__all__ = ["Flow", "FlowReport", "load_flow", "parse_flow", "register", "run_once", "run_once_here",
+           "run_once_on_workers"]
+
+
+@dataclass
+class FlowReport:
+    """What one ``--once`` run did."""
+
+    flow: str
+    mode: str  # "workers" | "in-process"
+    messages: int = 0  # tasks (or in-process step runs) the run went through, sink included
+    delivered: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_json(self) -> dict[str, Any]:
+        return {"flow": self.flow, "mode": self.mode, "messages": self.messages, "delivered": self.delivered,
+                "errors": self.errors, "seconds": round(self.seconds, 3), "ok": self.ok}
+
+
+# -- in one process ---------------------------------------------------------------------------------
+
+
+def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = time.sleep) -> FlowReport:
+    """The whole flow in this process: trigger, then each message through each step, then the sink.
+
+    The same ids, maps and passthrough as on workers; rebounds wait (ReboundPolicy) and sink retries sleep."""
+    from amazon_mws.runtime.celery_app import ReboundPolicy
+
+    from .executor import run_step
+    from .flow_tasks import children, namespace_of
+    from .jsonlog import log_context
+    from .sinks import SinkError, deliver_with_retries
+    from .state import state_store_from_env
+
+    store = store or state_store_from_env()
+    report = FlowReport(flow.name, "in-process")
+    started = time.monotonic()
+    queue: deque[tuple[int, Message]] = deque()
+    policy = ReboundPolicy.from_env()
+
+    def run(index: int, msg: Message | None) -> None:
+        step = flow.steps[index]
+        emitted = 0
+
+        def on_event(event: Event) -> None:
+            nonlocal emitted
+            if event.kind == "data" and event.message is not None:
+                for child in children(flow, index, event.message, msg, emitted):
+                    queue.append((index + 1, child))
+                emitted += 1
+
+        ns = store.namespace(namespace_of(flow, index))
+        attempt = 0
+        while True:
+            with log_context(flow=flow.name, step=step.id, message=msg.id if msg else "poll"):
+                result = run_step(step.step, flow.cfg_for(index), msg or {}, state_namespace=ns,
+                                  on_event=on_event, attempt=attempt)
+            if result.rebound is None or not result.ok or attempt >= policy.max_retries:
+                break
+            sleep(policy.delay(attempt))
+            attempt += 1
+        report.messages += 1
+        for error in result.errors:
+            report.errors.append({"step": step.id, "messageId": msg.id if msg else "poll", **error})
+
+    run(0, None)
+    while queue:
+        index, msg = queue.popleft()
+        if index >= len(flow.steps):
+            report.messages += 1
+            try:
+                deliver_with_retries(flow.sink, flow.name, msg, sleep=sleep)
+                report.delivered += 1
+            except SinkError as exc:
+                report.errors.append({"step": "sink", "messageId": msg.id, "type": "SinkError", "message": str(exc)})
+        else:
+            run(index, msg)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+# -- on workers -------------------------------------------------------------------------------------
+
+
+def register(flow: Flow, *, schedule: bool = True, app=None) -> None:
+    """Store the flow where workers find it; with a schedule (and ``schedule``), add it to beat's."""
+    from .flow_store import FlowStore
+
+    FlowStore.from_env().register(flow)
+    if schedule and flow.schedule:
+        from .scheduler import schedule_flow
+
+        schedule_flow(flow, app=app)
+
+
+def run_once_on_workers(flow: Flow, *, timeout: float = 600.0, app=None, interval: float = 0.1) -> FlowReport:
+    """Register the flow, send one poll, and wait until every message it caused has been through."""
+    from .celery_app import FLOW_POLL_TASK, poll_queue
+    from .celery_app import app as default_app
+    from .flow_store import FlowStore
+
+    app = app or default_app
+    fs = FlowStore.from_env()
+    fs.register(flow)
+    tracker = uuid.uuid4().hex
+    poll_id = f"once-{tracker}"
+    started = time.monotonic()
+    fs.track_sent(flow.name, tracker, [f"poll:{poll_id}"])
+    app.send_task(FLOW_POLL_TASK, args=[flow.name, poll_id], kwargs={"tracker": tracker}, queue=poll_queue())
+    try:
+        while True:
+            sent, finished = fs.tracker_counts(flow.name, tracker)
+            if sent and sent == finished:
+                break
+            if time.monotonic() - started > timeout:
+                raise TimeoutError(
+                    f"flow {flow.name}: {finished} of {sent} messages done after {timeout:.0f} s "
+                    "(are workers running on the poll, actions and feed-checks queues?)"
+                )
+            time.sleep(interval)
+        errors = fs.tracker_errors(flow.name, tracker)
+        messages = sent
+        sink_stage = f"{len(flow.steps)}:"
+        delivered = sum(1 for m in fs.tracker_members(flow.name, tracker) if m.startswith(sink_stage))
+        delivered -= sum(1 for e in errors if e.get("step") == "sink")
+    finally:
+        fs.forget_tracker(flow.name, tracker)
+    return FlowReport(flow.name, "workers", messages=messages, delivered=delivered, errors=errors,
+                      seconds=time.monotonic() - started)
+
+
+def run_once(flow: Flow, *, timeout: float = 600.0, app=None) -> FlowReport:
+    """One poll, waited for: on workers when REDIS_URL is set, else in this process."""
+    import os
+
+    if os.environ.get("REDIS_URL"):
+        return run_once_on_workers(flow, timeout=timeout, app=app)
+    return run_once_here(flow)
+
+
+# -- CLI --------------------------------------------------------------------------------------------
+
+
+def flow_command(args) -> int:
+    """``amazon-mws flow run FLOW.json [--once] [--timeout S]``."""
+    import os
+
+    from .errors import ValidationError
+    from .logs import configure_logging
+
+    configure_logging()
+    try:
+        flow = load_flow(args.flow_file)
+    except ValidationError as exc:
+        for line in exc.errors:
+            print(f"amazon-mws flow: {line}", file=sys.stderr)
+        return 2
+    if args.once:
+        try:
+            report = run_once(flow, timeout=args.timeout)
+        except TimeoutError as exc:
+            print(f"amazon-mws flow: {exc}", file=sys.stderr)
+            return 1
+        except ValidationError as exc:
+            for line in exc.errors:
+                print(f"amazon-mws flow: {line}", file=sys.stderr)
+            return 2
+        summary = json.dumps({"event": "flowDone", **report.to_json()})
+        print(summary, file=sys.stderr if flow.sink.type == "stdout" else sys.stdout)
+        return 0 if report.ok else 1
+    if not os.environ.get("REDIS_URL"):
+        print("amazon-mws flow: a scheduled flow needs REDIS_URL (workers and `amazon-mws beat`); "
+              "use --once to run one poll in this process", file=sys.stderr)
+        return 2
+    if not flow.schedule:
+        print("amazon-mws flow: flow.schedule: is required to schedule a flow (or use --once)", file=sys.stderr)
+        return 2
+    register(flow)
+    print(json.dumps({"event": "flowScheduled", "flow": flow.name, "schedule": flow.schedule}))
+    return 0

@@ -1,0 +1,131 @@
+"""``amazon-mws status``: each flow's cursor, last run, pending feed checks and quota levels.
+
+Everything is read from Redis (the same keys the workers write), so it answers from any machine while
+workers run, and it changes nothing. ``--json`` prints one document for scripts and monitoring; the
+default is a rich table. Quota levels are the shared token buckets of the flow's seller, refilled to now
+with the Redis server's clock (what the next request would find).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import Any
+
+QUOTA_PREFIX = "amazon_mws:quota"
+
+
+def quota_levels(client, seller_id: str, time_scale: float | None = None) -> dict[str, dict[str, float]]:
+    """``{group: {"tokens", "burst"}}`` for every bucket of the seller that exists in Redis."""
+    from amazon_mws.mws.quotas import QUOTAS, time_scale_from_env
+
+    scale = time_scale_from_env() if time_scale is None else time_scale
+    seconds, micros = client.time()
+    now = seconds + micros / 1e6
+    out: dict[str, dict[str, float]] = {}
+    for key in client.scan_iter(match=f"{QUOTA_PREFIX}:{seller_id}:*"):
+        group = key.decode().rsplit(":", 1)[-1]
+        raw = client.hgetall(key)
+        if group not in QUOTAS or b"tokens" not in raw:
+            continue
+        quota = QUOTAS[group].scaled(scale)
+        tokens, at = float(raw[b"tokens"]), float(raw[b"at"])
+        tokens = min(float(quota.burst), tokens + max(0.0, now - at) / quota.restore_seconds)
+        out[group] = {"tokens": round(tokens, 2), "burst": quota.burst}
+    return out
+
+
+def flow_status(fs, name: str, checks: list[dict[str, Any]], store) -> dict[str, Any]:
+    from .flow_tasks import namespace_of
+
+    info: dict[str, Any] = {"flow": name}
+    try:
+        flow = fs.flow(name)
+    except Exception as exc:
+        return {**info, "problem": str(exc)}
+    info["schedule"] = flow.schedule
+    info["steps"] = [s.id for s in flow.steps]
+    state = store.namespace(namespace_of(flow, 0)).load()
+    info["cursor"] = state.get("cursor")
+    run = state.get("run")
+    info["runInProgress"] = (
+        {k: run.get(k) for k in ("id", "pages", "orders", "emittedPages", "complete")} if run else None
+    )
+    info["lastRun"] = fs.last_run(name)
+    info["lockedBy"] = fs.holder(fs.poll_lock_key(name))
+    info["recentErrors"] = fs.errors(name, 5)
+    info["pendingFeedChecks"] = [
+        {"key": c["key"], "step": c["step"], "dueInSeconds": round(c["dueAt"] - time.time(), 1),
+         "submissions": [j.get("feedSubmissionId") for j in c["jobs"]]}
+        for c in checks if c.get("flow") == name
+    ]
+    try:
+        seller = flow.cfg_for(0).get("sellerId")
+    except Exception:  # credentials live on the workers (env/file): no seller id here
+        seller = None
+    info["sellerId"] = seller
+    info["quotas"] = quota_levels(fs.r, seller) if seller else {}
+    return info
+
+
+def collect(names: list[str] | None = None) -> dict[str, Any]:
+    from amazon_mws.feeds.celery_checks import PendingChecks
+
+    from .flow_store import FlowStore
+    from .state_redis import RedisStateStore
+
+    fs = FlowStore.from_env()
+    store = RedisStateStore(os.environ["REDIS_URL"], prefix=fs.prefix)
+    checks = PendingChecks(fs.r, fs.prefix).pending()
+    flows = [flow_status(fs, n, checks, store) for n in (names or fs.names())]
+    orphan_checks = [c["key"] for c in checks if not c.get("flow")]
+    return {"flows": flows, "pendingFeedChecks": len(checks), "otherFeedChecks": orphan_checks}
+
+
+def _ago(stamp: float | None) -> str:
+    if not stamp:
+        return "-"
+    seconds = max(0, time.time() - stamp)
+    return f"{seconds:.0f}s ago" if seconds < 120 else f"{seconds / 60:.0f}m ago"
+
+
+def render(data: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="amazon-mws flows")
+    for column in ("flow", "schedule", "cursor", "last run", "in progress", "feed checks", "quotas", "errors"):
+        table.add_column(column)
+    for f in data["flows"]:
+        if "problem" in f:
+            table.add_row(f["flow"], "-", "-", f["problem"], "-", "-", "-", "-")
+            continue
+        last = f.get("lastRun") or {}
+        last_text = "-" if not last else f"{_ago(last.get('finishedAt'))}, {last.get('messages')} msgs" + (
+            "" if last.get("ok") else f", error: {last.get('error')}")
+        run = f.get("runInProgress")
+        run_text = f"page {run['pages']}, {run['orders']} orders" if run else "-"
+        schedule = f.get("schedule") or {}
+        sched_text = (f"every {schedule['interval']}s" if "interval" in schedule
+                      else schedule.get("cron", "once"))
+        quotas = ", ".join(f"{g} {q['tokens']:.1f}/{q['burst']}" for g, q in sorted(f["quotas"].items())) or "-"
+        table.add_row(f["flow"], sched_text, f.get("cursor") or "-", last_text, run_text,
+                      str(len(f["pendingFeedChecks"])), quotas, str(len(f["recentErrors"])))
+    Console(file=sys.stdout, width=200).print(table)
+    if data["otherFeedChecks"]:
+        print(f"{len(data['otherFeedChecks'])} feed checks pending for single step runs")
+
+
+def main(args) -> int:
+    """``amazon-mws status [--json] [--flow NAME]``."""
+    if not os.environ.get("REDIS_URL"):
+        print("amazon-mws status: REDIS_URL is not set; status reads the workers' Redis", file=sys.stderr)
+        return 2
+    data = collect(getattr(args, "flow", None))
+    if getattr(args, "json", False):
+        print(json.dumps(data, indent=2, default=str))
+    else:
+        render(data)
+    return 0

@@ -1,0 +1,88 @@
+"""Feed checks on Celery are scheduled tasks whose state is in Redis: they survive a worker restart.
+
+Redis DB 12. RESPONSE_CHECK_DELAY is 1.5 s and the sandbox takes ~7 s (first test) or ~2 s to process a feed, so checks
+find the feed still in progress and reschedule themselves. The worker that submitted the feed is SIGKILLed
+while its check waits on a countdown; a new worker picks the check up (the broker hands the unacked
+message back after the visibility timeout) and the caller still gets the processing report.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+
+import pytest
+from celery_helpers import ALL_STATUSES
+
+from amazon_mws.runtime.celery_app import CeleryExecutor
+from amazon_mws.sandbox import Sandbox
+from amazon_mws.times import to_amazon
+
+pytestmark = pytest.mark.timeout(110)
+SCALE = "0.01"
+BODY = {"messages": [{"SKU": "SKU-1", "Quantity": 10}, {"SKU": "SKU-2", "Quantity": 0}]}
+
+
+def _workers(factory):
+    return factory(12, AMAZON_MWS_TIME_SCALE=SCALE, RESPONSE_CHECK_DELAY="1500", CELERY_VISIBILITY_TIMEOUT="4",
+                   CELERY_RESTORE_INTERVAL="1", CELERY_RESTORE_THROTTLE="1")
+
+
+def test_a_feed_check_survives_a_worker_restart(workers_factory):
+    with Sandbox(orders=0, time_scale=float(SCALE), feed_processing_seconds=700) as sandbox:
+        workers = _workers(workers_factory)
+        workers.start(1)
+        handle = CeleryExecutor(workers.app(), queue=workers.queue).submit("updateItem", sandbox.credentials, BODY)
+        deadline = time.monotonic() + 30
+        while "feed check" not in workers.logs[0].read_text():
+            assert time.monotonic() < deadline, workers.log_text()[-3000:]
+            time.sleep(0.05)
+        pending = list(workers.client.scan_iter(match=f"{workers.prefix}feedcheck:*"))
+        assert len(pending) == 1  # the pending check is in Redis, not in the worker
+        workers.kill(0)
+        workers.start(1)
+        result = handle.result(timeout=60)
+        assert result.ok, result.errors
+        (out,) = [m.body for m in result.data]
+        assert out["status"] == "_DONE_" and out["feedType"] == "_POST_INVENTORY_AVAILABILITY_DATA_"
+        assert out["processingReport"]["messagesProcessed"] == 2
+        submits = [r for r in sandbox.requests if r["action"] == "SubmitFeed"]
+        checks = [r for r in sandbox.requests if r["action"] == "GetFeedSubmissionList"]
+        assert len(submits) == 1 and len(checks) >= 1  # submitted once (not again after the restart)
+        assert list(workers.client.scan_iter(match=f"{workers.prefix}feedcheck:*")) == []
+        assert "Task amazon_mws.feed_check[" in workers.logs[1].read_text()  # the new worker did it
+
+
+def test_a_flow_feed_action_goes_on_when_its_checks_end(workers_factory, tmp_path, monkeypatch):
+    from amazon_mws.runtime.flows import parse_flow, run_once
+
+    with Sandbox(orders=3, seed=4, time_scale=float(SCALE), feed_processing_seconds=200) as sandbox:
+        workers = _workers(workers_factory)
+        workers.set_env(monkeypatch)
+        workers.start(2)
+        out = tmp_path / "feeds.jsonl"
+        spec = {
+            "name": f"feeds-{workers.run_id}",
+            "credentials": sandbox.credentials,
+            "steps": [
+                {"id": "orders", "step": "getNewAndUpdatedOrders",
+                 "config": {"orderStatus": ALL_STATUSES, "emitBehaviour": "order",
+                            "startTime": to_amazon(sandbox.now() - timedelta(days=400))}},
+                {"id": "stock", "step": "updateItem",
+                 "map": {"messages": {"value": [{"SKU": "SKU-1", "Quantity": 3}]}}},
+            ],
+            "sink": {"type": "file", "path": str(out)},
+        }
+        started = time.monotonic()
+        report = run_once(parse_flow(spec), timeout=80, app=workers.app())
+        assert report.ok, report.errors
+        lines = [json.loads(line) for line in out.read_text().splitlines()]
+        assert len(lines) == 3 == report.delivered
+        assert {line["body"]["status"] for line in lines} == {"_DONE_"}
+        assert len({line["body"]["feedSubmissionId"] for line in lines}) == 3
+        assert {line["passthrough"]["orders"]["body"]["orders"][0]["AmazonOrderId"] for line in lines} == set(
+            sandbox.orders)
+        assert time.monotonic() - started < 60
+        text = workers.log_text()
+        assert text.count("Task amazon_mws.feed_check[") >= 3  # checks were tasks, not sleeps

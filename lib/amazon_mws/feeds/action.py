@@ -59,10 +59,9 @@ def submit_and_wait(
                 "processingReport": None,
             }
         else:
-            state = job.start(api, doc)
-            if celery_checks.defer(state):  # on a Celery worker: scheduled re-checks take over
+            out = _finish_here_or_defer(api, job.start(api, doc), sleep)
+            if out is None:
                 continue
-            out = job.wait_and_finish(api, state, sleep=sleep)
         logger = getattr(ctx, "logger", None)
         if logger is not None:
             report = out.get("processingReport") or {}
@@ -97,10 +96,18 @@ def emit_status(ctx, msg, cfg: dict[str, Any], *, api=None) -> dict[str, Any]:
 
 def emit_result(
     ctx, msg, cfg: dict[str, Any], *, api=None, sleep: Callable[[float], None] = time.sleep
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
     """getFeedSubmissionResult: finish a job by id (waiting, with the usual cap, if not done yet)."""
     api = api or feeds_api(cfg, sample=bool(getattr(ctx, "sample", False)))
-    state = job.resume(api, _submission_id(msg))
-    out = job.wait_and_finish(api, state, sleep=sleep)
-    ctx.emit("data", out)
+    out = _finish_here_or_defer(api, job.resume(api, _submission_id(msg)), sleep)
+    if out is not None:
+        ctx.emit("data", out)
     return out
+
+
+def _finish_here_or_defer(api, state: dict[str, Any], sleep: Callable[[float], None]) -> dict[str, Any] | None:
+    """The finished job's output, waiting here between checks; None when running on a Celery worker,
+    where the checks become scheduled tasks (no sleeping worker) and emit the output when they end."""
+    if celery_checks.defer(state):
+        return None
+    return job.wait_and_finish(api, state, sleep=sleep)

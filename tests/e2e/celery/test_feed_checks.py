@@ -86,3 +86,21 @@ def test_a_flow_feed_action_goes_on_when_its_checks_end(workers_factory, tmp_pat
         assert time.monotonic() - started < 60
         text = workers.log_text()
         assert text.count("Task amazon_mws.feed_check[") >= 3  # checks were tasks, not sleeps
+
+
+def test_get_feed_submission_result_waits_by_scheduled_checks_not_in_the_worker(workers_factory):
+    from amazon_mws.feeds.build import build_feed
+    from amazon_mws.steps.clients import feeds_api
+
+    with Sandbox(orders=0, time_scale=float(SCALE), feed_processing_seconds=500) as sandbox:
+        [doc] = build_feed("updateItem", BODY, sandbox.credentials["sellerId"])
+        info = feeds_api(sandbox.credentials).submit_feed(doc.xml, doc.feed_type)
+        workers = _workers(workers_factory)
+        workers.start(1)
+        handle = CeleryExecutor(workers.app(), queue=workers.queue).submit(
+            "getFeedSubmissionResult", sandbox.credentials, {"submissionId": str(info["FeedSubmissionId"])})
+        result = handle.result(timeout=60)
+        assert result.ok, result.errors
+        (out,) = [m.body for m in result.data]
+        assert out["status"] == "_DONE_" and out["processingReport"]["messagesProcessed"] == 2
+        assert "Task amazon_mws.feed_check[" in workers.logs[0].read_text()  # checked by scheduled tasks

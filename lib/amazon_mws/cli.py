@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_celery_commands(sub) -> None:
-    """`beat`, `flow run`, `status`: the Celery side (docs/_pending/celery.md)."""
+    """`beat`, `flow run`, `status`: the Celery side (docs/flows.md)."""
     beat = sub.add_parser("beat", help="the polling scheduler (celery-redbeat; needs REDIS_URL; run one)")
     beat.add_argument("--loglevel", default=None)
     beat.add_argument("--max-interval", type=float, default=None, help="seconds between schedule checks")

@@ -1,6 +1,6 @@
 """Amazon order + items -> the Spree hub's `order:import` order, as a pure function.
 
-The shape is the one the Spree Amazon endpoint documented (see docs/_pending/serve.md). What this mapping
+The shape is the one the Spree Amazon endpoint documented (see docs/serve.md). What this mapping
 does differently from that endpoint, on purpose:
 
 - The totals add up. Amazon's `OrderTotal` is the sum over items of ItemPrice + ShippingPrice + ItemTax +

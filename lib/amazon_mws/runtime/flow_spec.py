@@ -1,6 +1,6 @@
 """The flow file: what a flow is made of, checked before anything runs.
 
-A flow is JSON (see docs/_pending/celery.md for the full format):
+A flow is JSON (see docs/flows.md for the full format):
 
     {"name": "orders-to-webhook",
      "credentials": {"file": "seller.json"},

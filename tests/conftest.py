@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from runsupport import run_step_cli
 from testsupport import (
     AMAZON_MWS_BIN,
     FIXTURE_COMPONENT,
@@ -86,5 +87,21 @@ def cli(tmp_path: Path) -> CliRunner:
             timeout=timeout,
             cwd=cwd,
         )
+
+    return run
+
+
+@pytest.fixture
+def cli_env() -> dict[str, str | None]:
+    """What a folder adds to every `run_cli` child's environment (override it in the folder's conftest)."""
+    return {}
+
+
+@pytest.fixture
+def run_cli(cli: CliRunner, tmp_path: Path, cli_env: dict[str, str | None]):
+    """`run_cli(STEP, cfg, message=, snapshot=, sample=, env=, timeout=)` -> CliRun (its JSON lines parsed)."""
+
+    def run(step: str, cfg: dict, *, env: dict | None = None, **kw):
+        return run_step_cli(cli, tmp_path, step, cfg, env={**cli_env, **(env or {})}, **kw)
 
     return run

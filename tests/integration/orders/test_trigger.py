@@ -11,22 +11,14 @@ from collections import Counter
 from datetime import timedelta
 
 from amazon_mws.times import parse_time, to_amazon
+from runsupport import visible_ids
+from testsupport import AMAZON_MWS_BIN
 
-from .conftest import cli_path, trigger_cfg
+from .conftest import trigger_cfg
 
 
 def sandbox_orders(sb) -> list[dict]:
-    orders = sb.orders
-    return list(orders.values()) if isinstance(orders, dict) else list(orders)
-
-
-def visible_ids(sb, after: str, before: str, statuses=None) -> set[str]:
-    low, high = parse_time(after, "after"), parse_time(before, "before")
-    return {
-        o["AmazonOrderId"]
-        for o in sandbox_orders(sb)
-        if low <= parse_time(o["LastUpdateDate"], "o") < high and (statuses is None or o["OrderStatus"] in statuses)
-    }
+    return list(sb.orders.values())
 
 
 def list_orders_requests(sb) -> list[dict]:
@@ -45,7 +37,7 @@ def test_first_window_is_exact_and_cursor_is_amazons_bound(sandbox, run_cli, tmp
     assert set(state) == {"cursor"}, state
     returned = [r for r in list_orders_requests(sandbox) if r["action"] == "ListOrders"]
     assert len(returned) == 1
-    assert set(ids) == visible_ids(sandbox, "1970-01-01T00:00:00Z", state["cursor"])
+    assert set(ids) == visible_ids(sandbox.orders, "1970-01-01T00:00:00Z", state["cursor"])
     assert fresh["AmazonOrderId"] not in ids
     # cursor = the bound Amazon returned: two minutes behind the sandbox clock, not our clock nor the newest order
     assert abs(parse_time(state["cursor"], "c") - (sandbox.now() - timedelta(minutes=2))) < timedelta(seconds=30)
@@ -127,7 +119,9 @@ def test_end_time_window_then_quiet(sandbox, run_cli, tmp_path):
     cfg = trigger_cfg(sandbox, endTime=to_amazon(end))
     run = run_cli("getNewAndUpdatedOrders", cfg, snapshot=snap)
     assert run.returncode == 0, run.stderr
-    assert {o["AmazonOrderId"] for o in run.orders()} == visible_ids(sandbox, "1970-01-01T00:00:00Z", to_amazon(end))
+    assert {o["AmazonOrderId"] for o in run.orders()} == visible_ids(
+        sandbox.orders, "1970-01-01T00:00:00Z", to_amazon(end)
+    )
     sandbox.reset_log()
     again = run_cli("getNewAndUpdatedOrders", cfg, snapshot=snap)
     assert again.returncode == 0 and again.data() == [] and sandbox.requests == []
@@ -174,7 +168,7 @@ def test_server_errors_mid_run_are_retried_and_nothing_is_lost(sandbox, run_cli,
     assert 500 in codes and 503 in codes
 
 
-def test_a_run_killed_between_pages_resumes_where_it_stopped(sandbox, run_cli, tmp_path, cli_env):
+def test_a_run_killed_between_pages_resumes_where_it_stopped(sandbox, run_cli, tmp_path, child_env):
     snap = tmp_path / "snap.json"
     cfg = trigger_cfg(sandbox, maxResultsPerPage=25)
     cfg_path = tmp_path / "cfg.json"
@@ -182,10 +176,10 @@ def test_a_run_killed_between_pages_resumes_where_it_stopped(sandbox, run_cli, t
     # the second page hangs; the process is killed while it waits, after the first page was stored
     sandbox.inject_fault("slow", count=1, operation="ListOrdersByNextToken", delay=6)
     proc = subprocess.Popen(
-        [cli_path(), "run", "getNewAndUpdatedOrders", "--config", str(cfg_path), "--snapshot", str(snap)],
+        [str(AMAZON_MWS_BIN), "run", "getNewAndUpdatedOrders", "--config", str(cfg_path), "--snapshot", str(snap)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=cli_env,
+        env=child_env,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -204,7 +198,7 @@ def test_a_run_killed_between_pages_resumes_where_it_stopped(sandbox, run_cli, t
     assert len([r for r in sandbox.requests if r["action"] == "ListOrders"]) == before, "resume restarted the window"
     ids = [o["AmazonOrderId"] for o in resumed.orders()]
     assert len(ids) == len(set(ids))
-    assert set(ids) == visible_ids(sandbox, "1970-01-01T00:00:00Z", json.loads(snap.read_text())["cursor"])
+    assert set(ids) == visible_ids(sandbox.orders, "1970-01-01T00:00:00Z", json.loads(snap.read_text())["cursor"])
 
 
 def test_bad_fields_are_refused_before_any_request(sandbox, run_cli):
@@ -237,21 +231,11 @@ def test_spree_output_format_maps_every_order_with_its_items(sandbox, run_cli, t
         assert mapped["totals"]["order"] == float(order["OrderTotal"]["Amount"])
 
 
-def test_metadata_follows_the_output_format(sandbox, tmp_path, cli_env):
-    import subprocess
-
-    from .conftest import cli_path
-
+def test_metadata_follows_the_output_format(sandbox, tmp_path, cli):
     def out_title(fmt: str) -> str:
         cfg = tmp_path / f"{fmt}.json"
         cfg.write_text(json.dumps(trigger_cfg(sandbox, outputFormat=fmt)))
-        proc = subprocess.run(
-            [cli_path(), "metadata", "getNewAndUpdatedOrders", "--config", str(cfg)],
-            capture_output=True,
-            text=True,
-            env=cli_env,
-            timeout=60,
-        )
+        proc = cli("metadata", "getNewAndUpdatedOrders", "--config", cfg, timeout=60)
         assert proc.returncode == 0, proc.stderr
         return json.loads(proc.stdout)["out"]["title"]
 

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
-
-from .conftest import cli_path
 
 
 @pytest.mark.parametrize(
@@ -20,11 +17,10 @@ from .conftest import cli_path
         ({"mwsAuthToken": "amzn.mws.00000000-0000-0000-0000-000000000000"}, "mwsAuthToken"),
     ],
 )
-def test_verify_names_the_credential_amazon_refused(sandbox, tmp_path, cli_env, change, field):
+def test_verify_names_the_credential_amazon_refused(sandbox, tmp_path, cli, change, field):
     cfg_path = tmp_path / "cfg.json"
     cfg_path.write_text(json.dumps({**sandbox.credentials, **change}))
-    proc = subprocess.run([cli_path(), "verify", "--config", str(cfg_path)], capture_output=True, text=True,
-                          env=cli_env, timeout=60)
+    proc = cli("verify", "--config", cfg_path, timeout=60)
     out = json.loads(proc.stdout)
     if field is None:
         assert proc.returncode == 0 and out == {"verified": True}

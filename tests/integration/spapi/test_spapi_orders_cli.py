@@ -29,7 +29,7 @@ def test_first_window_is_exact_every_page_followed_and_cursor_is_amazons_bound(s
     assert len(run.data()) == 1 and len(ids) == len(set(ids))
     state = json.loads(snap.read_text())
     assert set(state) == {"cursor"}
-    assert set(ids) == visible_ids(sandbox, "1970-01-01T00:00:00Z", state["cursor"])
+    assert set(ids) == visible_ids(sandbox.orders, "1970-01-01T00:00:00Z", state["cursor"])
     assert fresh["AmazonOrderId"] not in ids
     assert abs(parse_time(state["cursor"], "c") - (sandbox.now() - timedelta(minutes=2))) < timedelta(seconds=30)
     pages = sp_requests(sandbox, "getOrders")
@@ -110,7 +110,7 @@ def test_429_is_waited_out_and_the_run_completes(small_sandbox, run_cli):
     statuses = [r["status"] for r in sp_requests(sandbox, "getOrders")]
     assert statuses[:3] == [429, 429, 200]
     assert 500 in [r["status"] for r in sp_requests(sandbox, "getOrderItems")]
-    assert len(run.orders()) == len(visible_ids(sandbox, "1970-01-01T00:00:00Z", "2999-01-01T00:00:00Z"))
+    assert len(run.orders()) == len(visible_ids(sandbox.orders, "1970-01-01T00:00:00Z", "2999-01-01T00:00:00Z"))
 
 
 def test_an_expired_token_is_refreshed_once_and_the_call_goes_through(sandbox, run_cli, tmp_path):
@@ -220,4 +220,4 @@ def test_a_run_killed_between_pages_resumes_at_amazons_next_token(sandbox, run_c
     assert len(first_pages) == 1, "the resumed run did not restart the window"
     ids = [o["AmazonOrderId"] for o in resumed.orders()]
     assert len(ids) == len(set(ids))
-    assert set(ids) == visible_ids(sandbox, "1970-01-01T00:00:00Z", json.loads(snap.read_text())["cursor"])
+    assert set(ids) == visible_ids(sandbox.orders, "1970-01-01T00:00:00Z", json.loads(snap.read_text())["cursor"])

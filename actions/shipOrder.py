@@ -1,7 +1,7 @@
-"""shipOrder: a feed action (flow: amazon_mws.feeds.action; feed type: amazon_mws.feeds.kinds)."""
+"""shipOrder: the OrderFulfillment feed (flow: amazon_mws.feeds.action), or SP-API's confirmShipment."""
 
-from amazon_mws.feeds.action import submit_and_wait
+from amazon_mws.feeds.action import ship_order
 
 
 def process(ctx, msg, cfg, snapshot):
-    submit_and_wait(ctx, msg, cfg, "shipOrder")
+    ship_order(ctx, msg, cfg)

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from amazon_mws.spapi.listings import LISTINGS_STEPS, build_listings_feed
-from amazon_mws.steps.clients import SP_API, backend_of, feeds_api
+from amazon_mws.spapi.shipments import confirm_shipments
+from amazon_mws.steps.clients import SP_API, backend_of, feeds_api, orders_api
 
 from . import celery_checks, job
 from .build import build_feed
@@ -32,9 +33,7 @@ def documents_for(step: str, body: Any, cfg: dict[str, Any]) -> list[FeedDocumen
         return build_listings_feed(step, body, cfg)
     if step == "submitProduct":
         if not cfg.get("category"):
-            raise FeedInputError(
-                ["category: is required (pick the product category)"], what="step configuration"
-            )
+            raise FeedInputError(["category: is required (pick the product category)"], what="step configuration")
         return build_product_feed(body, seller, category=cfg["category"], operation_name=cfg.get("operation"))
     if step == "submitProductCategoryFromPayload":
         return build_product_feed(body, seller, category=None, operation_name=cfg.get("operation"))
@@ -77,6 +76,23 @@ def submit_and_wait(
     return outputs
 
 
+CONFIRM_SHIPMENT = "confirmShipment"
+
+
+def ship_order(ctx, msg, cfg: dict[str, Any], *, api=None) -> list[dict[str, Any]]:
+    """Ship Order: the OrderFulfillment feed, or, on SP-API with Ship Via = confirmShipment, one Orders v0
+    confirmShipment call per package (answered at once; the same output shape)."""
+    if cfg.get("shipVia", "feed") != CONFIRM_SHIPMENT:
+        return submit_and_wait(ctx, msg, cfg, "shipOrder")
+    if backend_of(cfg) != SP_API:
+        raise FeedInputError(
+            ["shipVia: confirmShipment is an SP-API call; MWS ships by feed"], what="step configuration"
+        )
+    out = confirm_shipments(api or orders_api(cfg, sample=bool(getattr(ctx, "sample", False))), _body(msg))
+    ctx.emit("data", out)
+    return [out]
+
+
 def _submission_id(msg: Any) -> str:
     body = _body(msg) or {}
     value = body.get("submissionId") if isinstance(body, dict) else None
@@ -87,9 +103,7 @@ def _submission_id(msg: Any) -> str:
 
 def emit_status(ctx, msg, cfg: dict[str, Any], *, api=None) -> dict[str, Any]:
     """getFeedSubmissionStatus: the submission's status and dates, one request."""
-    out = job.status_of(
-        api or feeds_api(cfg, sample=bool(getattr(ctx, "sample", False))), _submission_id(msg)
-    )
+    out = job.status_of(api or feeds_api(cfg, sample=bool(getattr(ctx, "sample", False))), _submission_id(msg))
     ctx.emit("data", out)
     return out
 

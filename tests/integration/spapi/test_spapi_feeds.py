@@ -27,10 +27,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "feeds")) 
 from feed_samples import TOY, VALID, XSD_DIR  # noqa: E402
 
 OUT = Draft3Validator(load_schema("feedResult.out"))
-ORDER_FEEDS = {"updateOrder": "POST_ORDER_ACKNOWLEDGEMENT_DATA", "shipOrder": "POST_ORDER_FULFILLMENT_DATA",
-               "adjustOrder": "POST_PAYMENT_ADJUSTMENT_DATA"}
-LISTINGS = ["updateItem", "submitInventory", "changeProductPrice", "changeProductImage",
-            "establishProductRelationships"]
+ORDER_FEEDS = {
+    "updateOrder": "POST_ORDER_ACKNOWLEDGEMENT_DATA",
+    "shipOrder": "POST_ORDER_FULFILLMENT_DATA",
+    "adjustOrder": "POST_PAYMENT_ADJUSTMENT_DATA",
+}
+LISTINGS = [
+    "updateItem",
+    "submitInventory",
+    "changeProductPrice",
+    "changeProductImage",
+    "establishProductRelationships",
+]
 
 
 class Ctx:
@@ -113,9 +121,16 @@ def test_bad_listings_input_is_refused_before_anything_is_sent(box):
         build_listings_feed("updateItem", {"messages": [{"SKU": "A", "Quantity": "ten"}]}, box.sp_credentials)
     assert "messages[0].Quantity" in str(bad_type.value)
     with pytest.raises(FeedInputError) as no_attribute:
-        build_listings_feed("changeProductImage", {"messages": [
-            {"sku": "A", "imageType": "Main", "imageLocation": "https://x/a.jpg"},
-            {"sku": "B", "imageType": "Search", "imageLocation": "https://x/b.jpg"}]}, box.sp_credentials)
+        build_listings_feed(
+            "changeProductImage",
+            {
+                "messages": [
+                    {"sku": "A", "imageType": "Main", "imageLocation": "https://x/a.jpg"},
+                    {"sku": "B", "imageType": "Search", "imageLocation": "https://x/b.jpg"},
+                ]
+            },
+            box.sp_credentials,
+        )
     assert "messages[1].imageType" in str(no_attribute.value)
     with pytest.raises(FeedInputError) as no_seller:
         build_listings_feed("updateItem", VALID["updateItem"], {**box.sp_credentials, "sellerId": ""})
@@ -124,9 +139,13 @@ def test_bad_listings_input_is_refused_before_anything_is_sent(box):
 
 
 def test_per_message_errors_come_back_as_data(box):
-    feed = {"header": {"sellerId": box.seller_id, "version": "2.0"}, "messages": [
-        {"messageId": 1, "sku": "OK-1", "operationType": "DELETE"},
-        {"messageId": 2, "sku": "BAD-1", "operationType": "PATCH", "productType": "PRODUCT", "patches": []}]}
+    feed = {
+        "header": {"sellerId": box.seller_id, "version": "2.0"},
+        "messages": [
+            {"messageId": 1, "sku": "OK-1", "operationType": "DELETE"},
+            {"messageId": 2, "sku": "BAD-1", "operationType": "PATCH", "productType": "PRODUCT", "patches": []},
+        ],
+    }
     out = job.run_to_completion(feeds_api(box.sp_credentials), ListingsDocument(feed))
     report = out["processingReport"]
     assert (report["messagesProcessed"], report["messagesSuccessful"], report["messagesWithError"]) == (2, 1, 1)
@@ -151,8 +170,12 @@ def test_the_upload_must_carry_the_declared_content_type(box):
     document = api.create_feed_document("text/xml; charset=UTF-8")
     wrong = requests.put(document["url"], data=b"<a/>", headers={"Content-Type": "application/json"}, timeout=10)
     assert wrong.status_code == 403 and b"SignatureDoesNotMatch" in wrong.content
-    forged = requests.put(document["url"].split("?")[0] + "?X-Amz-Signature=forged", data=b"<a/>",
-                          headers={"Content-Type": "text/xml; charset=UTF-8"}, timeout=10)
+    forged = requests.put(
+        document["url"].split("?")[0] + "?X-Amz-Signature=forged",
+        data=b"<a/>",
+        headers={"Content-Type": "text/xml; charset=UTF-8"},
+        timeout=10,
+    )
     assert forged.status_code == 403
     assert box.sp.feeds.documents[document["feedDocumentId"]].body is None
 
@@ -181,8 +204,11 @@ def test_feed_status_and_result_actions_pick_a_submission_up_by_id(box):
 def test_update_order_through_the_cli_on_sp_api(run_cli):
     with Sandbox(orders=10, seed=2, time_scale=TIME_SCALE, feed_processing_seconds=30) as sb:
         order = next(o for o in sb.orders.values() if o["OrderStatus"] == "Unshipped")
-        message = {"messages": [{"amazonOrderID": order["AmazonOrderId"], "merchantOrderID": "ERP-77",
-                                 "statusCode": "Success"}]}
+        message = {
+            "messages": [
+                {"amazonOrderID": order["AmazonOrderId"], "merchantOrderID": "ERP-77", "statusCode": "Success"}
+            ]
+        }
         run = run_cli("updateOrder", sb.sp_credentials, message=message, env={"RESPONSE_CHECK_DELAY": "40"})
         assert run.returncode == 0, run.stderr
         [event] = run.data()
@@ -216,3 +242,50 @@ def test_update_item_through_the_cli_on_sp_api_sends_json_listings(run_cli):
         assert event["body"]["processingReport"]["messagesSuccessful"] == 1
         availability = sb.sp.feeds.listings["SKU-CLI"]["attributes"]["fulfillment_availability"]
         assert availability[0]["quantity"] == 4
+
+
+def _ship_message(order: dict, **overrides) -> dict:
+    items = [{"amazonOrderItemCode": i["OrderItemId"], "quantity": i["QuantityOrdered"]} for i in order["OrderItems"]]
+    return {
+        "amazonOrderID": order["AmazonOrderId"],
+        "fulfillmentDate": "2026-11-20T10:00:00Z",
+        "carrierCode": "UPS",
+        "shipperTrackingNumber": "1Z999AA10123456784",
+        "items": items,
+        **overrides,
+    }
+
+
+def test_ship_order_via_confirm_shipment_on_sp_api(run_cli):
+    with Sandbox(orders=40, seed=3, time_scale=TIME_SCALE) as sb:
+        unshipped = [o for o in sb.orders.values() if o["OrderStatus"] == "Unshipped"][:2]
+        shipped = next(o for o in sb.orders.values() if o["OrderStatus"] == "Shipped")
+        message = {"messages": [_ship_message(o) for o in unshipped] + [_ship_message(shipped)]}
+        run = run_cli("shipOrder", {**sb.sp_credentials, "shipVia": "confirmShipment"}, message=message)
+        assert run.returncode == 0, run.stderr
+        [event] = run.data()
+        report = event["body"]["processingReport"]
+        assert event["body"]["feedType"] == "confirmShipment" and event["body"]["status"] == "_DONE_"
+        assert (report["messagesProcessed"], report["messagesSuccessful"], report["messagesWithError"]) == (3, 2, 1)
+        assert report["results"][0]["messageId"] == 3
+        assert report["results"][0]["additionalInfo"] == {"AmazonOrderID": shipped["AmazonOrderId"]}
+        assert all(sb.orders[o["AmazonOrderId"]]["OrderStatus"] == "Shipped" for o in unshipped)
+        assert [r for r in sb.requests if r["action"] == "confirmShipment"] and sb.feeds == {}
+
+
+def test_confirm_shipment_input_is_checked_whole_before_any_call(run_cli):
+    with Sandbox(orders=40, seed=3, time_scale=TIME_SCALE) as sb:
+        order = next(o for o in sb.orders.values() if o["OrderStatus"] == "Unshipped")
+        message = {"messages": [_ship_message(order), _ship_message(order, shipperTrackingNumber=None)]}
+        message["messages"][1].pop("shipperTrackingNumber")
+        run = run_cli("shipOrder", {**sb.sp_credentials, "shipVia": "confirmShipment"}, message=message)
+        assert run.returncode == 1
+        assert (
+            "messages[1].shipperTrackingNumber: is required with confirmShipment" in run.errors()[0]["error"]["message"]
+        )
+        assert not [r for r in sb.requests if r["action"] == "confirmShipment"]
+        on_mws = run_cli("shipOrder", {**sb.credentials, "shipVia": "confirmShipment"}, message=message)
+        assert (
+            on_mws.returncode == 1
+            and "shipVia: confirmShipment is an SP-API call" in on_mws.errors()[0]["error"]["message"]
+        )

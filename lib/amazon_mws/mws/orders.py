@@ -33,8 +33,17 @@ ORDER_STATUSES = (
 )
 FULFILLMENT_CHANNELS = ("AFN", "MFN")
 PAYMENT_METHODS = ("COD", "CVS", "Other")
-TFM_STATUSES = ("PendingPickUp", "LabelCanceled", "PickedUp", "AtDestinationFC", "Delivered", "RejectedByBuyer",
-                "Undeliverable", "ReturnedToSeller", "Lost")
+TFM_STATUSES = (
+    "PendingPickUp",
+    "LabelCanceled",
+    "PickedUp",
+    "AtDestinationFC",
+    "Delivered",
+    "RejectedByBuyer",
+    "Undeliverable",
+    "ReturnedToSeller",
+    "Lost",
+)
 
 
 @dataclass
@@ -100,6 +109,62 @@ def _token(token: str, field: str = "next_token") -> str:
     return token
 
 
+@dataclass(frozen=True)
+class ListOrdersFilters:
+    statuses: list[str]
+    channels: list[str]
+    payment_methods: list[str]
+    tfm_statuses: list[str]
+
+
+def checked_filters(
+    *,
+    last_updated_after: Any,
+    last_updated_before: Any,
+    created_after: Any,
+    created_before: Any,
+    statuses: list[str] | None,
+    max_results: int,
+    fulfillment_channels: list[str] | None,
+    payment_methods: list[str] | None = None,
+    tfm_statuses: list[str] | None = None,
+    buyer_email: str | None = None,
+    seller_order_id: str | None = None,
+) -> ListOrdersFilters:
+    """Amazon's ListOrders rules, checked before a request spends quota (MWS ListOrders and SP-API
+    getOrders share them). BuyerEmail and SellerOrderId look one buyer or order up, so Amazon refuses
+    them with LastUpdatedAfter or any filter. A broken rule is a ValueError naming the argument."""
+    if (last_updated_after is None) == (created_after is None):
+        raise ValueError(
+            "last_updated_after: give exactly one of last_updated_after and created_after (Amazon "
+            "rejects both and needs one)"
+        )
+    if last_updated_after is None and last_updated_before is not None:
+        raise ValueError("last_updated_before: only allowed with last_updated_after")
+    if created_after is None and created_before is not None:
+        raise ValueError("created_before: only allowed with created_after")
+    if isinstance(max_results, bool) or not isinstance(max_results, int) or not 1 <= max_results <= 100:
+        raise ValueError(f"max_results: must be an integer from 1 to 100, got {max_results!r}")
+    status_list = str_list(statuses, field="statuses") or []
+    unknown = [s for s in status_list if s not in ORDER_STATUSES]
+    if unknown:
+        raise ValueError(f"statuses: unknown order status {unknown[0]!r} (one of {', '.join(ORDER_STATUSES)})")
+    if ("Unshipped" in status_list) != ("PartiallyShipped" in status_list):
+        raise ValueError("statuses: Unshipped and PartiallyShipped must be requested together")
+    filters = ListOrdersFilters(
+        statuses=status_list,
+        channels=_members(fulfillment_channels, FULFILLMENT_CHANNELS, "fulfillment_channels"),
+        payment_methods=_members(payment_methods, PAYMENT_METHODS, "payment_methods"),
+        tfm_statuses=_members(tfm_statuses, TFM_STATUSES, "tfm_statuses"),
+    )
+    lookup = "buyer_email" if buyer_email else "seller_order_id" if seller_order_id else None
+    if lookup and last_updated_after is not None:
+        raise ValueError(f"{lookup}: not allowed with last_updated_after (use created_after)")
+    if lookup and any((filters.statuses, filters.channels, filters.payment_methods, filters.tfm_statuses)):
+        raise ValueError(f"{lookup}: cannot be combined with status, channel, payment or TFM filters")
+    return filters
+
+
 class OrdersApi:
     section = "Orders"
 
@@ -122,53 +187,35 @@ class OrdersApi:
         buyer_email: str | None = None,
         seller_order_id: str | None = None,
     ) -> OrdersPage:
-        """One ListOrders page. Validates Amazon's rules locally (see the module docstring); BuyerEmail and
-        SellerOrderId look one buyer or order up, so Amazon refuses them with LastUpdatedAfter or any filter."""
-        if (last_updated_after is None) == (created_after is None):
-            raise ValueError(
-                "last_updated_after: give exactly one of last_updated_after and created_after (Amazon "
-                "rejects both and needs one)"
-            )
-        if last_updated_after is None and last_updated_before is not None:
-            raise ValueError("last_updated_before: only allowed with last_updated_after")
-        if created_after is None and created_before is not None:
-            raise ValueError("created_before: only allowed with created_after")
-        if isinstance(max_results, bool) or not isinstance(max_results, int) or not 1 <= max_results <= 100:
-            raise ValueError(f"max_results: must be an integer from 1 to 100, got {max_results!r}")
-        status_list = str_list(statuses, field="statuses")
-        if status_list:
-            unknown = [s for s in status_list if s not in ORDER_STATUSES]
-            if unknown:
-                raise ValueError(
-                    f"statuses: unknown order status {unknown[0]!r} (one of {', '.join(ORDER_STATUSES)})"
-                )
-            if ("Unshipped" in status_list) != ("PartiallyShipped" in status_list):
-                raise ValueError("statuses: Unshipped and PartiallyShipped must be requested together")
-        channels = _members(fulfillment_channels, FULFILLMENT_CHANNELS, "fulfillment_channels")
-        methods = _members(payment_methods, PAYMENT_METHODS, "payment_methods")
-        tfm = _members(tfm_statuses, TFM_STATUSES, "tfm_statuses")
-        lookup = "buyer_email" if buyer_email else "seller_order_id" if seller_order_id else None
-        if lookup and last_updated_after is not None:
-            raise ValueError(f"{lookup}: not allowed with last_updated_after (use created_after)")
-        if lookup and (status_list or channels or methods or tfm):
-            raise ValueError(f"{lookup}: cannot be combined with status, channel, payment or TFM filters")
+        """One ListOrders page. Validates Amazon's rules locally (see `checked_filters`)."""
+        f = checked_filters(
+            last_updated_after=last_updated_after,
+            last_updated_before=last_updated_before,
+            created_after=created_after,
+            created_before=created_before,
+            statuses=statuses,
+            max_results=max_results,
+            fulfillment_channels=fulfillment_channels,
+            payment_methods=payment_methods,
+            tfm_statuses=tfm_statuses,
+            buyer_email=buyer_email,
+            seller_order_id=seller_order_id,
+        )
         markets = str_list(marketplace_ids, field="marketplace_ids", max_items=50) or [
             self.conn.credentials.marketplace_id
         ]
         params = {
-            "LastUpdatedAfter": iso8601(last_updated_after, field="last_updated_after")
-            if last_updated_after
-            else None,
+            "LastUpdatedAfter": iso8601(last_updated_after, field="last_updated_after") if last_updated_after else None,
             "LastUpdatedBefore": iso8601(last_updated_before, field="last_updated_before")
             if last_updated_before
             else None,
             "CreatedAfter": iso8601(created_after, field="created_after") if created_after else None,
             "CreatedBefore": iso8601(created_before, field="created_before") if created_before else None,
             "MarketplaceId.Id": markets,
-            "OrderStatus.Status": status_list,
-            "FulfillmentChannel.Channel": channels,
-            "PaymentMethod.Method": methods,
-            "TFMShipmentStatus.Status": tfm,
+            "OrderStatus.Status": f.statuses,
+            "FulfillmentChannel.Channel": f.channels,
+            "PaymentMethod.Method": f.payment_methods,
+            "TFMShipmentStatus.Status": f.tfm_statuses,
             "BuyerEmail": buyer_email or None,
             "SellerOrderId": seller_order_id or None,
             "MaxResultsPerPage": str(max_results),

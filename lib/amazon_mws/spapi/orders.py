@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from amazon_mws.mws.orders import FULFILLMENT_CHANNELS, ORDER_STATUSES, OrderItemsPage, OrdersPage
+from amazon_mws.mws.orders import OrderItemsPage, OrdersPage, checked_filters
 from amazon_mws.mws.params import iso8601, str_list
 from amazon_mws.spapi.connection import Restricted, SpConnection
 from amazon_mws.spapi.errors import NotFound
@@ -80,35 +80,19 @@ class SpOrdersApi:
         fulfillment_channels: list[str] | None = None,
     ) -> OrdersPage:
         """One getOrders page; the same rules and errors as the MWS ListOrders."""
-        if (last_updated_after is None) == (created_after is None):
-            raise ValueError(
-                "last_updated_after: give exactly one of last_updated_after and created_after (Amazon "
-                "rejects both and needs one)"
-            )
-        if last_updated_after is None and last_updated_before is not None:
-            raise ValueError("last_updated_before: only allowed with last_updated_after")
-        if created_after is None and created_before is not None:
-            raise ValueError("created_before: only allowed with created_after")
-        if isinstance(max_results, bool) or not isinstance(max_results, int) or not 1 <= max_results <= 100:
-            raise ValueError(f"max_results: must be an integer from 1 to 100, got {max_results!r}")
-        status_list = str_list(statuses, field="statuses") or []
-        unknown = [s for s in status_list if s not in ORDER_STATUSES]
-        if unknown:
-            raise ValueError(f"statuses: unknown order status {unknown[0]!r} (one of {', '.join(ORDER_STATUSES)})")
-        if ("Unshipped" in status_list) != ("PartiallyShipped" in status_list):
-            raise ValueError("statuses: Unshipped and PartiallyShipped must be requested together")
-        channels = str_list(fulfillment_channels, field="fulfillment_channels") or []
-        bad = [c for c in channels if c not in FULFILLMENT_CHANNELS]
-        if bad:
-            raise ValueError(f"fulfillment_channels: {bad[0]!r} is not AFN or MFN")
+        f = checked_filters(
+            last_updated_after=last_updated_after, last_updated_before=last_updated_before,
+            created_after=created_after, created_before=created_before, statuses=statuses,
+            max_results=max_results, fulfillment_channels=fulfillment_channels,
+        )
         return self._orders_page({
             "MarketplaceIds": self._markets(marketplace_ids),
             "LastUpdatedAfter": _time(last_updated_after, "last_updated_after"),
             "LastUpdatedBefore": _time(last_updated_before, "last_updated_before"),
             "CreatedAfter": _time(created_after, "created_after"),
             "CreatedBefore": _time(created_before, "created_before"),
-            "OrderStatuses": status_list,
-            "FulfillmentChannels": channels,
+            "OrderStatuses": f.statuses,
+            "FulfillmentChannels": f.channels,
             "MaxResultsPerPage": max_results,
         })
 

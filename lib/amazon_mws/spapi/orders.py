@@ -78,12 +78,19 @@ class SpOrdersApi:
         max_results: int = 100,
         marketplace_ids: list[str] | None = None,
         fulfillment_channels: list[str] | None = None,
+        payment_methods: list[str] | None = None,
+        tfm_statuses: list[str] | None = None,
+        buyer_email: str | None = None,
+        seller_order_id: str | None = None,
     ) -> OrdersPage:
-        """One getOrders page; the same rules and errors as the MWS ListOrders."""
+        """One getOrders page; the same rules and errors as the MWS ListOrders (SP-API has no TFM filter)."""
+        if tfm_statuses:
+            raise ValueError("tfm_statuses: SP-API getOrders has no TFMShipmentStatus filter (an MWS-only one)")
         f = checked_filters(
             last_updated_after=last_updated_after, last_updated_before=last_updated_before,
             created_after=created_after, created_before=created_before, statuses=statuses,
-            max_results=max_results, fulfillment_channels=fulfillment_channels,
+            max_results=max_results, fulfillment_channels=fulfillment_channels, payment_methods=payment_methods,
+            buyer_email=buyer_email, seller_order_id=seller_order_id,
         )
         return self._orders_page({
             "MarketplaceIds": self._markets(marketplace_ids),
@@ -93,6 +100,9 @@ class SpOrdersApi:
             "CreatedBefore": _time(created_before, "created_before"),
             "OrderStatuses": f.statuses,
             "FulfillmentChannels": f.channels,
+            "PaymentMethods": f.payment_methods,
+            "BuyerEmail": buyer_email or None,
+            "SellerOrderId": seller_order_id or None,
             "MaxResultsPerPage": max_results,
         })
 

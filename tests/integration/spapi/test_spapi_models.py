@@ -121,3 +121,17 @@ def test_feeds_requests_and_replies_fit_the_model(sandbox, conn, feeds_model):
     bodies = {url.rsplit("/", 1)[1]: body for _, url, body in conn.session.sent}
     assert _errors(model_validator(feeds_model, "CreateFeedDocumentSpecification"), bodies["documents"]) == []
     assert _errors(model_validator(feeds_model, "CreateFeedSpecification"), bodies["feeds"]) == []
+
+
+def test_payment_method_and_buyer_email_filters_on_sp_api(sandbox, conn):
+    api = SpOrdersApi(conn)
+    cod = api.list_orders(created_after="1970-01-01T00:00:00Z", payment_methods=["COD"])
+    expected = {o["AmazonOrderId"] for o in sandbox.orders.values() if o.get("PaymentMethod") == "COD"}
+    assert expected and {o["AmazonOrderId"] for o in cod.orders} == expected  # fewer than a page of COD orders
+    sent = [r for r in sp_requests(sandbox, "getOrders")][-1]
+    assert "COD" in str(sent["params"].get("PaymentMethods"))
+    buyer = next(o for o in sandbox.orders.values() if o.get("BuyerEmail"))
+    page = api.list_orders(created_after="1970-01-01T00:00:00Z", buyer_email=buyer["BuyerEmail"])
+    assert buyer["AmazonOrderId"] in {o["AmazonOrderId"] for o in page.orders}
+    with pytest.raises(ValueError, match="tfm_statuses: SP-API getOrders has no TFMShipmentStatus filter"):
+        api.list_orders(created_after="1970-01-01T00:00:00Z", tfm_statuses=["Delivered"])

@@ -177,12 +177,13 @@ def test_bad_credentials_fail_at_once(sandbox: Sandbox) -> None:
 def test_payment_method_buyer_email_and_seller_order_id_filters(sandbox: Sandbox) -> None:
     api = OrdersApi(connect(sandbox))
     since = _iso(datetime(2000, 1, 1, tzinfo=timezone.utc))
+    sandbox.add_order(PaymentMethod="COD", PurchaseDate=sandbox.now() - timedelta(days=1))  # US seeds are all Other
     cod = walk_pages(
         lambda: api.list_orders(created_after=since, payment_methods=["COD"]), api.list_orders_by_next_token
     )
     cod_orders = [o for page in cod for o in page.orders]
     expected = {o["AmazonOrderId"] for o in sandbox.orders.values() if o.get("PaymentMethod") == "COD"}
-    assert {o["AmazonOrderId"] for o in cod_orders} == expected
+    assert expected and {o["AmazonOrderId"] for o in cod_orders} == expected
     sent = next(r for r in reversed(sandbox.requests) if r["action"] == "ListOrders")
     assert sent["params"]["PaymentMethod.Method.1"] == "COD"
 

@@ -4,6 +4,7 @@ sandbox answers must fit ordersV0 and feeds_2021-06-30 (jsonschema over the mode
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 import requests
@@ -125,6 +126,7 @@ def test_feeds_requests_and_replies_fit_the_model(sandbox, conn, feeds_model):
 
 def test_payment_method_and_buyer_email_filters_on_sp_api(sandbox, conn):
     api = SpOrdersApi(conn)
+    sandbox.add_order(PaymentMethod="COD", PurchaseDate=sandbox.now() - timedelta(days=1))  # US seeds are all Other
     cod = api.list_orders(created_after="1970-01-01T00:00:00Z", payment_methods=["COD"])
     expected = {o["AmazonOrderId"] for o in sandbox.orders.values() if o.get("PaymentMethod") == "COD"}
     assert expected and {o["AmazonOrderId"] for o in cod.orders} == expected  # fewer than a page of COD orders

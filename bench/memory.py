@@ -28,16 +28,9 @@ from typing import Any
 
 from common import ROOT, Result, pyplot, report, save, write_json
 
-STATUSES = [
-    "Pending",
-    "Unshipped",
-    "PartiallyShipped",
-    "Shipped",
-    "Canceled",
-    "Unfulfillable",
-    "PendingAvailability",
-    "InvoiceUnconfirmed",
-]
+from amazon_mws.steps.fields import ORDER_STATUSES
+
+STATUSES = list(ORDER_STATUSES)
 TARGET_MB = 200
 BIN = Path(sys.executable).parent / "amazon-mws"
 

@@ -27,16 +27,9 @@ from typing import Any
 
 from common import Result, pyplot, report, save, write_json
 
-STATUSES = [
-    "Pending",
-    "Unshipped",
-    "PartiallyShipped",
-    "Shipped",
-    "Canceled",
-    "Unfulfillable",
-    "PendingAvailability",
-    "InvoiceUnconfirmed",
-]
+from amazon_mws.steps.fields import ORDER_STATUSES
+
+STATUSES = list(ORDER_STATUSES)
 WALK = ("ListOrders", "ListOrdersByNextToken")
 
 

@@ -29,9 +29,10 @@ from pathlib import Path
 
 from common import Result, machine, report, write_json
 
+from amazon_mws.steps.fields import ORDER_STATUSES
+
 BIN = Path(sys.executable).parent / "amazon-mws"
-STATUSES = ["Pending", "Unshipped", "PartiallyShipped", "Shipped", "Canceled", "Unfulfillable",
-            "InvoiceUnconfirmed", "PendingAvailability"]
+STATUSES = list(ORDER_STATUSES)
 
 
 def start_workers(count: int, env: dict[str, str], logdir: Path) -> list[subprocess.Popen]:

@@ -10,13 +10,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
-import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from amazon_mws.httpserver import TrackingHandler, TrackingServer
 from amazon_mws.sandbox.hostile import write_body
 from amazon_mws.sandbox.wire import Request
 
@@ -24,50 +22,23 @@ MAX_BODY = 64 * 1024 * 1024
 log = logging.getLogger("amazon_mws.sandbox")
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _Server(TrackingServer):
     request_queue_size = 256
+    log = log
 
     def __init__(self, sandbox: Any, address: tuple[str, int]) -> None:
         self.sandbox = sandbox
-        self.connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
         super().__init__(address, _Handler)
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that hung up (timeouts, injected cuts) is normal here; anything else is logged."""
-        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            return
-        log.exception("sandbox: error while serving %s", client_address)
 
-    def close_all(self) -> None:
-        self.server_close()
-        with self.connections_lock:
-            conns = list(self.connections)
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(TrackingHandler):
     server_version = "Server"  # what Amazon's front end called itself
-    sys_version = ""
     timeout = 120  # idle keep-alive connections are closed after this
     wbufsize = 64 * 1024  # headers and body leave in one write (no Nagle / delayed-ACK stalls)
     server: _Server
 
-    def setup(self) -> None:
-        super().setup()
+    def prepare_connection(self) -> None:
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        with self.server.connections_lock:
-            self.server.connections.add(self.connection)
-
-    def finish(self) -> None:
-        with self.server.connections_lock:
-            self.server.connections.discard(self.connection)
-        super().finish()
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the sandbox logs requests itself
         pass

@@ -9,18 +9,15 @@ its handshake cannot stall everyone else.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import socket
 import ssl
-import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from amazon_mws.httpserver import TrackingHandler, TrackingServer
 
 MAX_BODY = 1024 * 1024  # forms and hub messages are small; a larger body is refused before it is read
 log = logging.getLogger("amazon_mws.serve")
@@ -45,55 +42,28 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _Server(TrackingServer):
     request_queue_size = 128
+    log = log
+    # clients that hang up or fail the TLS handshake are normal on the internet
+    quiet_errors = (ConnectionError, TimeoutError, ssl.SSLError)
 
     def __init__(self, handle: Callable[[Request], Response], address: tuple[str, int]) -> None:
         self.handle_request_fn = handle
-        self.connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
         super().__init__(address, _Handler)
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Clients that hang up or fail the TLS handshake are normal on the internet; log the rest."""
-        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError, ssl.SSLError)):
-            log.debug("serve: connection from %s dropped", client_address[0] if client_address else "?")
-            return
-        log.exception("serve: error while serving a request")
 
-    def close_all(self) -> None:
-        self.server_close()
-        with self.connections_lock:
-            conns = list(self.connections)
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(TrackingHandler):
     server_version = "amazon-mws-serve"
-    sys_version = ""
     timeout = 60  # idle keep-alive connections (and stalled handshakes) are closed after this
     server: _Server
 
     def version_string(self) -> str:
         return self.server_version
 
-    def setup(self) -> None:
-        super().setup()
+    def prepare_connection(self) -> None:
         if isinstance(self.connection, ssl.SSLSocket):
             self.connection.do_handshake()
-        with self.server.connections_lock:
-            self.server.connections.add(self.connection)
-
-    def finish(self) -> None:
-        with self.server.connections_lock:
-            self.server.connections.discard(self.connection)
-        with contextlib.suppress(OSError, ssl.SSLError):
-            super().finish()
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
         log.debug("serve: " + format, *args)

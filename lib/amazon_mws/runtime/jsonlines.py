@@ -29,7 +29,7 @@ def _contains_lazy(value: Any) -> bool:
 
 def write_json(stream: TextIO, value: Any) -> None:
     """Write ``value`` as JSON to ``stream`` without building LazyList contents in memory."""
-    if isinstance(value, LazyList):
+    if isinstance(value, LazyList) or (isinstance(value, (list, tuple)) and _contains_lazy(value)):
         stream.write("[")
         for index, item in enumerate(value):
             if index:
@@ -45,13 +45,6 @@ def write_json(stream: TextIO, value: Any) -> None:
             stream.write(": ")
             write_json(stream, item)
         stream.write("}")
-    elif isinstance(value, (list, tuple)) and _contains_lazy(value):
-        stream.write("[")
-        for index, item in enumerate(value):
-            if index:
-                stream.write(", ")
-            write_json(stream, item)
-        stream.write("]")
     else:
         stream.write(_dumps(value))
 

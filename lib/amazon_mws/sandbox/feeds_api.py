@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from amazon_mws.mws.feeds import FEED_STATUSES
 from amazon_mws.mws.signing import content_md5
 from amazon_mws.sandbox.clock import iso_offset
 from amazon_mws.sandbox.cursors import Cursor, Cursors
@@ -23,15 +24,6 @@ from amazon_mws.sandbox.errors import SandboxError, invalid, missing
 from amazon_mws.sandbox.feed_report import Outcome, check_feed, render_report
 from amazon_mws.sandbox.params import bounded_int, date_param, enumerated, one_of
 
-STATUSES = (
-    "_SUBMITTED_",
-    "_IN_PROGRESS_",
-    "_DONE_",
-    "_CANCELLED_",
-    "_AWAITING_ASYNCHRONOUS_REPLY_",
-    "_IN_SAFETY_NET_",
-    "_UNCONFIRMED_",
-)
 FEED_TYPE = re.compile(r"^_[A-Z0-9_]+_$")
 
 
@@ -206,7 +198,7 @@ class FeedsApi:
             return [f for f in feeds if f.id in wanted]
         types = enumerated(p, "FeedTypeList.Type")
         statuses = enumerated(p, "FeedProcessingStatusList.Status")
-        one_of(statuses, STATUSES, "FeedProcessingStatusList.Status")
+        one_of(statuses, FEED_STATUSES, "FeedProcessingStatusList.Status")
         start = date_param(p, "SubmittedFromDate") or now - timedelta(days=90)
         end = date_param(p, "SubmittedToDate") or now
         if start > end:

@@ -15,7 +15,7 @@ def verify(cfg: dict[str, Any]) -> None:
 
     MWS: GetServiceStatus, the cheapest signed call there is. SP-API: see `amazon_mws.spapi.verify`.
     """
-    from amazon_mws.steps.clients import SP_API, backend_of
+    from amazon_mws.backends import SP_API, backend_of
 
     if backend_of(cfg) == SP_API:
         from amazon_mws.spapi.verify import verify_sp_api
@@ -24,7 +24,7 @@ def verify(cfg: dict[str, Any]) -> None:
         return
     from amazon_mws.mws.connection import MwsConnection
     from amazon_mws.mws.credentials import Credentials
-    from amazon_mws.mws.errors import CredentialsRejected, MwsError
+    from amazon_mws.core.errors import CredentialsRejected, MwsError
     from amazon_mws.mws.orders import OrdersApi
 
     try:
@@ -53,6 +53,6 @@ def _mws_field_at_fault(exc) -> str | None:
 
 def marketplaces(cfg: dict[str, Any]) -> dict[str, str]:
     """``{marketplaceId: "Country (domain)"}`` for the Marketplace select, from the endpoints table."""
-    from amazon_mws.mws.endpoints import MARKETPLACES
+    from amazon_mws.core.marketplaces import MARKETPLACES
 
     return {mid: market.name for mid, market in MARKETPLACES.items()}

@@ -1,6 +1,6 @@
-"""adjustOrder: a feed action (flow: amazon_mws.feeds.action; feed type: amazon_mws.feeds.kinds)."""
+"""adjustOrder: a feed action (flow: amazon_mws.steps.feed_actions; feed type: amazon_mws.feeds.kinds)."""
 
-from amazon_mws.feeds.action import submit_and_wait
+from amazon_mws.steps.feed_actions import submit_and_wait
 
 
 def process(ctx, msg, cfg, snapshot):

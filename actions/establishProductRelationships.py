@@ -1,6 +1,6 @@
 """establishProductRelationships: a feed action (flow: feeds.action; feed type: feeds.kinds)."""
 
-from amazon_mws.feeds.action import submit_and_wait
+from amazon_mws.steps.feed_actions import submit_and_wait
 
 
 def process(ctx, msg, cfg, snapshot):

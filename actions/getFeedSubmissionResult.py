@@ -1,6 +1,6 @@
 """getFeedSubmissionResult: the parsed processing report of a submission (finishes a capped job)."""
 
-from amazon_mws.feeds.action import emit_result
+from amazon_mws.steps.feed_actions import emit_result
 
 
 def process(ctx, msg, cfg, snapshot):

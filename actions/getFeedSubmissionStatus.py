@@ -1,6 +1,6 @@
 """getFeedSubmissionStatus: a submission's processing status and dates (one request, no waiting)."""
 
-from amazon_mws.feeds.action import emit_status
+from amazon_mws.steps.feed_actions import emit_status
 
 
 def process(ctx, msg, cfg, snapshot):

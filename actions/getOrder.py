@@ -1,6 +1,6 @@
 """Get Order: orders by Amazon order id, 50 per request, in input order, with the ids Amazon did not know."""
 
-from amazon_mws.steps.clients import orders_api
+from amazon_mws.backends import orders_api
 from amazon_mws.steps.order_lookup import get_orders
 
 

@@ -1,6 +1,6 @@
 """List Order Items: every item of one order, across every NextToken page."""
 
-from amazon_mws.steps.clients import orders_api
+from amazon_mws.backends import orders_api
 from amazon_mws.steps.order_lookup import order_items
 
 

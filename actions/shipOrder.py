@@ -1,6 +1,6 @@
-"""shipOrder: the OrderFulfillment feed (flow: amazon_mws.feeds.action), or SP-API's confirmShipment."""
+"""shipOrder: the OrderFulfillment feed (flow: amazon_mws.steps.feed_actions), or SP-API's confirmShipment."""
 
-from amazon_mws.feeds.action import ship_order
+from amazon_mws.steps.feed_actions import ship_order
 
 
 def process(ctx, msg, cfg, snapshot):

@@ -1,8 +1,8 @@
 """submitProductCategoryFromPayload: the Product feed, each message naming its category."""
 
-from amazon_mws.feeds.action import submit_and_wait
 from amazon_mws.feeds.categories import operations  # noqa: F401  (select model named in component.json)
 from amazon_mws.feeds.metadata import payload_meta_model
+from amazon_mws.steps.feed_actions import submit_and_wait
 
 
 def process(ctx, msg, cfg, snapshot):

@@ -38,7 +38,7 @@ def messages(count: int, lines: int) -> list[dict[str, Any]]:
 def floor_minutes(calls: int) -> str:
     """The least time Amazon's SubmitFeed quota allows for `calls` feeds: 15 at once, then one per 2 minutes,
     and no more than 30 in an hour."""
-    from amazon_mws.mws.quotas import quota_for
+    from amazon_mws.core.quotas import quota_for
 
     quota = quota_for("SubmitFeed")
     by_rate = max(0, calls - quota.burst) * quota.restore_seconds / 60

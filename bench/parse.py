@@ -3,7 +3,7 @@
 Builds a 100-order ListOrders page from the real sample Order elements in ../shared/amazon (repeated
 with varied AmazonOrderIds), then times:
 
-- ours: `amazon_mws.mws.model.parse_document` (hardened lxml parse + one typed pass: ints, bools,
+- ours: `amazon_mws.core.model.parse_document` (hardened lxml parse + one typed pass: ints, bools,
   lists always lists);
 - baseline: `mws.mws.DictWrapper` (python-amazon-mws 0.8.15: namespace-stripping regex over the whole
   body, ElementTree, `mws.utils.XML2Dict`), which yields strings only and single-item dicts.
@@ -24,8 +24,8 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "lib"))
 
-from amazon_mws.mws.model import parse_document  # noqa: E402
-from amazon_mws.mws.xml import local_name  # noqa: E402
+from amazon_mws.core.model import parse_document  # noqa: E402
+from amazon_mws.core.xml import local_name  # noqa: E402
 
 AMAZON = ROOT / ".." / "shared" / "amazon" / "mws"
 SOURCES = [

@@ -8,7 +8,7 @@ request to last), so start-up and the final emit of the gathered orders do not b
 counts throttled replies, target 0. Client and sandbox share the time scale, as in production they share
 Amazon's published numbers.
 
-`--pacing` sweeps the limiter's safety margin (HEADROOM and JITTER_SECONDS in amazon_mws.mws.limiter,
+`--pacing` sweeps the limiter's safety margin (HEADROOM and JITTER_SECONDS in amazon_mws.core.limiter,
 set in the bench's own process): `shipped` is the margin as released (1 % + 10 ms), `5%` restores 5 %
 slower than published, `0%` paces to the exact published rate, `+20ms` adds 20 ms of real time to each
 restore interval, `1%+50ms` both.
@@ -37,8 +37,8 @@ def set_pacing(spec: str) -> None:
     """Set the client limiter's margin: "shipped" (as released), "5%", "+20ms" or "1%+50ms"."""
     import re
 
-    from amazon_mws.mws import limiter
-    from amazon_mws.steps import clients
+    from amazon_mws import backends
+    from amazon_mws.core import limiter
 
     spec = spec.strip()
     if spec != "shipped":
@@ -48,14 +48,14 @@ def set_pacing(spec: str) -> None:
         limiter.HEADROOM = float(match[1] or 0) / 100
         limiter.JITTER_SECONDS = float(match[2] or 0) / 1000
     limiter._SHARED.clear()  # fresh buckets for this walk
-    clients.shared_limiter.cache_clear()
+    backends.shared_limiter.cache_clear()
 
 
 def walk(orders: int, per_page: int, time_scale: float, pacing: str) -> dict[str, Any]:
     """One full trigger run against a fresh sandbox; the walk's request times and counts."""
-    from amazon_mws.mws.quotas import quota_for
+    from amazon_mws.core.quotas import quota_for
     from amazon_mws.runtime.executor import run_step
-    from amazon_mws.runtime.state_sqlite import SqliteStateStore
+    from amazon_mws.runtime.state.sqlite import SqliteStateStore
     from amazon_mws.sandbox import Sandbox
 
     set_pacing(pacing)

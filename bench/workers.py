@@ -64,10 +64,10 @@ def stop_workers(procs: list[subprocess.Popen]) -> None:
 
 def one_round(workers: int, args, url: str) -> dict[str, float]:
     """Fresh sandboxes and Redis keys, ``workers`` processes, one poll per seller at once; orders/s."""
-    from amazon_mws.runtime.celery_app import make_app
-    from amazon_mws.runtime.flows import parse_flow, run_once_on_workers
+    from amazon_mws.core.times import to_amazon
+    from amazon_mws.flows.runner import parse_flow, run_once_on_workers
     from amazon_mws.sandbox import Sandbox
-    from amazon_mws.times import to_amazon
+    from amazon_mws.workers.app import make_app
 
     run = uuid.uuid4().hex[:8]
     env = {**os.environ, "REDIS_URL": url, "AMAZON_MWS_QUEUE": f"bench-{run}",

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from amazon_mws.core.times import parse_time
 from amazon_mws.steps.fields import ORDER_STATUSES
-from amazon_mws.times import parse_time
 
 ALL_STATUSES = list(ORDER_STATUSES)
 EPOCH_CFG = "1970-01-01T00:00:00.000 +0000"

@@ -6,8 +6,8 @@ depends on the Output Format field (Amazon's order shape or Spree's), hence get_
 
 import json
 
+from amazon_mws.backends import orders_api
 from amazon_mws.runtime.paths import component_root
-from amazon_mws.steps.clients import orders_api
 from amazon_mws.steps.order_sync import OUTPUT_SPREE, OrderSync, SyncOptions, output_format
 
 OUT_SCHEMAS = {OUTPUT_SPREE: "getNewAndUpdatedOrders.spree.out.json"}

@@ -17,12 +17,12 @@ COMMANDS = {
     "verify": "amazon_mws.runtime.commands:verify",
     "metadata": "amazon_mws.runtime.commands:metadata",
     "select": "amazon_mws.runtime.commands:select",
-    "worker": "amazon_mws.runtime.celery_app:worker",
+    "worker": "amazon_mws.workers.app:worker",
     "demo": "amazon_mws.demo:main",
     "serve": "amazon_mws.serve.cli:main",
-    "beat": "amazon_mws.runtime.scheduler:beat",
-    "flow": "amazon_mws.runtime.flows:flow_command",
-    "status": "amazon_mws.runtime.status:main",
+    "beat": "amazon_mws.workers.scheduler:beat",
+    "flow": "amazon_mws.flows.runner:flow_command",
+    "status": "amazon_mws.status:main",
 }
 
 

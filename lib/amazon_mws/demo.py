@@ -20,12 +20,12 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from amazon_mws.core.times import to_amazon
 from amazon_mws.runtime.emitter import Event
 from amazon_mws.runtime.executor import RunResult, run_step
-from amazon_mws.runtime.state_sqlite import SqliteStateStore
+from amazon_mws.runtime.state.sqlite import SqliteStateStore
 from amazon_mws.sandbox import Sandbox
 from amazon_mws.steps.fields import ORDER_STATUSES
-from amazon_mws.times import to_amazon
 
 LOOKUPS = 5  # orders looked up again with Get Order and List Order Items
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from amazon_mws.runtime.celery_app import TASK_NAME, CeleryExecutor, make_app
+from amazon_mws.workers.app import TASK_NAME, CeleryExecutor, make_app
 
 pytestmark = pytest.mark.timeout(120)
 

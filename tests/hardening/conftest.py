@@ -91,15 +91,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def _compressed_time() -> Iterator[None]:
     """Client side of the time compression, set before any limiter is built, and undone after each
     module (the other test folders run in the same process and expect their own settings)."""
-    from amazon_mws.mws import limiter
-    from amazon_mws.steps import clients
+    from amazon_mws import backends
+    from amazon_mws.core import limiter
 
     saved = {k: os.environ.get(k) for k in ("AMAZON_MWS_TIME_SCALE", "RESPONSE_CHECK_DELAY", "REDIS_URL")}
     os.environ["AMAZON_MWS_TIME_SCALE"] = str(TIME_SCALE)
     os.environ["RESPONSE_CHECK_DELAY"] = "20"
     os.environ.pop("REDIS_URL", None)
     limiter._SHARED.clear()
-    clients.shared_limiter.cache_clear()
+    backends.shared_limiter.cache_clear()
     yield
     for key, value in saved.items():
         if value is None:
@@ -107,7 +107,7 @@ def _compressed_time() -> Iterator[None]:
         else:
             os.environ[key] = value
     limiter._SHARED.clear()
-    clients.shared_limiter.cache_clear()
+    backends.shared_limiter.cache_clear()
 
 
 @pytest.fixture(scope="module")

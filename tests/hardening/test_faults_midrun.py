@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from hardening_support import ALL_STATUSES
 
-from amazon_mws.mws.errors import MAX_RETRIES
+from amazon_mws.core.errors import MAX_RETRIES
 from amazon_mws.runtime.executor import run_step
-from amazon_mws.runtime.state_sqlite import SqliteStateStore
+from amazon_mws.runtime.state.sqlite import SqliteStateStore
 
 NEXT = "ListOrdersByNextToken"
 

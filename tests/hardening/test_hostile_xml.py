@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from amazon_mws.mws.errors import MAX_RETRIES
-from amazon_mws.mws.model import parse_document
-from amazon_mws.mws.xml import MAX_RESPONSE_BYTES, XmlError, parse_xml
+from amazon_mws.core.errors import MAX_RETRIES
+from amazon_mws.core.model import parse_document
+from amazon_mws.core.xml import MAX_RESPONSE_BYTES, XmlError, parse_xml
 from amazon_mws.runtime.executor import run_step
 from amazon_mws.sandbox.hostile import HUGE_BYTES
 

@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from amazon_mws.feeds.action import documents_for
 from amazon_mws.feeds.errors import FeedInputError
 from amazon_mws.runtime.errors import ValidationError
 from amazon_mws.runtime.manifest import load_manifest
 from amazon_mws.runtime.validation import validate_cfg
+from amazon_mws.steps.feed_actions import documents_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "feeds"))
 from feed_samples import TOY, XSD_DIR  # noqa: E402

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from hardening_support import ALL_STATUSES, NEEDLES, SECRETS, leaks
 
-from amazon_mws.mws.errors import MAX_RETRIES
+from amazon_mws.core.errors import MAX_RETRIES
 
 
 def _write(tmp_path: Path, name: str, value: object) -> Path:
@@ -127,7 +127,7 @@ def test_a_crash_inside_a_step_logs_its_traceback_without_secrets(sb, cfg, cli, 
 def test_sp_api_refresh_token_in_process(sb):
     """SP-API (Login with Amazon) in this process at DEBUG: a good and a refused refresh token. The
     conftest's unfiltered handler sees every record; the error text is checked here."""
-    from amazon_mws.steps.clients import orders_api
+    from amazon_mws.backends import orders_api
 
     sp = sb.sp_credentials
     assert sp["refreshToken"] == SECRETS["refreshToken"] and sp["lwaClientSecret"] == SECRETS["lwaClientSecret"]

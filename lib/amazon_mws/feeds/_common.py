@@ -6,7 +6,7 @@ from typing import Any
 
 from lxml import etree
 
-from .envelope import Fields
+from amazon_mws.feeds.envelope import Fields
 
 Built = tuple[etree._Element, "str | None"]
 

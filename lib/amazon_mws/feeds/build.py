@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from . import inputs
-from .envelope import BuiltMessage, FeedDocument, Fields, assemble
-from .errors import FeedInputError
-from .kinds import FeedKind, kind_for
-from .xsd import validate_documents
+from amazon_mws.feeds import inputs
+from amazon_mws.feeds.envelope import BuiltMessage, FeedDocument, Fields, assemble
+from amazon_mws.feeds.errors import FeedInputError
+from amazon_mws.feeds.kinds import FeedKind, kind_for
+from amazon_mws.feeds.xsd import validate_documents
 
 
 def build_messages(

@@ -14,8 +14,8 @@ import os
 from functools import lru_cache
 from typing import Any
 
-from .xsd import xsd_dir
-from .xsd_json import _group_members, element_schema, product_schema
+from amazon_mws.feeds.xsd import xsd_dir
+from amazon_mws.feeds.xsd_json import _group_members, element_schema, product_schema
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from jsonschema import Draft3Validator
 
-from .errors import FeedInputError
+from amazon_mws.feeds.errors import FeedInputError
 
 
 def component_root() -> Path:

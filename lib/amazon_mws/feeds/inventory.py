@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._common import Built, operation, root
-from .envelope import Fields
+from amazon_mws.feeds._common import Built, operation, root
+from amazon_mws.feeds.envelope import Fields
 
 _AVAILABILITY = ("Available", "Quantity", "Lookup")
 

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .envelope import FeedDocument
-from .errors import FeedCheckTimeout
+from amazon_mws.feeds.envelope import FeedDocument
+from amazon_mws.feeds.errors import FeedCheckTimeout
 
 log = logging.getLogger(__name__)
 

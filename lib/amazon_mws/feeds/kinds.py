@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import images, inventory, orders, pricing, relationships
+from amazon_mws.feeds import images, inventory, orders, pricing, relationships
 
 Builder = Callable[..., Any]  # (message, Fields, options, problems) -> (element, operation type or None)
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import inputs
-from .categories import _folder, generic_input_schema, product_input_schema
+from amazon_mws.feeds import inputs
+from amazon_mws.feeds.categories import _folder, generic_input_schema, product_input_schema
 
 
 def _out() -> dict[str, Any]:

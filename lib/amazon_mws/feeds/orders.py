@@ -9,8 +9,8 @@ from typing import Any
 
 from lxml import etree
 
-from ._common import Built, root
-from .envelope import Fields
+from amazon_mws.feeds._common import Built, root
+from amazon_mws.feeds.envelope import Fields
 
 
 def _order_id(parent: etree._Element, msg: dict[str, Any], f: Fields, problems: list[str]) -> None:

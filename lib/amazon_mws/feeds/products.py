@@ -13,12 +13,12 @@ from typing import Any
 from jsonschema import Draft3Validator
 from lxml import etree
 
-from . import inputs
-from ._common import Built, operation
-from .envelope import FeedDocument, Fields
-from .errors import FeedInputError
-from .kinds import FeedKind
-from .xsd_json import product_schema, write_element, write_generic
+from amazon_mws.feeds import inputs
+from amazon_mws.feeds._common import Built, operation
+from amazon_mws.feeds.envelope import FeedDocument, Fields
+from amazon_mws.feeds.errors import FeedInputError
+from amazon_mws.feeds.kinds import FeedKind
+from amazon_mws.feeds.xsd_json import product_schema, write_element, write_generic
 
 FEED_TYPE = "_POST_PRODUCT_DATA_"
 
@@ -51,7 +51,7 @@ KIND_FROM_PAYLOAD = FeedKind("submitProductCategoryFromPayload", FEED_TYPE, "Pro
 
 def _payload_problems(body: Any, op: str, folder: str | None) -> list[str]:
     """Each message against its own category's derived schema (the message names the category)."""
-    from .categories import category_names, generic_input_schema, product_input_schema
+    from amazon_mws.feeds.categories import category_names, generic_input_schema, product_input_schema
 
     problems = inputs.schema_problems(Draft3Validator(generic_input_schema()), body)
     if problems or folder is None or op == "Delete":
@@ -86,9 +86,9 @@ def build_product_feed(
     **limits: int,
 ) -> list[FeedDocument]:
     """Validate and build a Product feed. `category` None: each message's ProductData names it."""
-    from .build import build_feed
-    from .categories import check_category, product_input_schema
-    from .xsd import xsd_dir
+    from amazon_mws.feeds.build import build_feed
+    from amazon_mws.feeds.categories import check_category, product_input_schema
+    from amazon_mws.feeds.xsd import xsd_dir
 
     found = xsd_dir(folder)
     folder_s = str(found.resolve()) if found else None

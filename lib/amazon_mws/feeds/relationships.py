@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._common import Built, operation, root
-from .envelope import Fields
+from amazon_mws.feeds._common import Built, operation, root
+from amazon_mws.feeds.envelope import Fields
 
 
 def relationship(msg: dict[str, Any], f: Fields, opts: dict[str, Any], problems: list[str]) -> Built:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .envelope import FeedDocument
+from amazon_mws.feeds.envelope import FeedDocument
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from typing import Any
 import xmlschema
 from lxml import etree
 
-from .envelope import Fields, text_of
+from amazon_mws.feeds.envelope import Fields, text_of
 
 _lock = threading.Lock()
 _INTEGER = {

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from .us_states import us_state_name
+from amazon_mws.mapping.us_states import us_state_name
 
 ZERO = Decimal(0)
 ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "CLP", "VND"})

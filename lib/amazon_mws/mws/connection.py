@@ -25,8 +25,7 @@ import requests
 from lxml import etree
 
 from amazon_mws import __version__
-from amazon_mws.mws.credentials import Credentials
-from amazon_mws.mws.errors import (
+from amazon_mws.core.errors import (
     Action,
     MwsError,
     Throttled,
@@ -35,11 +34,12 @@ from amazon_mws.mws.errors import (
     error_from_element,
     error_from_reply,
 )
-from amazon_mws.mws.limiter import Limiter, limiter_from_env
-from amazon_mws.mws.params import ParamValue, flatten
-from amazon_mws.mws.quotas import OPERATION_GROUP, quota_for, time_scale_from_env
+from amazon_mws.core.limiter import Limiter, limiter_from_env
+from amazon_mws.core.params import ParamValue, flatten
+from amazon_mws.core.quotas import OPERATION_GROUP, quota_for, time_scale_from_env
+from amazon_mws.core.xml import MAX_RESPONSE_BYTES, XmlError, find_path, local_name, parse_xml, text_of
+from amazon_mws.mws.credentials import Credentials
 from amazon_mws.mws.signing import SIGNATURE_METHOD, SIGNATURE_VERSION, content_md5, host_of, signed_query
-from amazon_mws.mws.xml import MAX_RESPONSE_BYTES, XmlError, find_path, local_name, parse_xml, text_of
 
 log = logging.getLogger("amazon_mws.mws")
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from amazon_mws.mws.endpoints import endpoint_for
+from amazon_mws.core.marketplaces import endpoint_for
 
 _REQUIRED = (
     ("sellerId", "seller_id"),

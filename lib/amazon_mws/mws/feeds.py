@@ -12,13 +12,13 @@ import hmac
 from dataclasses import dataclass
 from typing import Any
 
+from amazon_mws.core.errors import TransportError
+from amazon_mws.core.model import to_json
+from amazon_mws.core.params import str_list
+from amazon_mws.core.reports import parse_processing_report
+from amazon_mws.core.xml import XmlError, child
 from amazon_mws.mws.connection import MwsConnection, MwsResponse
-from amazon_mws.mws.errors import TransportError
-from amazon_mws.mws.model import to_json
-from amazon_mws.mws.params import str_list
-from amazon_mws.mws.reports import parse_processing_report
 from amazon_mws.mws.signing import content_md5
-from amazon_mws.mws.xml import XmlError, child
 
 FEED_STATUSES = (
     "_SUBMITTED_",

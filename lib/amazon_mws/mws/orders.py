@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from amazon_mws.core.errors import TransportError
+from amazon_mws.core.model import to_json
+from amazon_mws.core.params import iso8601, str_list
+from amazon_mws.core.xml import child
 from amazon_mws.mws.connection import MwsConnection, MwsResponse
-from amazon_mws.mws.errors import TransportError
-from amazon_mws.mws.model import to_json
-from amazon_mws.mws.params import iso8601, str_list
-from amazon_mws.mws.xml import child
 
 ORDER_STATUSES = (
     "PendingAvailability",

@@ -16,10 +16,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .emitter import Event, error_info
-from .errors import ManifestError, UnknownStepError
-from .jsonlines import write_line
-from .logs import configure_logging
+from amazon_mws.runtime.emitter import Event, error_info
+from amazon_mws.runtime.errors import ManifestError, UnknownStepError
+from amazon_mws.runtime.jsonlines import write_line
+from amazon_mws.runtime.logs import configure_logging
 
 USAGE = 2
 FAILED = 1
@@ -66,7 +66,7 @@ def write_json_atomic(path: Path, value: Any) -> None:
 
 def _step_stdout():
     """A step that print()s must not corrupt the JSON on stdout: its output goes to stderr, masked."""
-    from .secrets import RedactingStream
+    from amazon_mws.runtime.secrets import RedactingStream
 
     return contextlib.redirect_stdout(RedactingStream(sys.stderr))
 
@@ -78,7 +78,7 @@ def _usage(command: str, problem: object) -> int:
 
 def _load(command: str, step: str | None = None):
     """The manifest (and the step), or a usage error."""
-    from .manifest import load_manifest
+    from amazon_mws.runtime.manifest import load_manifest
 
     try:
         manifest = load_manifest()
@@ -100,8 +100,8 @@ def _print_json(value: Any) -> None:
 
 def run(args) -> int:
     """``amazon-mws run STEP --config CFG.json [--message MSG.json|-] [--snapshot SNAP.json] [--sample]``."""
-    from .executor import default_namespace, run_step
-    from .state import state_store_from_env
+    from amazon_mws.runtime.executor import default_namespace, run_step
+    from amazon_mws.runtime.state import state_store_from_env
 
     configure_logging()
     try:
@@ -156,7 +156,7 @@ def run(args) -> int:
 
 def verify(args) -> int:
     """``amazon-mws verify --config CFG.json``: prints ``{"verified": true}`` or the reason it is not."""
-    from .designer import verify_credentials
+    from amazon_mws.runtime.designer import verify_credentials
 
     configure_logging()
     try:
@@ -193,13 +193,13 @@ def _designer_call(command: str, args, call) -> int:
 
 def metadata(args) -> int:
     """``amazon-mws metadata STEP --config CFG.json``: ``{"in": schema, "out": schema}``."""
-    from .designer import get_metadata
+    from amazon_mws.runtime.designer import get_metadata
 
     return _designer_call("metadata", args, lambda cfg, m: get_metadata(args.step, cfg, manifest=m))
 
 
 def select(args) -> int:
     """``amazon-mws select STEP FIELD --config CFG.json``: ``{value: label}``."""
-    from .designer import select_model
+    from amazon_mws.runtime.designer import select_model
 
     return _designer_call("select", args, lambda cfg, m: select_model(args.step, args.field, cfg, manifest=m))

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import secrets
-from .errors import ValidationError
-from .manifest import Manifest, load_manifest
+from amazon_mws.runtime import secrets
+from amazon_mws.runtime.errors import ValidationError
+from amazon_mws.runtime.manifest import Manifest, load_manifest
 
 
 def select_model(step: str, field: str, cfg: dict[str, Any], *, manifest: Manifest | None = None) -> dict:
@@ -52,7 +52,7 @@ def get_metadata(step: str, cfg: dict[str, Any], *, manifest: Manifest | None = 
 
 def verify_credentials(cfg: dict[str, Any], *, manifest: Manifest | None = None) -> None:
     """Check cfg's credentials fields, then call the verifier's ``verify(cfg)`` (raises when bad)."""
-    from .validation import validate_cfg
+    from amazon_mws.runtime.validation import validate_cfg
 
     manifest = manifest or load_manifest()
     secrets.register_cfg(cfg, manifest.credential_fields)

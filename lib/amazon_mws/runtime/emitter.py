@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .message import Message
-from .secrets import SecretsFilter, redact
-from .state import StateNamespace
+from amazon_mws.runtime.message import Message
+from amazon_mws.runtime.secrets import SecretsFilter, redact
+from amazon_mws.runtime.state import StateNamespace
 
 KINDS = ("data", "snapshot", "updateSnapshot", "error", "rebound", "end")
 

@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from . import secrets
-from .emitter import Event, StepContext, error_info
-from .errors import ValidationError
-from .manifest import Manifest, Step, load_manifest
-from .message import Message
-from .state import MemoryNamespace, StateNamespace, StateStore
-from .validation import validate_cfg
+from amazon_mws.runtime import secrets
+from amazon_mws.runtime.emitter import Event, StepContext, error_info
+from amazon_mws.runtime.errors import ValidationError
+from amazon_mws.runtime.manifest import Manifest, Step, load_manifest
+from amazon_mws.runtime.message import Message
+from amazon_mws.runtime.state import MemoryNamespace, StateNamespace, StateStore
+from amazon_mws.runtime.validation import validate_cfg
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ class InProcessExecutor:
 
     def __init__(self, store: StateStore | None = None, manifest: Manifest | None = None):
         if store is None:
-            from .state import state_store_from_env
+            from amazon_mws.runtime.state import state_store_from_env
 
             store = state_store_from_env()
         self.store = store

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from .message import LazyList
+from amazon_mws.runtime.message import LazyList
 
 
 def _dumps(value: Any) -> str:

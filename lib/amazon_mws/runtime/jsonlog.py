@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from .secrets import redact
+from amazon_mws.runtime.secrets import redact
 
 _CONTEXT: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("amazon_mws_log_context", default=None)
 _REQUEST_ID = re.compile(r"request_id=([A-Za-z0-9-]+)")

@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 
-from .secrets import SecretsFilter
+from amazon_mws.runtime.secrets import SecretsFilter
 
 DEFAULT_LEVEL = "WARNING"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

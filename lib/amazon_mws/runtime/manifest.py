@@ -20,9 +20,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .errors import ManifestError, UnknownStepError
-from .paths import MANIFEST, component_root
-from .validation import SchemaSet, check_schema_file
+from amazon_mws.runtime.errors import ManifestError, UnknownStepError
+from amazon_mws.runtime.paths import MANIFEST, component_root
+from amazon_mws.runtime.validation import SchemaSet, check_schema_file
 
 DEFAULT_VERIFIER = "./verifyCredentials.py"
 KINDS = {"triggers": "trigger", "actions": "action"}

@@ -26,8 +26,8 @@ from jsonschema import Draft3Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT3
 
-from .errors import ValidationError
-from .message import LazyList
+from amazon_mws.runtime.errors import ValidationError
+from amazon_mws.runtime.message import LazyList
 
 MAX_ERRORS = 10
 MAX_MESSAGE = 240

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from amazon_mws.mws.quotas import OPERATION_GROUP, QUOTAS
+from amazon_mws.core.quotas import OPERATION_GROUP, QUOTAS
 
 
 class Throttle:

@@ -17,11 +17,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from . import feed_routes, orders_routes, spree_poll
-from .config import ServerConfig
-from .errors import HttpError, from_exception
-from .forms import SPECS
-from .http import Request, Response, make_server
+from amazon_mws.serve import feed_routes, orders_routes, spree_poll
+from amazon_mws.serve.config import ServerConfig
+from amazon_mws.serve.errors import HttpError, from_exception
+from amazon_mws.serve.forms import SPECS
+from amazon_mws.serve.http import Request, Response, make_server
 
 log = logging.getLogger("amazon_mws.serve")
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from amazon_mws.runtime.secrets import redact
-
-from .http import Response
+from amazon_mws.serve.http import Response
 
 # exception class name (ours, the runtime's or the MWS transport's) -> HTTP status
 STATUS_BY_TYPE: dict[str, int] = {

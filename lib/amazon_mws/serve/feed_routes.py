@@ -14,14 +14,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
+from amazon_mws.backends import feeds_api
 from amazon_mws.feeds import job
-from amazon_mws.feeds.action import documents_for
 from amazon_mws.feeds.errors import FeedInputError
-from amazon_mws.steps.clients import feeds_api
-
-from .errors import HttpError, bad_request
-from .forms import FormError, FormSpec, form_to_body, translate
-from .http import Request, Response
+from amazon_mws.serve.errors import HttpError, bad_request
+from amazon_mws.serve.forms import FormError, FormSpec, form_to_body, translate
+from amazon_mws.serve.http import Request, Response
+from amazon_mws.steps.feed_actions import documents_for
 
 
 def read_form(request: Request) -> dict[str, list[str]]:

@@ -22,14 +22,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from amazon_mws.core.times import parse_time, to_amazon
 from amazon_mws.mapping.spree import to_spree_order
 from amazon_mws.runtime.emitter import Event
 from amazon_mws.runtime.executor import run_step
-from amazon_mws.times import parse_time, to_amazon
-
-from .config import ServerConfig
-from .errors import HttpError, bad_request, from_error
-from .http import Request, Response
+from amazon_mws.serve.config import ServerConfig
+from amazon_mws.serve.errors import HttpError, bad_request, from_error
+from amazon_mws.serve.http import Request, Response
 
 POLL_MESSAGE = "amazon:order:poll"
 IMPORT_MESSAGE = "order:import"

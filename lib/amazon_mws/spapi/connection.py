@@ -24,10 +24,10 @@ from typing import Any
 
 import requests
 
+from amazon_mws.core.errors import Action, MwsError, Throttled, TransportError, decide
+from amazon_mws.core.limiter import Limiter, limiter_from_env
+from amazon_mws.core.quotas import OPERATION_GROUP, Quota, quota_for, time_scale_from_env
 from amazon_mws.mws.connection import _describe, default_user_agent
-from amazon_mws.mws.errors import Action, MwsError, Throttled, TransportError, decide
-from amazon_mws.mws.limiter import Limiter, limiter_from_env
-from amazon_mws.mws.quotas import OPERATION_GROUP, Quota, quota_for, time_scale_from_env
 from amazon_mws.runtime.secrets import REDACTOR
 from amazon_mws.spapi.credentials import SpCredentials
 from amazon_mws.spapi.errors import TokenRejected, request_id_of, sp_error

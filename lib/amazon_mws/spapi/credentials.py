@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from amazon_mws.mws.endpoints import MARKETPLACES
+from amazon_mws.core.marketplaces import MARKETPLACES
 
 DEFAULT_TOKEN_URL = "https://api.amazon.com/auth/o2/token"
 REGION_HOSTS = {

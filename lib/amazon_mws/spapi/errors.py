@@ -1,7 +1,7 @@
 """SP-API errors: Amazon's JSON error bodies mapped onto the same exception kinds as MWS.
 
 SP-API refuses with `{"errors": [{"code", "message", "details"}]}` and an HTTP status; Login with Amazon
-refuses with `{"error", "error_description"}`. Both become the `amazon_mws.mws.errors` kinds (Throttled,
+refuses with `{"error", "error_description"}`. Both become the `amazon_mws.core.errors` kinds (Throttled,
 AccessDenied, InvalidParameter, ServerError, TransportError), so the one decision table there
 (`decide`: wait / retry / fail) serves both backends and the runtime reports the same error types. Two
 additions only SP-API needs:
@@ -21,7 +21,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from amazon_mws.mws.errors import (
+from amazon_mws.core.errors import (
     AccessDenied,
     InvalidParameter,
     MwsError,

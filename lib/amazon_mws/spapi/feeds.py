@@ -20,13 +20,13 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from amazon_mws.mws.errors import TransportError
+from amazon_mws.core.errors import TransportError
+from amazon_mws.core.params import str_list
+from amazon_mws.core.reports import parse_processing_report
+from amazon_mws.core.xml import XmlError
+from amazon_mws.feeds.listings import JSON_LISTINGS_FEED, report_from_listings
 from amazon_mws.mws.feeds import FeedResult, FeedSubmissionListPage
-from amazon_mws.mws.params import str_list
-from amazon_mws.mws.reports import parse_processing_report
-from amazon_mws.mws.xml import XmlError
 from amazon_mws.spapi.connection import SpConnection
-from amazon_mws.spapi.listings import JSON_LISTINGS_FEED, report_from_listings
 
 FEEDS = "/feeds/2021-06-30"
 STATUS_TO_MWS = {

@@ -20,8 +20,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from amazon_mws.core.params import iso8601, str_list
 from amazon_mws.mws.orders import OrderItemsPage, OrdersPage, checked_filters
-from amazon_mws.mws.params import iso8601, str_list
 from amazon_mws.spapi.connection import Restricted, SpConnection
 from amazon_mws.spapi.errors import NotFound
 from amazon_mws.spapi.shape import item_from_sp, order_from_sp

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from amazon_mws.mws.model import BOOL, DATATYPES, INT, ListOf, Many
+from amazon_mws.core.model import BOOL, DATATYPES, INT, ListOf, Many
 
 ORDER_BUYER_FIELDS = ("BuyerEmail", "BuyerName", "BuyerCounty", "BuyerTaxInfo", "PurchaseOrderNumber")
 ITEM_BUYER_FIELDS = ("GiftWrapPrice", "GiftWrapTax", "GiftMessageText", "GiftWrapLevel", "BuyerCustomizedInfo")

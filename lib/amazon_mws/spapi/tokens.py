@@ -22,7 +22,7 @@ from typing import Protocol
 
 import requests
 
-from amazon_mws.mws.errors import TransportError
+from amazon_mws.core.errors import TransportError
 from amazon_mws.runtime.secrets import REDACTOR
 from amazon_mws.spapi.credentials import SpCredentials
 from amazon_mws.spapi.errors import lwa_error

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from amazon_mws.core.times import EPOCH, parse_time, to_amazon, utcnow
 from amazon_mws.mapping.spree import from_trigger_order
 from amazon_mws.runtime.message import LazyList, Message
 from amazon_mws.steps.fields import as_bool, as_int, order_statuses, wire_statuses
 from amazon_mws.steps.order_lookup import order_items
-from amazon_mws.times import EPOCH, parse_time, to_amazon, utcnow
 
 EMIT_ALL, EMIT_ORDER, EMIT_PAGE = "all", "order", "page"
 EMIT_BEHAVIOURS = (EMIT_ALL, EMIT_ORDER, EMIT_PAGE)

@@ -110,7 +110,7 @@ class Workers:
                 monkeypatch.setenv(key, self.env[key])
 
     def app(self):
-        from amazon_mws.runtime.celery_app import make_app
+        from amazon_mws.workers.app import make_app
 
         return make_app(self.url)
 

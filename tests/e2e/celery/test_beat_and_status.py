@@ -15,8 +15,8 @@ from datetime import timedelta
 import pytest
 from celery_helpers import AMAZON_MWS_BIN, orders_flow
 
+from amazon_mws.core.times import to_amazon
 from amazon_mws.sandbox import Sandbox
-from amazon_mws.times import to_amazon
 
 pytestmark = pytest.mark.timeout(110)
 SCALE = "0.01"

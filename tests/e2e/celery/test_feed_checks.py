@@ -15,9 +15,9 @@ from datetime import timedelta
 import pytest
 from celery_helpers import ALL_STATUSES
 
-from amazon_mws.runtime.celery_app import CeleryExecutor
+from amazon_mws.core.times import to_amazon
 from amazon_mws.sandbox import Sandbox
-from amazon_mws.times import to_amazon
+from amazon_mws.workers.app import CeleryExecutor
 
 pytestmark = pytest.mark.timeout(110)
 SCALE = "0.01"
@@ -59,7 +59,7 @@ def test_a_feed_check_survives_a_worker_restart(workers_factory):
 
 
 def test_a_flow_feed_action_goes_on_when_its_checks_end(workers_factory, tmp_path, monkeypatch):
-    from amazon_mws.runtime.flows import parse_flow, run_once
+    from amazon_mws.flows.runner import parse_flow, run_once
 
     with Sandbox(orders=3, seed=4, time_scale=float(SCALE), feed_processing_seconds=200) as sandbox:
         workers = _workers(workers_factory)
@@ -93,8 +93,8 @@ def test_a_flow_feed_action_goes_on_when_its_checks_end(workers_factory, tmp_pat
 
 
 def test_get_feed_submission_result_waits_by_scheduled_checks_not_in_the_worker(workers_factory):
+    from amazon_mws.backends import feeds_api
     from amazon_mws.feeds.build import build_feed
-    from amazon_mws.steps.clients import feeds_api
 
     with Sandbox(orders=0, time_scale=float(SCALE), feed_processing_seconds=500) as sandbox:
         [doc] = build_feed("updateItem", BODY, sandbox.credentials["sellerId"])

@@ -13,9 +13,9 @@ from datetime import timedelta
 import pytest
 from celery_helpers import orders_flow
 
-from amazon_mws.runtime.flows import parse_flow, run_once
+from amazon_mws.core.times import to_amazon
+from amazon_mws.flows.runner import parse_flow, run_once
 from amazon_mws.sandbox import Sandbox
-from amazon_mws.times import to_amazon
 
 pytestmark = pytest.mark.timeout(110)
 SCALE = "0.002"

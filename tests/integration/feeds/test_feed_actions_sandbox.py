@@ -11,11 +11,11 @@ from feed_samples import TOY, VALID
 from jsonschema import Draft3Validator
 from lxml import etree
 
-from amazon_mws.feeds import action
 from amazon_mws.feeds.errors import FeedCheckTimeout, FeedInputError
 from amazon_mws.feeds.inputs import load_schema
 from amazon_mws.feeds.kinds import KINDS
 from amazon_mws.sandbox.app import Sandbox
+from amazon_mws.steps import feed_actions
 
 OUT = Draft3Validator(load_schema("feedResult.out"))
 
@@ -39,7 +39,7 @@ def _actions(box, name):
 @pytest.mark.parametrize("step", STEPS)
 def test_feed_step_reaches_done_with_a_clean_report(step, sandbox, ctx):
     cfg = _cfg(sandbox, category="Toys") if step == "submitProduct" else _cfg(sandbox)
-    action.submit_and_wait(ctx, _body(step), cfg, step)
+    feed_actions.submit_and_wait(ctx, _body(step), cfg, step)
     [out] = ctx.data
     assert not list(OUT.iter_errors(out))
     assert out["status"] == "_DONE_"
@@ -63,7 +63,7 @@ def test_feed_step_reaches_done_with_a_clean_report(step, sandbox, ctx):
 
 def test_checks_are_spaced_by_response_check_delay(sandbox, ctx, monkeypatch):
     monkeypatch.setenv("RESPONSE_CHECK_DELAY", "100")
-    action.submit_and_wait(ctx, VALID["updateItem"], _cfg(sandbox), "updateItem")
+    feed_actions.submit_and_wait(ctx, VALID["updateItem"], _cfg(sandbox), "updateItem")
     submit = _actions(sandbox, "SubmitFeed")[0]["time"]
     checks = [r["time"] for r in _actions(sandbox, "GetFeedSubmissionList")]
     assert len(checks) >= 3  # 0.3 s of processing, a check every 0.1 s
@@ -77,7 +77,7 @@ def test_bad_message_among_many_sends_nothing(sandbox, ctx):
     body["messages"] = body["messages"] * 3
     body["messages"][4] = {**body["messages"][4], "statusCode": "Shipped"}
     with pytest.raises(FeedInputError, match=r"messages\[4\]\.statusCode: 'Shipped' is not one of"):
-        action.submit_and_wait(ctx, body, _cfg(sandbox), "updateOrder")
+        feed_actions.submit_and_wait(ctx, body, _cfg(sandbox), "updateOrder")
     assert sandbox.feeds == {} and sandbox.requests == [] and ctx.events == []
 
 
@@ -85,7 +85,7 @@ def test_xsd_refusal_sends_nothing(sandbox, ctx):
     body = copy.deepcopy(VALID["shipOrder"])
     body["messages"][1]["merchantFulfillmentID"] = "0"
     with pytest.raises(FeedInputError, match=r"messages\[1\]\.merchantFulfillmentID: "):
-        action.submit_and_wait(ctx, body, _cfg(sandbox), "shipOrder")
+        feed_actions.submit_and_wait(ctx, body, _cfg(sandbox), "shipOrder")
     assert sandbox.feeds == {} and sandbox.requests == []
 
 
@@ -101,8 +101,8 @@ def test_per_message_errors_come_back_as_data(sandbox, ctx):
         "items": [{"amazonOrderItemCode": item, "quantity": 5}],
     }
     ack = {"amazonOrderID": order["AmazonOrderId"], "statusCode": "Success", "merchantOrderID": "ERP-1"}
-    action.submit_and_wait(ctx, {"messages": [ack]}, _cfg(sandbox), "updateOrder")
-    action.submit_and_wait(ctx, {"messages": [ship]}, _cfg(sandbox), "shipOrder")
+    feed_actions.submit_and_wait(ctx, {"messages": [ack]}, _cfg(sandbox), "updateOrder")
+    feed_actions.submit_and_wait(ctx, {"messages": [ship]}, _cfg(sandbox), "shipOrder")
     report = ctx.data[1]["processingReport"]
     assert report["messagesWithError"] == 1
     [result] = report["results"]
@@ -115,7 +115,7 @@ def test_without_client_xsds_amazon_reports_the_schema_error(sandbox, ctx, monke
     monkeypatch.delenv("AMAZON_XSD_DIR")
     body = copy.deepcopy(VALID["shipOrder"])
     body["messages"][1]["merchantFulfillmentID"] = "0"
-    action.submit_and_wait(ctx, body, _cfg(sandbox), "shipOrder")
+    feed_actions.submit_and_wait(ctx, body, _cfg(sandbox), "shipOrder")
     report = ctx.data[0]["processingReport"]
     assert report["messagesWithError"] >= 1
     assert {r["messageId"] for r in report["results"] if r["resultCode"] == "Error"} == {2}
@@ -126,19 +126,19 @@ def test_cap_then_get_feed_submission_result_finishes_later(ctx, monkeypatch):
     # 100 s of Amazon time = 1 s here: two checks 40 ms apart cannot see it finish
     with Sandbox(orders=0, time_scale=TIME_SCALE, feed_processing_seconds=100) as box:
         with pytest.raises(FeedCheckTimeout) as info:
-            action.submit_and_wait(ctx, VALID["updateItem"], _cfg(box), "updateItem")
+            feed_actions.submit_and_wait(ctx, VALID["updateItem"], _cfg(box), "updateItem")
         submission = info.value.submission_id
         assert submission in box.feeds and len(_actions(box, "GetFeedSubmissionList")) == 2
         assert _actions(box, "GetFeedSubmissionResult") == []
         status_ctx = Ctx()
-        action.emit_status(status_ctx, {"submissionId": submission}, _cfg(box))
+        feed_actions.emit_status(status_ctx, {"submissionId": submission}, _cfg(box))
         [status] = status_ctx.data
         assert status["status"] in ("_SUBMITTED_", "_IN_PROGRESS_") and status["submittedDate"]
         assert not list(Draft3Validator(load_schema("feedSubmissionStatus.out")).iter_errors(status))
         monkeypatch.setenv("FEED_CHECK_MAX_ATTEMPTS", "50")
         monkeypatch.setenv("RESPONSE_CHECK_DELAY", "150")
         later = Ctx()  # resumes by id and waits (checks spaced as usual) until _DONE_
-        action.emit_result(later, {"submissionId": submission}, _cfg(box))
+        feed_actions.emit_result(later, {"submissionId": submission}, _cfg(box))
         [out] = later.data
         assert out["status"] == "_DONE_" and out["processingReport"]["messagesProcessed"] == 2
         assert out["feedType"] == "_POST_INVENTORY_AVAILABILITY_DATA_"
@@ -146,14 +146,14 @@ def test_cap_then_get_feed_submission_result_finishes_later(ctx, monkeypatch):
 
 def test_status_of_an_unknown_submission_is_a_clear_error(sandbox, ctx):
     with pytest.raises(LookupError, match="submissionId: no feed submission 123"):
-        action.emit_status(ctx, {"submissionId": "123"}, _cfg(sandbox))
+        feed_actions.emit_status(ctx, {"submissionId": "123"}, _cfg(sandbox))
     with pytest.raises(FeedInputError, match="submissionId: 'abc' is not a feed submission id"):
-        action.emit_status(ctx, {"submissionId": "abc"}, _cfg(sandbox))
+        feed_actions.emit_status(ctx, {"submissionId": "abc"}, _cfg(sandbox))
 
 
 def test_sample_call_submits_once_and_does_not_wait(sandbox):
     ctx = Ctx(sample=True)
-    action.submit_and_wait(ctx, VALID["updateItem"], _cfg(sandbox), "updateItem")
+    feed_actions.submit_and_wait(ctx, VALID["updateItem"], _cfg(sandbox), "updateItem")
     [out] = ctx.data
     assert out["status"] == "_SUBMITTED_" and out["processingReport"] is None
     assert [r["action"] for r in sandbox.requests] == ["SubmitFeed"]

@@ -13,8 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from amazon_mws.core.times import to_amazon
 from amazon_mws.sandbox import Sandbox
-from amazon_mws.times import to_amazon
 
 pytestmark = pytest.mark.timeout(120)
 SCALE = "0.01"

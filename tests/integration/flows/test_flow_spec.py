@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
+from amazon_mws.flows.spec import apply_map, load_flow, parse_flow
 from amazon_mws.runtime.errors import ValidationError
-from amazon_mws.runtime.flow_spec import apply_map, load_flow, parse_flow
 
 TRIGGER = {"id": "orders", "step": "getNewAndUpdatedOrders", "config": {"orderStatus": ["Unshipped"]}}
 ITEMS = {"id": "items", "step": "listOrderItems", "map": {"amazonOrderId": "orders[*].AmazonOrderId"}}

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from mws_replay_server import AUTH_TOKEN, MOCKS, SAMPLES, SECRET, Reply, error_xml
 
+from amazon_mws.core.errors import AccessDenied, PagingLoop, ServerError, Throttled, TransportError
+from amazon_mws.core.limiter import LocalLimiter
+from amazon_mws.core.paging import NextTokenWalker
 from amazon_mws.mws.connection import MwsConnection
 from amazon_mws.mws.credentials import Credentials
-from amazon_mws.mws.errors import AccessDenied, PagingLoop, ServerError, Throttled, TransportError
 from amazon_mws.mws.feeds import FeedsApi
-from amazon_mws.mws.limiter import LocalLimiter
 from amazon_mws.mws.orders import OrdersApi
-from amazon_mws.mws.paging import NextTokenWalker
 from amazon_mws.mws.signing import content_md5
 
 SCALE = 0.001  # every restore interval and backoff step shrunk a thousandfold
@@ -166,7 +166,7 @@ def test_feed_result_md5_checked_and_redownloaded(replay) -> None:
 
 
 def test_feed_result_not_ready_fails_at_once(replay) -> None:
-    from amazon_mws.mws.errors import NotReady
+    from amazon_mws.core.errors import NotReady
 
     conn = connect(replay)
     replay.push(

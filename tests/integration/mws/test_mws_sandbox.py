@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from amazon_mws.core.errors import AccessDenied, ServerError, SignatureMismatch, Throttled
+from amazon_mws.core.limiter import LocalLimiter
+from amazon_mws.core.paging import walk_pages
 from amazon_mws.mws.connection import MwsConnection
 from amazon_mws.mws.credentials import Credentials
-from amazon_mws.mws.errors import AccessDenied, ServerError, SignatureMismatch, Throttled
 from amazon_mws.mws.feeds import FeedsApi
-from amazon_mws.mws.limiter import LocalLimiter
 from amazon_mws.mws.orders import OrdersApi
-from amazon_mws.mws.paging import walk_pages
 from amazon_mws.sandbox import Sandbox
 
 SCALE = 0.002  # sandbox and client agree: GetOrder restores one request per 0.12 s

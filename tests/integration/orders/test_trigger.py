@@ -10,7 +10,7 @@ import time
 from collections import Counter
 from datetime import timedelta
 
-from amazon_mws.times import parse_time, to_amazon
+from amazon_mws.core.times import parse_time, to_amazon
 from runsupport import visible_ids
 from testsupport import AMAZON_MWS_BIN
 

@@ -13,8 +13,8 @@ import pytest
 import redis
 
 from amazon_mws.runtime.state import MemoryStateStore, state_store_from_env
-from amazon_mws.runtime.state_redis import RedisStateStore
-from amazon_mws.runtime.state_sqlite import SqliteStateStore
+from amazon_mws.runtime.state.redis import RedisStateStore
+from amazon_mws.runtime.state.sqlite import SqliteStateStore
 
 pytestmark = pytest.mark.timeout(60)
 

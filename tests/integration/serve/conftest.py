@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import requests
 
+from amazon_mws import backends
 from amazon_mws.sandbox import Sandbox
 from amazon_mws.serve import Service
-from amazon_mws.steps import clients
 
 from .serve_support import TIME_SCALE, TOKEN, Served, server_config
 
@@ -32,9 +32,9 @@ def compressed_time(monkeypatch: pytest.MonkeyPatch, time_scale: float) -> Itera
     monkeypatch.setenv("RESPONSE_CHECK_DELAY", "50")
     monkeypatch.setenv("FEED_CHECK_MAX_SECONDS", "60")
     monkeypatch.delenv("REDIS_URL", raising=False)
-    clients.shared_limiter.cache_clear()
+    backends.shared_limiter.cache_clear()
     yield
-    clients.shared_limiter.cache_clear()
+    backends.shared_limiter.cache_clear()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from amazon_mws.times import parse_time, to_amazon
+from amazon_mws.core.times import parse_time, to_amazon
 
 from .openapi_requests import check_response, form_strategy, query_strategy, resolve, value_strategy
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from amazon_mws.times import parse_time
+from amazon_mws.core.times import parse_time
 
 FEED_ACTIONS = ("SubmitFeed", "GetFeedSubmissionList", "GetFeedSubmissionResult")
 

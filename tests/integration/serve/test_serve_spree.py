@@ -7,7 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from amazon_mws.times import parse_time, to_amazon
+from amazon_mws.core.times import parse_time, to_amazon
 
 SEEDS = Path(__file__).resolve().parents[3] / ".." / "shared" / "seeds"
 IMPORTED = ("Unshipped", "PartiallyShipped", "Shipped")  # the server's default spree.orderStatus

@@ -13,12 +13,13 @@ import pytest
 import requests
 from jsonschema import Draft3Validator, Draft7Validator
 
-from amazon_mws.feeds import action, job
+from amazon_mws.backends import feeds_api
+from amazon_mws.feeds import job
 from amazon_mws.feeds.errors import FeedInputError
 from amazon_mws.feeds.inputs import load_schema
+from amazon_mws.feeds.listings import ListingsDocument, build_listings_feed
 from amazon_mws.sandbox import Sandbox
-from amazon_mws.spapi.listings import ListingsDocument, build_listings_feed
-from amazon_mws.steps.clients import feeds_api
+from amazon_mws.steps import feed_actions
 
 from .spapi_support import LISTINGS_SCHEMAS as SCHEMAS
 from .spapi_support import TIME_SCALE, sp_requests
@@ -75,7 +76,7 @@ def _report_of(sb: Sandbox, feed_id: str) -> bytes:
 @pytest.mark.parametrize("step", sorted(ORDER_FEEDS))
 def test_order_feed_actions_reach_done_with_the_mws_output_shape(step, box):
     ctx = Ctx()
-    action.submit_and_wait(ctx, VALID[step], box.sp_credentials, step)
+    feed_actions.submit_and_wait(ctx, VALID[step], box.sp_credentials, step)
     [out] = ctx.data
     assert not list(OUT.iter_errors(out))
     assert (out["status"], out["feedType"]) == ("_DONE_", ORDER_FEEDS[step])
@@ -183,7 +184,7 @@ def test_the_upload_must_carry_the_declared_content_type(box):
 def test_feed_checks_on_a_throttled_get_feed_wait_and_go_on(box):
     box.inject_fault("throttle", count=2, operation="getFeed")
     ctx = Ctx()
-    action.submit_and_wait(ctx, VALID["updateOrder"], box.sp_credentials, "updateOrder")
+    feed_actions.submit_and_wait(ctx, VALID["updateOrder"], box.sp_credentials, "updateOrder")
     assert ctx.data[0]["status"] == "_DONE_"
     assert [r["status"] for r in sp_requests(box, "getFeed")][:3] == [429, 429, 200]
 
@@ -193,9 +194,9 @@ def test_feed_status_and_result_actions_pick_a_submission_up_by_id(box):
     [doc] = build_listings_feed("updateItem", VALID["updateItem"], box.sp_credentials)
     info = api.submit_feed(doc.xml, doc.feed_type)
     status_ctx, result_ctx = Ctx(), Ctx()
-    action.emit_status(status_ctx, {"submissionId": info["FeedSubmissionId"]}, box.sp_credentials)
+    feed_actions.emit_status(status_ctx, {"submissionId": info["FeedSubmissionId"]}, box.sp_credentials)
     assert status_ctx.data[0]["status"] in ("_SUBMITTED_", "_IN_PROGRESS_")
-    action.emit_result(result_ctx, {"submissionId": info["FeedSubmissionId"]}, box.sp_credentials)
+    feed_actions.emit_result(result_ctx, {"submissionId": info["FeedSubmissionId"]}, box.sp_credentials)
     [out] = result_ctx.data
     assert out["status"] == "_DONE_" and out["processingReport"]["messagesSuccessful"] == 2
     assert not list(OUT.iter_errors(out))

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import requests
 
-from amazon_mws.mws.errors import InvalidParameter
+from amazon_mws.core.errors import InvalidParameter
 from amazon_mws.spapi.connection import SpConnection
 from amazon_mws.spapi.credentials import SpCredentials
 from amazon_mws.spapi.feeds import SpFeedsApi

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 
-from amazon_mws.times import parse_time
+from amazon_mws.core.times import parse_time
 from testsupport import AMAZON_MWS_BIN
 
 from .spapi_support import sp_cfg, sp_requests, trigger_cfg, visible_ids

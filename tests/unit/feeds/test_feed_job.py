@@ -13,11 +13,11 @@ import pytest
 from feed_samples import AMAZON, MERCHANT, VALID
 from jsonschema import Draft3Validator
 
+from amazon_mws.core.reports import parse_processing_report
 from amazon_mws.feeds import job
 from amazon_mws.feeds.build import build_feed
 from amazon_mws.feeds.errors import FeedCheckTimeout
 from amazon_mws.feeds.inputs import load_schema
-from amazon_mws.mws.reports import parse_processing_report
 
 
 @dataclass

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from mws_unit_data import MOCKS, SAMPLES, sample
 
-from amazon_mws.mws.errors import (
+from amazon_mws.core.errors import (
     BACKOFF_SECONDS,
     AccessDenied,
     Action,

@@ -11,10 +11,10 @@ import uuid
 import pytest
 import redis
 
-from amazon_mws.mws import limiter as limiter_module
-from amazon_mws.mws.errors import Throttled
-from amazon_mws.mws.limiter import LocalLimiter, RedisLimiter, limiter_from_env
-from amazon_mws.mws.quotas import quota_for
+from amazon_mws.core import limiter as limiter_module
+from amazon_mws.core.errors import Throttled
+from amazon_mws.core.limiter import LocalLimiter, RedisLimiter, limiter_from_env
+from amazon_mws.core.quotas import quota_for
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
 

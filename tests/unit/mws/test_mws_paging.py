@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from amazon_mws.mws.errors import PagingLoop
-from amazon_mws.mws.paging import NextTokenWalker, walk_pages
+from amazon_mws.core.errors import PagingLoop
+from amazon_mws.core.paging import NextTokenWalker, walk_pages
 
 
 @dataclass

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from amazon_mws.core.marketplaces import MARKETPLACES, endpoint_for, marketplace_choices
+from amazon_mws.core.params import flatten, iso8601, str_list
 from amazon_mws.mws.connection import MwsConnection, default_user_agent
 from amazon_mws.mws.credentials import Credentials
-from amazon_mws.mws.endpoints import MARKETPLACES, endpoint_for, marketplace_choices
 from amazon_mws.mws.feeds import FeedsApi
 from amazon_mws.mws.orders import OrdersApi
-from amazon_mws.mws.params import flatten, iso8601, str_list
 
 CFG = {
     "sellerId": "A1EXAMPLESELLER",

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from mws_unit_data import MOCKS, SAMPLES, sample
 
-from amazon_mws.mws.model import DATATYPES, ListOf, Many, parse_document, to_json
-from amazon_mws.mws.reports import parse_processing_report
-from amazon_mws.mws.xml import XmlError, child, parse_xml
+from amazon_mws.core.model import DATATYPES, ListOf, Many, parse_document, to_json
+from amazon_mws.core.reports import parse_processing_report
+from amazon_mws.core.xml import XmlError, child, parse_xml
 
 ALL_XML = sorted(SAMPLES.glob("*.xml")) + sorted(MOCKS.glob("*/*.xml"))
 

@@ -37,7 +37,7 @@ def _real_verifier():
 
 
 def test_real_marketplaces_come_from_the_endpoints_table():
-    from amazon_mws.mws.endpoints import MARKETPLACES
+    from amazon_mws.core.marketplaces import MARKETPLACES
 
     options = _real_verifier().marketplaces({})
     assert set(options) == set(MARKETPLACES)

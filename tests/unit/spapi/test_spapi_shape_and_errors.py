@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from amazon_mws.mws.errors import AccessDenied, Action, InvalidParameter, ServerError, Throttled, decide
+from amazon_mws.core.errors import AccessDenied, Action, InvalidParameter, ServerError, Throttled, decide
 from amazon_mws.sandbox.data import OrderFactory
 from amazon_mws.sandbox.spapi.orders import sp_item, sp_order
 from amazon_mws.spapi.errors import LwaError, NotFound, TokenRejected, lwa_error, sp_error

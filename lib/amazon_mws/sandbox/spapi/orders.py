@@ -160,7 +160,7 @@ class SpOrders:
             raise SpRefusal(400, "InvalidInput", outcome.results[0].description)
 
     def marketplace_participations(self) -> dict[str, Any]:
-        from amazon_mws.mws.endpoints import MARKETPLACES
+        from amazon_mws.core.marketplaces import MARKETPLACES
         from amazon_mws.sandbox.data import MARKETPLACES as CURRENCIES
 
         mid = self.sb.marketplace_id

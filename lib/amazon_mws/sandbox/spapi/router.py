@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from amazon_mws.mws.quotas import SP_API_RATES
+from amazon_mws.core.quotas import SP_API_RATES
 from amazon_mws.sandbox.clock import http_date
 from amazon_mws.sandbox.spapi.auth import LwaRefusal, SpAuth, SpRefusal
 from amazon_mws.sandbox.spapi.feeds import SpFeeds

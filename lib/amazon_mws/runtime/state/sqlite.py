@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .state import DEFAULT_BATCH, StateNamespace, StateStore
+from amazon_mws.runtime.state.base import DEFAULT_BATCH, StateNamespace, StateStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from amazon_mws.core.errors import AccessDenied, InvalidParameter
+from amazon_mws.core.times import parse_time, to_amazon
 from amazon_mws.feeds.errors import FeedInputError
-from amazon_mws.mws.errors import AccessDenied, InvalidParameter
 from amazon_mws.spapi.errors import NotFound
-from amazon_mws.times import parse_time, to_amazon
 
 FEED_TYPE = "confirmShipment"  # the output's feedType: no feed is involved
 REFUSALS = (InvalidParameter, NotFound, AccessDenied)  # Amazon's "no" to one package: reported, not raised

@@ -15,7 +15,7 @@ Queues (``AMAZON_MWS_QUEUE``, default ``amazon-mws``, is the base name): ``<base
 step runs, ``<base>.poll`` for trigger polls, ``<base>.feed-checks`` for feed re-checks, so a slow poll of
 one seller never holds up actions, and feed checks (short, frequent) never wait behind either. A worker
 takes all three unless ``--queues`` says otherwise. A feed action run here submits and schedules its
-checks (``amazon_mws.feeds.celery_checks``); its caller's result arrives when the checks are over.
+checks (``amazon_mws.workers.feed_checks``); its caller's result arrives when the checks are over.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import Any
 from celery import Celery, signals
 from celery.exceptions import Ignore
 
-from .secrets import REDACTOR, RedactingStream, secret_field_names
+from amazon_mws.runtime.secrets import REDACTOR, RedactingStream, secret_field_names
 
 TASK_NAME = "amazon_mws.run_step"
 DEFAULT_QUEUE = "amazon-mws"
@@ -108,27 +108,26 @@ def run_step_task(
     sample: bool = False,
 ) -> dict[str, Any]:
     """One step run on a worker; returns the RunResult as JSON (data bodies materialised)."""
-    from .emitter import Event
-    from .executor import default_namespace, run_step
+    from amazon_mws.runtime.emitter import Event
+    from amazon_mws.runtime.executor import default_namespace, run_step
 
     policy = ReboundPolicy.from_env()
     ns = _store().namespace(namespace or default_namespace(step_name, cfg))
     retries = self.request.retries or 0
-    from amazon_mws.feeds import celery_checks
-
-    from .jsonlog import log_context
+    from amazon_mws.runtime.jsonlog import log_context
+    from amazon_mws.workers import feed_checks
 
     # A step's print() goes to the worker's stdout: masked like its logs.
     with (
         contextlib.redirect_stdout(RedactingStream(sys.__stdout__)),
-        celery_checks.deferring() as deferred,
+        feed_checks.deferring() as deferred,
         log_context(step=step_name, task=self.request.id),
     ):
         result = run_step(step_name, cfg, message, sample=sample, state_namespace=ns, attempt=retries)
     if deferred and result.ok and self.request.id:
         # The caller's result is written by the last feed check (same task id); nothing to store now.
         events = [e.to_json(materialize=True) for e in result.events if e.kind != "end"]
-        celery_checks.schedule(
+        feed_checks.schedule(
             self.app, deferred, step_name, cfg=cfg,
             continuation={"kind": "result", "taskId": self.request.id, "events": events, "state": result.state},
         )
@@ -157,7 +156,7 @@ def _store():
     """One Redis state store per worker process (REDIS_URL), created on first use."""
     global _STORE
     if _STORE is None:
-        from .state import state_store_from_env
+        from amazon_mws.runtime.state import state_store_from_env
 
         _STORE = state_store_from_env()
     return _STORE
@@ -192,7 +191,7 @@ def make_app(redis_url: str | None = None) -> Celery:
         task_send_sent_event=os.environ.get("CELERY_TASK_EVENTS") == "1",
     )
     if url.startswith("redis"):
-        from .state_redis import DEFAULT_PREFIX
+        from amazon_mws.runtime.state.redis import DEFAULT_PREFIX
 
         prefix = os.environ.get("AMAZON_MWS_STATE_PREFIX") or DEFAULT_PREFIX
         app.conf.update(
@@ -214,25 +213,25 @@ def _flow_poll(self, flow_name: str, poll_id: str | None = None, tracker: str | 
     """A trigger run of a registered flow (beat sends it without a poll id: one is made here)."""
     import uuid
 
-    from .flow_tasks import poll
+    from amazon_mws.workers.flow_tasks import poll
 
     return poll(self, flow_name, poll_id or f"beat-{self.request.id or uuid.uuid4().hex}", tracker)
 
 
 def _flow_step(self, flow_name: str, stage: int, message: dict[str, Any], tracker: str | None = None):
-    from .flow_tasks import step
+    from amazon_mws.workers.flow_tasks import step
 
     return step(self, flow_name, stage, message, tracker)
 
 
 def _feed_check(self, key: str, check_id: str) -> dict[str, Any]:
-    from amazon_mws.feeds.celery_checks import check
+    from amazon_mws.workers.feed_checks import check
 
     return check(self, key, check_id)
 
 
 def _feed_check_sweep(self) -> int:
-    from amazon_mws.feeds.celery_checks import sweep
+    from amazon_mws.workers.feed_checks import sweep
 
     return sweep(self.app)
 
@@ -243,12 +242,12 @@ app = make_app()
 @signals.after_setup_logger.connect
 @signals.after_setup_task_logger.connect
 def _mask_secrets_in_celery_logs(logger=None, **_: Any) -> None:
-    from .secrets import SecretsFilter
+    from amazon_mws.runtime.secrets import SecretsFilter
 
     for handler in getattr(logger, "handlers", []):
         if not any(isinstance(f, SecretsFilter) for f in handler.filters):
             handler.addFilter(SecretsFilter())
-    from . import jsonlog
+    from amazon_mws.runtime import jsonlog
 
     if logger is not None and jsonlog.json_logs_wanted():
         jsonlog.install(logger)
@@ -258,7 +257,7 @@ def _mask_secrets_in_celery_logs(logger=None, **_: Any) -> None:
 def _learn_secret_field_names(**_: Any) -> None:
     """The worker's main process logs task arguments at DEBUG before any step runs: teach its redactor
     the component's secret field names (password views) so values after them are masked too."""
-    from .manifest import load_manifest
+    from amazon_mws.runtime.manifest import load_manifest
 
     try:
         manifest = load_manifest()
@@ -276,7 +275,7 @@ class CeleryHandle:
     async_result: Any
 
     def result(self, timeout: float | None = None):
-        from .executor import RunResult
+        from amazon_mws.runtime.executor import RunResult
 
         return RunResult.from_json(self.async_result.get(timeout=timeout))
 
@@ -301,8 +300,8 @@ class CeleryExecutor:
         namespace: str | None = None,
         sample: bool = False,
     ) -> CeleryHandle:
-        from .executor import default_namespace
-        from .message import Message
+        from amazon_mws.runtime.executor import default_namespace
+        from amazon_mws.runtime.message import Message
 
         msg = message if isinstance(message, Message) else Message.from_json(message or {})
         argsrepr, kwargsrepr = _mask_args(step_name)

@@ -11,15 +11,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from amazon_mws.spapi.listings import LISTINGS_STEPS, build_listings_feed
-from amazon_mws.spapi.shipments import confirm_shipments
-from amazon_mws.steps.clients import SP_API, backend_of, feeds_api, orders_api
-
-from . import celery_checks, job
-from .build import build_feed
-from .envelope import FeedDocument
-from .errors import FeedInputError
-from .products import build_product_feed
+from amazon_mws.backends import SP_API, backend_of, feeds_api, orders_api
+from amazon_mws.feeds import job
+from amazon_mws.feeds.build import build_feed
+from amazon_mws.feeds.envelope import FeedDocument
+from amazon_mws.feeds.errors import FeedInputError
+from amazon_mws.feeds.listings import LISTINGS_STEPS, build_listings_feed
+from amazon_mws.feeds.products import build_product_feed
+from amazon_mws.steps.shipments import confirm_shipments
+from amazon_mws.workers import feed_checks
 
 
 def _body(msg: Any) -> Any:
@@ -122,6 +122,6 @@ def emit_result(
 def _finish_here_or_defer(api, state: dict[str, Any], sleep: Callable[[float], None]) -> dict[str, Any] | None:
     """The finished job's output, waiting here between checks; None when running on a Celery worker,
     where the checks become scheduled tasks (no sleeping worker) and emit the output when they end."""
-    if celery_checks.defer(state):
+    if feed_checks.defer(state):
         return None
     return job.wait_and_finish(api, state, sleep=sleep)

@@ -28,8 +28,8 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from . import job
-from .errors import FeedCheckTimeout
+from amazon_mws.feeds import job
+from amazon_mws.feeds.errors import FeedCheckTimeout
 
 log = logging.getLogger("amazon_mws.feeds.checks")
 
@@ -72,7 +72,7 @@ class PendingChecks:
 
     @classmethod
     def from_env(cls) -> PendingChecks:
-        from amazon_mws.runtime.flow_store import FlowStore
+        from amazon_mws.workers.flow_store import FlowStore
 
         fs = FlowStore.from_env()
         return cls(fs.r, fs.prefix)
@@ -105,7 +105,7 @@ class PendingChecks:
 
 
 def _send(app, key: str, check_id: str, countdown: float) -> None:
-    from amazon_mws.runtime.celery_app import feed_checks_queue
+    from amazon_mws.workers.app import feed_checks_queue
 
     app.send_task(CHECK_TASK, args=[key, check_id], countdown=max(countdown, 0.0), queue=feed_checks_queue())
 
@@ -136,7 +136,7 @@ def schedule(app, jobs: list[dict[str, Any]], step: str, *, continuation: dict[s
 
 def _cfg(record: dict[str, Any]) -> dict[str, Any]:
     if record.get("flow"):
-        from amazon_mws.runtime.flow_store import FlowStore
+        from amazon_mws.workers.flow_store import FlowStore
 
         return FlowStore.from_env().flow(record["flow"]).cfg_for(int(record["stage"]))
     return dict(record.get("cfg") or {})
@@ -144,8 +144,8 @@ def _cfg(record: dict[str, Any]) -> dict[str, Any]:
 
 def check(task, key: str, check_id: str) -> dict[str, Any]:
     """One round of checks for a pending record: finish what is done, reschedule the rest."""
-    from amazon_mws.runtime.flow_store import FlowStore, lock_ttl_from_env
     from amazon_mws.runtime.jsonlog import log_context
+    from amazon_mws.workers.flow_store import FlowStore, lock_ttl_from_env
 
     store = PendingChecks.from_env()
     record = store.load(key)
@@ -168,7 +168,7 @@ def check(task, key: str, check_id: str) -> dict[str, Any]:
 
 
 def _round(app, store: PendingChecks, record: dict[str, Any]) -> dict[str, Any]:
-    from amazon_mws.feeds.action import feeds_api
+    from amazon_mws.steps.feed_actions import feeds_api
 
     api = feeds_api(_cfg(record))
     outputs, errors, remaining = list(record["outputs"]), list(record.get("errors") or []), []
@@ -218,7 +218,7 @@ def _continue(app, record: dict[str, Any], outputs: list[dict[str, Any]], errors
         outputs = []
     cont = record["continuation"]
     if cont["kind"] == "flow":
-        from amazon_mws.runtime.flow_tasks import after_checks
+        from amazon_mws.workers.flow_tasks import after_checks
 
         after_checks(app, cont, record["key"], outputs, errors)
     elif cont["kind"] == "result":

@@ -17,8 +17,8 @@ from typing import Any
 
 from lxml import etree
 
-from amazon_mws.mws.model import to_json
-from amazon_mws.mws.xml import XmlError, local_name, parse_xml
+from amazon_mws.core.model import to_json
+from amazon_mws.core.xml import XmlError, local_name, parse_xml
 
 
 def _find_report(root: etree._Element) -> etree._Element | None:

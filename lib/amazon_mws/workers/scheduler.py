@@ -36,8 +36,8 @@ def schedule_flow(flow, *, app=None):
     """Add (or replace) the flow's beat entry; returns the entry."""
     from redbeat import RedBeatSchedulerEntry
 
-    from .celery_app import FLOW_POLL_TASK, poll_queue
-    from .celery_app import app as default_app
+    from amazon_mws.workers.app import FLOW_POLL_TASK, poll_queue
+    from amazon_mws.workers.app import app as default_app
 
     app = app or default_app
     entry = RedBeatSchedulerEntry(
@@ -51,7 +51,7 @@ def schedule_flow(flow, *, app=None):
 def unschedule_flow(flow_name: str, *, app=None) -> bool:
     from redbeat import RedBeatSchedulerEntry
 
-    from .celery_app import app as default_app
+    from amazon_mws.workers.app import app as default_app
 
     app = app or default_app
     try:
@@ -65,7 +65,7 @@ def next_run(flow_name: str, *, app=None) -> float | None:
     """Seconds until the flow's next scheduled poll (None: not scheduled)."""
     from redbeat import RedBeatSchedulerEntry
 
-    from .celery_app import app as default_app
+    from amazon_mws.workers.app import app as default_app
 
     app = app or default_app
     try:
@@ -79,7 +79,7 @@ def _schedule_sweep(app) -> None:
     from celery.schedules import schedule
     from redbeat import RedBeatSchedulerEntry
 
-    from .celery_app import FEED_CHECK_SWEEP_TASK, feed_checks_queue
+    from amazon_mws.workers.app import FEED_CHECK_SWEEP_TASK, feed_checks_queue
 
     RedBeatSchedulerEntry(SWEEP_ENTRY, FEED_CHECK_SWEEP_TASK, schedule(SWEEP_EVERY),
                           options={"queue": feed_checks_queue()}, app=app).save()
@@ -91,7 +91,7 @@ def beat(args) -> int:
         print("amazon-mws beat: REDIS_URL is not set; beat keeps its schedule and lock in Redis "
               "(e.g. REDIS_URL=redis://127.0.0.1:6379/0)", file=sys.stderr)
         return 2
-    from .celery_app import app
+    from amazon_mws.workers.app import app
 
     _schedule_sweep(app)
     loglevel = getattr(args, "loglevel", None) or os.environ.get("LOG_LEVEL") or "INFO"

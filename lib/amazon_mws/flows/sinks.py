@@ -19,9 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .flow_spec import Sink
-from .message import Message
-from .secrets import redact
+from amazon_mws.flows.spec import Sink
+from amazon_mws.runtime.message import Message
+from amazon_mws.runtime.secrets import redact
 
 RETRY_BASE_SECONDS = 0.5
 RETRY_MAX_SECONDS = 60.0

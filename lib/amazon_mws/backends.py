@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from amazon_mws.core.limiter import Limiter, limiter_from_env
 from amazon_mws.mws.connection import MwsConnection
 from amazon_mws.mws.credentials import Credentials
 from amazon_mws.mws.feeds import FeedsApi
-from amazon_mws.mws.limiter import Limiter, limiter_from_env
 from amazon_mws.mws.orders import OrdersApi
 from amazon_mws.steps.fields import as_bool
 

@@ -19,7 +19,7 @@ QUOTA_PREFIX = "amazon_mws:quota"
 
 def quota_levels(client, seller_id: str, time_scale: float | None = None) -> dict[str, dict[str, float]]:
     """``{group: {"tokens", "burst"}}`` for every bucket of the seller that exists in Redis."""
-    from amazon_mws.mws.quotas import QUOTAS, time_scale_from_env
+    from amazon_mws.core.quotas import QUOTAS, time_scale_from_env
 
     scale = time_scale_from_env() if time_scale is None else time_scale
     seconds, micros = client.time()
@@ -38,7 +38,7 @@ def quota_levels(client, seller_id: str, time_scale: float | None = None) -> dic
 
 
 def flow_status(fs, name: str, checks: list[dict[str, Any]], store) -> dict[str, Any]:
-    from .flow_tasks import namespace_of
+    from amazon_mws.workers.flow_tasks import namespace_of
 
     info: dict[str, Any] = {"flow": name}
     try:
@@ -71,10 +71,9 @@ def flow_status(fs, name: str, checks: list[dict[str, Any]], store) -> dict[str,
 
 
 def collect(names: list[str] | None = None) -> dict[str, Any]:
-    from amazon_mws.feeds.celery_checks import PendingChecks
-
-    from .flow_store import FlowStore
-    from .state_redis import RedisStateStore
+    from amazon_mws.runtime.state.redis import RedisStateStore
+    from amazon_mws.workers.feed_checks import PendingChecks
+    from amazon_mws.workers.flow_store import FlowStore
 
     fs = FlowStore.from_env()
     store = RedisStateStore(os.environ["REDIS_URL"], prefix=fs.prefix)

@@ -1,6 +1,6 @@
 """Flows: a trigger, then actions, then a sink, run once or on a schedule (the Python API and the CLI).
 
-    from amazon_mws.runtime.flows import load_flow, run_once
+    from amazon_mws.flows.runner import load_flow, run_once
     report = run_once(load_flow("orders.flow.json"))      # workers when REDIS_URL is set, else here
 
 - ``run_once(flow)``: one poll, and wait until the sink got everything the poll produced. With REDIS_URL the
@@ -23,9 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .emitter import Event
-from .flow_spec import Flow, load_flow, parse_flow
-from .message import Message
+from amazon_mws.flows.spec import Flow, load_flow, parse_flow
+from amazon_mws.runtime.emitter import Event
+from amazon_mws.runtime.message import Message
 
 __all__ = ["Flow", "FlowReport", "load_flow", "parse_flow", "register", "run_once", "run_once_here",
            "run_once_on_workers"]
@@ -58,13 +58,12 @@ def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = ti
     """The whole flow in this process: trigger, then each message through each step, then the sink.
 
     The same ids, maps and passthrough as on workers; rebounds wait (ReboundPolicy) and sink retries sleep."""
-    from amazon_mws.runtime.celery_app import ReboundPolicy
-
-    from .executor import run_step
-    from .flow_tasks import children, namespace_of
-    from .jsonlog import log_context
-    from .sinks import SinkError, deliver_with_retries
-    from .state import state_store_from_env
+    from amazon_mws.flows.sinks import SinkError, deliver_with_retries
+    from amazon_mws.runtime.executor import run_step
+    from amazon_mws.runtime.jsonlog import log_context
+    from amazon_mws.runtime.state import state_store_from_env
+    from amazon_mws.workers.app import ReboundPolicy
+    from amazon_mws.workers.flow_tasks import children, namespace_of
 
     store = store or state_store_from_env()
     report = FlowReport(flow.name, "in-process")
@@ -118,20 +117,20 @@ def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = ti
 
 def register(flow: Flow, *, schedule: bool = True, app=None) -> None:
     """Store the flow where workers find it; with a schedule (and ``schedule``), add it to beat's."""
-    from .flow_store import FlowStore
+    from amazon_mws.workers.flow_store import FlowStore
 
     FlowStore.from_env().register(flow)
     if schedule and flow.schedule:
-        from .scheduler import schedule_flow
+        from amazon_mws.workers.scheduler import schedule_flow
 
         schedule_flow(flow, app=app)
 
 
 def run_once_on_workers(flow: Flow, *, timeout: float = 600.0, app=None, interval: float = 0.1) -> FlowReport:
     """Register the flow, send one poll, and wait until every message it caused has been through."""
-    from .celery_app import FLOW_POLL_TASK, poll_queue
-    from .celery_app import app as default_app
-    from .flow_store import FlowStore
+    from amazon_mws.workers.app import FLOW_POLL_TASK, poll_queue
+    from amazon_mws.workers.app import app as default_app
+    from amazon_mws.workers.flow_store import FlowStore
 
     app = app or default_app
     fs = FlowStore.from_env()
@@ -179,8 +178,8 @@ def flow_command(args) -> int:
     """``amazon-mws flow run FLOW.json [--once] [--timeout S]``."""
     import os
 
-    from .errors import ValidationError
-    from .logs import configure_logging
+    from amazon_mws.runtime.errors import ValidationError
+    from amazon_mws.runtime.logs import configure_logging
 
     configure_logging()
     try:

@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 
 from lxml import etree
 
-from amazon_mws.mws.xml import XmlError, local_name, parse_xml
+from amazon_mws.core.xml import XmlError, local_name, parse_xml
 
 
 class CredentialsRejected(ValueError):

@@ -22,8 +22,8 @@ import threading
 import time
 from typing import Protocol
 
-from amazon_mws.mws.errors import Throttled
-from amazon_mws.mws.quotas import OPERATION_GROUP, Quota, quota_for, time_scale_from_env
+from amazon_mws.core.errors import Throttled
+from amazon_mws.core.quotas import OPERATION_GROUP, Quota, quota_for, time_scale_from_env
 
 
 class Limiter(Protocol):

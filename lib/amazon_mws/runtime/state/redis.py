@@ -15,7 +15,7 @@ from typing import Any
 
 import redis
 
-from .state import DEFAULT_BATCH, StateNamespace, StateStore
+from amazon_mws.runtime.state.base import DEFAULT_BATCH, StateNamespace, StateStore
 
 DEFAULT_PREFIX = "amazon-mws:state:"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Generic, Protocol, TypeVar
 
-from amazon_mws.mws.errors import PagingLoop
+from amazon_mws.core.errors import PagingLoop
 
 
 class HasNextToken(Protocol):

@@ -30,7 +30,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from .errors import ValidationError
+from amazon_mws.runtime.errors import ValidationError
 
 NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 SINK_TYPES = ("stdout", "file", "webhook")
@@ -306,7 +306,7 @@ def parse_flow(data: Any, *, base_dir: str | Path = ".", manifest=None) -> Flow:
     if problems:
         raise ValidationError(problems)
     if manifest is None:
-        from .manifest import load_manifest
+        from amazon_mws.runtime.manifest import load_manifest
 
         manifest = load_manifest()
     steps = []

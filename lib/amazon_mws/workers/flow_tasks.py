@@ -19,11 +19,11 @@ import time
 import uuid
 from typing import Any
 
-from .emitter import Event
-from .flow_spec import Flow, apply_map
-from .flow_store import FlowStore, lock_ttl_from_env
-from .jsonlog import log_context
-from .message import Message
+from amazon_mws.flows.spec import Flow, apply_map
+from amazon_mws.runtime.emitter import Event
+from amazon_mws.runtime.jsonlog import log_context
+from amazon_mws.runtime.message import Message
+from amazon_mws.workers.flow_store import FlowStore, lock_ttl_from_env
 
 log = logging.getLogger("amazon_mws.flows")
 
@@ -71,7 +71,7 @@ class Dispatcher:
         self.emitted = 0
 
     def send(self, emitted: Message) -> None:
-        from .celery_app import actions_queue
+        from amazon_mws.workers.app import actions_queue
 
         for child in children(self.flow, self.index, emitted, self.incoming, self.emitted):
             stage = self.index + 1
@@ -113,7 +113,7 @@ def guarded(task, flow_name: str, stage: str, message_id: str, tracker: str | No
         if retries < MAX_TASK_RETRIES:
             log.warning("flow %s %s %s: %s: %s; retrying", flow_name, stage, message_id, type(exc).__name__, exc)
             raise task.retry(countdown=min(2.0**retries, 60.0), max_retries=None) from None
-        from .emitter import error_info
+        from amazon_mws.runtime.emitter import error_info
 
         fs = FlowStore.from_env()
         info = {"step": stage, "messageId": message_id, **error_info(exc)}
@@ -130,8 +130,8 @@ def poll(task, flow_name: str, poll_id: str, tracker: str | None = None) -> dict
 
 
 def _poll(task, flow_name: str, poll_id: str, tracker: str | None = None) -> dict[str, Any]:
-    from .celery_app import ReboundPolicy, _store
-    from .executor import run_step
+    from amazon_mws.runtime.executor import run_step
+    from amazon_mws.workers.app import ReboundPolicy, _store
 
     fs = FlowStore.from_env()
     flow = fs.flow(flow_name)
@@ -211,7 +211,7 @@ def _step(task, flow_name: str, stage: int, message: dict[str, Any], tracker: st
 
 
 def _sink(task, fs: FlowStore, flow: Flow, msg: Message, tracker) -> dict[str, Any]:
-    from .sinks import SinkError, SinkRetry, deliver
+    from amazon_mws.flows.sinks import SinkError, SinkRetry, deliver
 
     retries = task.request.retries or 0
     try:
@@ -231,16 +231,15 @@ def _sink(task, fs: FlowStore, flow: Flow, msg: Message, tracker) -> dict[str, A
 
 
 def _action(task, fs: FlowStore, flow: Flow, stage: int, msg: Message, tracker) -> dict[str, Any]:
-    from amazon_mws.feeds import celery_checks
-
-    from .celery_app import ReboundPolicy, _store
-    from .executor import run_step
+    from amazon_mws.runtime.executor import run_step
+    from amazon_mws.workers import feed_checks
+    from amazon_mws.workers.app import ReboundPolicy, _store
 
     step_ = flow.steps[stage]
     retries = task.request.retries or 0
     dispatcher = Dispatcher(task.app, fs, flow, stage, msg, tracker)
     cfg = flow.cfg_for(stage)
-    with celery_checks.deferring() as deferred:
+    with feed_checks.deferring() as deferred:
         result = run_step(step_.step, cfg, msg, state_namespace=_store().namespace(namespace_of(flow, stage)),
                           on_event=dispatcher.on_event, attempt=retries)
     policy = ReboundPolicy.from_env()
@@ -251,7 +250,7 @@ def _action(task, fs: FlowStore, flow: Flow, stage: int, msg: Message, tracker) 
                               "message": f"{step_.step}: rebounded {retries} times (REBOUND_MAX_RETRIES); giving up"})
     _record_errors(fs, flow, step_.id, msg.id, tracker, result.errors)
     if deferred and result.ok:
-        key = celery_checks.schedule(
+        key = feed_checks.schedule(
             task.app, deferred, step_.step,
             continuation={"kind": "flow", "flow": flow.name, "stage": stage, "tracker": tracker,
                           "message": {"id": msg.id, "headers": msg.headers, "passthrough": msg.passthrough},

@@ -86,7 +86,7 @@ class FlowStore:
 
     @classmethod
     def from_env(cls) -> FlowStore:
-        from .state_redis import DEFAULT_PREFIX
+        from amazon_mws.runtime.state.redis import DEFAULT_PREFIX
 
         url = os.environ.get("REDIS_URL")
         if not url:
@@ -109,7 +109,7 @@ class FlowStore:
 
     def flow(self, name: str):
         """The registered flow (parsed once per worker while its stored text is unchanged)."""
-        from .flow_spec import Flow
+        from amazon_mws.flows.spec import Flow
 
         raw = self.r.get(self.key(name, "spec"))
         if raw is None:

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 from lxml import etree
 
-from amazon_mws.mws.xml import _LOCAL, local_name, parse_xml
+from amazon_mws.core.xml import _LOCAL, local_name, parse_xml
 
 STR = "str"
 INT = "int"

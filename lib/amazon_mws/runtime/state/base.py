@@ -1,25 +1,11 @@
-"""State stores: where a step's snapshot and its large in-flight data live.
-
-One interface, two backends: ``RedisStateStore`` when ``REDIS_URL`` is set (shared by every worker, it
-survives a killed worker) and ``SqliteStateStore`` otherwise (a local file, no services). A store hands out
-namespaces, one per flow step (or per CLI snapshot file). A namespace holds
-
-- a JSON object (the snapshot): ``load``, ``replace`` (atomic), ``merge`` (atomic, shallow: top-level keys);
-- durable lists of dicts, for data too large for memory (the orders a trigger gathered across pages):
-  ``list_append``, ``list_iter`` (batched reads), ``list_len``, ``list_clear``.
-
-Values are JSON. Both backends store the object one top-level key per row/hash field, so a shallow merge is
-a plain multi-key write in one transaction, with no read-modify-write race between concurrent writers.
-"""
+"""The state store interface and the in-memory store (tests, throw-away runs)."""
 
 from __future__ import annotations
 
 import abc
 import copy
-import os
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 DEFAULT_BATCH = 500
@@ -72,7 +58,7 @@ class StateNamespace(abc.ABC):
 
     def lazy_list(self, key: str, batch: int = DEFAULT_BATCH):
         """The list as a ``LazyList`` body value (length read now, items read on each iteration)."""
-        from .message import LazyList
+        from amazon_mws.runtime.message import LazyList
 
         return LazyList(lambda: self.list_iter(key, batch), self.list_len(key))
 
@@ -94,40 +80,6 @@ class StateStore(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def default_sqlite_path() -> Path:
-    """``AMAZON_MWS_STATE_PATH`` or ``<user data dir>/amazon-mws/state.sqlite3``."""
-    env = os.environ.get("AMAZON_MWS_STATE_PATH")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("amazon-mws")) / "state.sqlite3"
-
-
-def state_store_from_env() -> StateStore:
-    """Redis when ``REDIS_URL`` is set (keys under ``AMAZON_MWS_STATE_PREFIX``), else a SQLite file."""
-    url = os.environ.get("REDIS_URL")
-    if url:
-        from .state_redis import DEFAULT_PREFIX, RedisStateStore
-
-        return RedisStateStore(url, prefix=os.environ.get("AMAZON_MWS_STATE_PREFIX") or DEFAULT_PREFIX)
-    from .state_sqlite import SqliteStateStore
-
-    return SqliteStateStore(default_sqlite_path())
-
-
-def __getattr__(name: str):  # lazy re-exports: importing state must not pull in redis
-    if name == "RedisStateStore":
-        from .state_redis import RedisStateStore
-
-        return RedisStateStore
-    if name == "SqliteStateStore":
-        from .state_sqlite import SqliteStateStore
-
-        return SqliteStateStore
-    raise AttributeError(name)
 
 
 class MemoryNamespace(StateNamespace):

@@ -22,7 +22,7 @@ Spree's hub JSON carries numbers; each value is rounded to the currency's minor 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -66,7 +66,7 @@ def _amount(money: Any, where: str) -> tuple[Decimal, str | None]:
     return value, money.get("CurrencyCode")
 
 
-def _currency(order: Mapping[str, Any], items: list[Mapping[str, Any]]) -> str:
+def _currency(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]]) -> str:
     total = order.get("OrderTotal")
     if isinstance(total, Mapping) and total.get("CurrencyCode"):
         return str(total["CurrencyCode"])

@@ -257,14 +257,11 @@ class Sandbox:
         if not self.throttle.take(seller, action):
             raise SandboxError("RequestThrottled", "Request is throttled")
         if section is ORDERS:
-            result = self.orders_api.handle(action, req.params, now)
-        else:
-            assert section is FEEDS
-            result = self.feeds_api.handle(
-                action, req.params, now, seller=seller, body=req.body, headers=req.headers
-            )
-            if isinstance(result, bytes):
-                return result
+            return response(section.ns, action, request_id, self.orders_api.handle(action, req.params, now))
+        assert section is FEEDS
+        result = self.feeds_api.handle(action, req.params, now, seller=seller, body=req.body, headers=req.headers)
+        if isinstance(result, bytes):  # a feed result: the report itself, not wrapped
+            return result
         return response(section.ns, action, request_id, result)
 
     def _record(

@@ -13,6 +13,8 @@ from typing import Any
 
 from lxml import etree
 
+from amazon_mws.core.model import DATATYPES
+
 ORDERS_NS = "https://mws.amazonservices.com/Orders/2013-09-01"
 FEEDS_NS = "http://mws.amazonaws.com/doc/2009-01-01/"
 GENERIC_NS = "https://mws.amazonservices.com/"
@@ -110,23 +112,10 @@ ELEMENT_ORDER: dict[str, tuple[str, ...]] = {
         "CompletedProcessingDate",
     ),
 }
-MONEY_ELEMENTS = {
-    "OrderTotal",
-    "ItemPrice",
-    "ShippingPrice",
-    "GiftWrapPrice",
-    "ItemTax",
-    "ShippingTax",
-    "GiftWrapTax",
-    "ShippingDiscount",
-    "ShippingDiscountTax",
-    "PromotionDiscount",
-    "PromotionDiscountTax",
-    "CODFee",
-    "CODFeeDiscount",
-    "Payment",
-    "PointsMonetaryValue",
-}
+# the elements that hold a Money (CurrencyCode, Amount), as the client's declared model has them
+MONEY_ELEMENTS = frozenset(
+    name for fields in DATATYPES.values() for name, kind in fields.items() if kind == "Money"
+)
 LIST_CHILD = {
     "Orders": "Order",
     "OrderItems": "OrderItem",

@@ -128,12 +128,12 @@ class SpFeeds:
             return 200, None
         if operation == "getFeedDocument":
             with self._lock:
-                doc = self.documents.get(feed_id)
-            if doc is None or not doc.result:
+                result_doc = self.documents.get(feed_id)
+            if result_doc is None or not result_doc.result:
                 raise SpRefusal(404, "NotFound", f"Feed document {feed_id} was not found.")
-            out = {"feedDocumentId": doc.id, "url": self._url(doc)}
-            if doc.compression:
-                out["compressionAlgorithm"] = doc.compression
+            out: dict[str, str] = {"feedDocumentId": result_doc.id, "url": self._url(result_doc)}
+            if result_doc.compression:
+                out["compressionAlgorithm"] = result_doc.compression
             return 200, out
         raise SpRefusal(404, "NotFound", f"{operation} is not served.")
 
@@ -232,6 +232,7 @@ class SpFeeds:
             if feed.result is None:
                 seller = self.sb.seller_id
                 body = feed.document.body or b""
+                report: Any
                 if feed.fatal:
                     report = listings_report(seller, feed.id, 0, [{
                         "messageId": 0, "code": "4000003", "severity": "ERROR",
@@ -266,7 +267,7 @@ class SpFeeds:
             problems.append(f"header.sellerId {header.get('sellerId')!r} is not the submitting seller")
         if not isinstance(messages, list) or not messages:
             problems.append("messages must be a non-empty list")
-        if problems:
+        if problems or not isinstance(messages, list):
             return listings_report(seller, feed.id, 0, [{"messageId": 0, "code": "4000001", "severity": "ERROR",
                                                          "message": p} for p in problems])
         issues: list[dict[str, Any]] = []
@@ -279,7 +280,7 @@ class SpFeeds:
                 issues.append({"messageId": mid if isinstance(mid, int) else n + 1, "sku": sku, "code": "4000001",
                                "severity": "ERROR", "message": problem})
                 continue
-            seen.add(mid)
+            seen.add(msg["messageId"])
             self._apply_listing(msg)
         return listings_report(seller, feed.id, len(messages), issues)
 

@@ -101,9 +101,9 @@ class SpSandbox:
 
     def _dispatch(self, operation: str, req: Request, elements: frozenset[str]) -> tuple[int, Any]:
         now = self.sb.now()
-        match = next(rx.match(req.path) for m, rx, op in ROUTES if op == operation)
-        order_id = unquote(match.groupdict().get("order") or "")
-        feed_id = unquote(match.groupdict().get("feed") or "")
+        groups = next(m.groupdict() for _, rx, op in ROUTES if op == operation and (m := rx.match(req.path)))
+        order_id = unquote(groups.get("order") or "")
+        feed_id = unquote(groups.get("feed") or "")
         q = req.params
         if operation == "getOrders":
             return 200, self.orders.get_orders(q, now, elements)

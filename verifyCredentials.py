@@ -22,9 +22,9 @@ def verify(cfg: dict[str, Any]) -> None:
 
         verify_sp_api(cfg)
         return
+    from amazon_mws.core.errors import CredentialsRejected, MwsError
     from amazon_mws.mws.connection import MwsConnection
     from amazon_mws.mws.credentials import Credentials
-    from amazon_mws.core.errors import CredentialsRejected, MwsError
     from amazon_mws.mws.orders import OrdersApi
 
     try:

@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="auth tokens/API keys, Amazon credentials for the REST API, Spree endpoint override")
     serve.add_argument("--certfile", help="PEM certificate (chain): serve HTTPS")
     serve.add_argument("--keyfile", help="PEM private key for --certfile (if not inside it)")
+    serve.add_argument("--max-connections", type=int, default=256, metavar="N",
+                       help="connections open at once; more are answered 503 (default 256)")
+    serve.add_argument("--request-read-seconds", type=float, default=30.0, metavar="S",
+                       help="time a client has to send a whole request (default 30)")
     _add_celery_commands(sub)
     return parser
 

@@ -34,11 +34,7 @@ class _Server(TrackingServer):
 class _Handler(TrackingHandler):
     server_version = "Server"  # what Amazon's front end called itself
     timeout = 120  # idle keep-alive connections are closed after this
-    wbufsize = 64 * 1024  # headers and body leave in one write (no Nagle / delayed-ACK stalls)
     server: _Server
-
-    def prepare_connection(self) -> None:
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the sandbox logs requests itself
         pass

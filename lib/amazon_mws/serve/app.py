@@ -21,7 +21,7 @@ from amazon_mws.serve import feed_routes, orders_routes, spree_poll
 from amazon_mws.serve.config import ServerConfig
 from amazon_mws.serve.errors import HttpError, from_exception
 from amazon_mws.serve.forms import SPECS
-from amazon_mws.serve.http import Request, Response, make_server
+from amazon_mws.serve.http import MAX_CONNECTIONS, REQUEST_READ_SECONDS, Request, Response, make_server
 
 log = logging.getLogger("amazon_mws.serve")
 
@@ -114,11 +114,14 @@ class Service:
         *,
         certfile: str | None = None,
         keyfile: str | None = None,
+        max_connections: int = MAX_CONNECTIONS,
+        request_read_seconds: float = REQUEST_READ_SECONDS,
     ) -> None:
         self.app = App(config)
         self.host = host
         self.tls = bool(certfile)
-        self._server = make_server(self.app.handle, host, port, certfile=certfile, keyfile=keyfile)
+        self._server = make_server(self.app.handle, host, port, certfile=certfile, keyfile=keyfile,
+                                   max_connections=max_connections, request_read_seconds=request_read_seconds)
         self.port = self._server.server_address[1]
         self._thread: threading.Thread | None = None
 

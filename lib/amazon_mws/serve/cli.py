@@ -29,7 +29,8 @@ def main(args: argparse.Namespace) -> int:
         return 2
     configure_logging()  # stderr, LOG_LEVEL, secrets masked (the hub's keys arrive in every poll)
     try:
-        service = Service(config, args.host, args.port, certfile=args.certfile, keyfile=args.keyfile)
+        service = Service(config, args.host, args.port, certfile=args.certfile, keyfile=args.keyfile,
+                          max_connections=args.max_connections, request_read_seconds=args.request_read_seconds)
     except (OSError, ValueError) as exc:  # port in use, unreadable certificate or key
         print(f"amazon-mws serve: cannot start: {exc}", file=sys.stderr)
         return 1

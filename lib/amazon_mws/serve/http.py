@@ -20,6 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 from amazon_mws.httpserver import TrackingHandler, TrackingServer
 
 MAX_BODY = 1024 * 1024  # forms and hub messages are small; a larger body is refused before it is read
+MAX_CONNECTIONS = 256  # open at once; the next is answered 503 before a thread is spent on it
+REQUEST_READ_SECONDS = 30.0  # to deliver a whole request, or to start the next one on a kept-alive connection
 log = logging.getLogger("amazon_mws.serve")
 
 
@@ -48,14 +50,21 @@ class _Server(TrackingServer):
     # clients that hang up or fail the TLS handshake are normal on the internet
     quiet_errors = (ConnectionError, TimeoutError, ssl.SSLError)
 
-    def __init__(self, handle: Callable[[Request], Response], address: tuple[str, int]) -> None:
+    def __init__(
+        self,
+        handle: Callable[[Request], Response],
+        address: tuple[str, int],
+        *,
+        max_connections: int,
+        request_read_seconds: float,
+    ) -> None:
         self.handle_request_fn = handle
-        super().__init__(address, _Handler)
+        super().__init__(address, _Handler, max_connections=max_connections, request_read_seconds=request_read_seconds)
 
 
 class _Handler(TrackingHandler):
     server_version = "amazon-mws-serve"
-    timeout = 60  # idle keep-alive connections (and stalled handshakes) are closed after this
+    timeout = 60  # a socket read that waits this long fails (the request deadline usually comes first)
     server: _Server
 
     def version_string(self) -> str:
@@ -109,6 +118,7 @@ class _Handler(TrackingHandler):
             }))
             return
         body = self.rfile.read(length) if length else b""
+        self.request_read()
         split = urlsplit(self.path)
         request = Request(
             self.command,
@@ -140,8 +150,10 @@ def make_server(
     *,
     certfile: str | None = None,
     keyfile: str | None = None,
+    max_connections: int = MAX_CONNECTIONS,
+    request_read_seconds: float = REQUEST_READ_SECONDS,
 ) -> _Server:
-    server = _Server(handle, (host, port))
+    server = _Server(handle, (host, port), max_connections=max_connections, request_read_seconds=request_read_seconds)
     if certfile:
         context = tls_context(certfile, keyfile)
         server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)

@@ -1,0 +1,111 @@
+"""Secrets at rest: values sealed with Fernet before they are written where others can read them (Redis:
+task messages, pending waits, registered flows, token caches), opened only by the process that uses them.
+
+Why Fernet (the `cryptography` package): authenticated encryption with a timestamp, a stable token format
+and key rotation (`MultiFernet`) in a library kept by people who do this for a living; nothing here is
+hand-rolled.
+
+Keys come from `AMAZON_MWS_SECRETS_KEY`: one or more Fernet keys separated by commas. The first seals; all
+open, so a key is rotated by putting the new one first, letting work in flight drain (or re-sealing it with
+`reseal`), then dropping the old one. `amazon-mws secrets new-key` prints a fresh key. No key: sealing
+refuses (`SealingError`), so nothing secret is written in clear by accident; a process that only runs in
+one process (no Redis) never needs one.
+
+A sealed value is a string `sealed:v1:<token>`, so a reader can tell sealed from clear and old records
+written before sealing still open (a clear value is returned as it is).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+KEY_ENV = "AMAZON_MWS_SECRETS_KEY"
+PREFIX = "sealed:v1:"
+
+
+class SealingError(RuntimeError):
+    """No usable key, or a sealed value that no configured key opens; the message names the setting."""
+
+
+def new_key() -> str:
+    return Fernet.generate_key().decode("ascii")
+
+
+def _keys(raw: str | None) -> MultiFernet:
+    parts = [part.strip() for part in (raw or "").split(",") if part.strip()]
+    if not parts:
+        raise SealingError(
+            f"{KEY_ENV}: is not set; secrets are sealed before they reach Redis "
+            "(make a key with `amazon-mws secrets new-key` and give every worker the same one)"
+        )
+    try:
+        return MultiFernet([Fernet(part.encode("ascii")) for part in parts])
+    except (ValueError, UnicodeEncodeError):
+        raise SealingError(f"{KEY_ENV}: not a list of Fernet keys (32 url-safe base64 bytes each)") from None
+
+
+def keys_from_env() -> MultiFernet:
+    return _keys(os.environ.get(KEY_ENV))
+
+
+def is_sealed(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(PREFIX)
+
+
+def seal(value: str, keys: MultiFernet | None = None) -> str:
+    if is_sealed(value):
+        return value
+    token = (keys or keys_from_env()).encrypt(value.encode("utf-8"))
+    return PREFIX + token.decode("ascii")
+
+
+def unseal(value: str, keys: MultiFernet | None = None) -> str:
+    if not is_sealed(value):
+        return value
+    try:
+        return (keys or keys_from_env()).decrypt(value[len(PREFIX):].encode("ascii")).decode("utf-8")
+    except InvalidToken:
+        raise SealingError(
+            f"a sealed value does not open with any key in {KEY_ENV} (a key was dropped too early?)"
+        ) from None
+
+
+def reseal(value: str, keys: MultiFernet | None = None) -> str:
+    """The value sealed with the current first key (rotation), whatever key sealed it."""
+    keys = keys or keys_from_env()
+    return seal(unseal(value, keys), keys)
+
+
+def seal_fields(data: Mapping[str, Any], names: Iterable[str], keys: MultiFernet | None = None) -> dict[str, Any]:
+    """A copy of `data` whose string values under `names` (at any depth) are sealed."""
+    wanted = frozenset(names)
+    if keys is None and _has_any(data, wanted):
+        keys = keys_from_env()  # only when there is something to seal: no key needed for a cfg without secrets
+    return dict(_walk(data, lambda key, value: seal(value, keys) if key in wanted else value))
+
+
+def unseal_fields(data: Mapping[str, Any], keys: MultiFernet | None = None) -> dict[str, Any]:
+    """A copy of `data` with every sealed string opened (clear values, from before sealing, pass as they are)."""
+    return dict(_walk(data, lambda key, value: unseal(value, keys) if is_sealed(value) else value))
+
+
+def _has_any(data: Any, names: frozenset[str]) -> bool:
+    if isinstance(data, Mapping):
+        return any((k in names and isinstance(v, str) and v) or _has_any(v, names) for k, v in data.items())
+    if isinstance(data, list):
+        return any(_has_any(v, names) for v in data)
+    return False
+
+
+def _walk(data: Any, leaf: Callable[[str, str], str], key: str = "") -> Any:
+    if isinstance(data, Mapping):
+        return {k: _walk(v, leaf, str(k)) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_walk(v, leaf, key) for v in data]
+    if isinstance(data, str) and data:
+        return leaf(key, data)
+    return data

@@ -14,7 +14,7 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
 
 SECRET_NAMES = frozenset({"secretKey", "mwsAuthToken", "MWSAuthToken", "lwaClientSecret", "refreshToken"})
 PASSWORD_VIEW = "PasswordFieldView"
@@ -138,6 +138,37 @@ class RedactingStream:
 
 def redact(text: str) -> str:
     return REDACTOR.redact(text)
+
+
+def mask_url(url: str) -> str:
+    """A URL as it may be printed: scheme, host and port; the path, query and any user info masked.
+
+    Webhook URLs often carry their token in the path (`/services/T0K3N`) or the query (`?key=...`), and the
+    host alone is what an operator needs to tell two sinks apart."""
+    try:
+        parts = urlsplit(url)
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return MASK
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    path = "" if parts.path in ("", "/") else "/" + MASK
+    query = "?" + MASK if parts.query else ""
+    return f"{parts.scheme}://{host}{port}{path}{query}" if parts.scheme else MASK
+
+
+def register_url(url: str) -> None:
+    """Make the redactor mask this URL's path, query and user info wherever they appear (a library's error
+    message that quotes the URL, a log line): what `mask_url` hides when we print it ourselves."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        REDACTOR.add([url])
+        return
+    tail = parts.path + (f"?{parts.query}" if parts.query else "")
+    REDACTOR.add([v for v in (tail if tail not in ("", "/") else "", parts.query, parts.password or "",
+                              parts.username or "") if v])
 
 
 class SecretsFilter(logging.Filter):

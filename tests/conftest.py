@@ -28,6 +28,23 @@ from testsupport import (
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Without Amazon's reference files the suite cannot judge anything: stop before collecting, saying what
+    is missing and where it comes from, instead of a wall of import errors (and never by skipping)."""
+    shared = SHARED_AMAZON.parent
+    missing = [str(shared / name) for name in ("amazon/xsd", "amazon/sp-api/models", "amazon/mws", "seeds")
+               if not (shared / name).is_dir()]
+    if missing:
+        pytest.exit(
+            "the tests need the project's shared reference files beside the checkout, and these are missing:\n  "
+            + "\n  ".join(missing)
+            + "\nThey are the project's shared/ folder (Amazon's feed XSDs, SP-API models, captured MWS replies, "
+            "the seed documents; see shared/amazon/README.md), laid next to the repository as ../shared: "
+            "CI has it there. Copy or link it, e.g. `ln -s /path/to/shared ../shared`.",
+            returncode=4,
+        )
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT

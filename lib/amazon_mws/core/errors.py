@@ -1,46 +1,64 @@
-"""MWS errors: a small set of exception kinds and the one table that decides what to do with each.
+"""The error kinds both backends raise, each carrying its action, and the one decision (`decide`).
 
-Every reply Amazon refuses arrives as an `ErrorResponse` (request id spelled `RequestId` or
-`RequestID` depending on the section); connection failures, timeouts and unreadable replies never
-reach XML at all. Both become an `MwsError` subclass carrying what support asks for (code, message,
-request id, timestamp, HTTP status), and `decide()` maps it to one action, the way the best connector
-SDKs keep a single error table instead of retry logic scattered through the code:
+MWS refuses with an `ErrorResponse` (mws/errors.py reads it), SP-API with a JSON error list
+(spapi/errors.py); connection failures, timeouts and unreadable replies never reach either parser.
+All of them become one of the kinds below, carrying what support asks for (code, message, request id,
+timestamp, HTTP status). A kind says what the call loop (calls.py) does with it, the way the best
+connector SDKs keep a single table instead of retry logic scattered through the code:
 
-- WAIT: Amazon said "not now" (RequestThrottled: wait one restore interval of the operation's bucket;
-  QuotaExceeded: wait until `x-mws-quota-resetsOn`). Waiting is not a failure and has no retry cap
-  of its own beyond the connection's wait limit.
-- RETRY: a transient failure (500/503 that is not throttling, InternalError, a cut connection, a
-  malformed reply): back off 1 s, 4 s, 10 s, 30 s (Amazon's advice), at most 4 retries, all scaled by
-  AMAZON_MWS_TIME_SCALE.
-- FAIL: anything the same request cannot fix (bad credentials, bad parameters, signature mismatch,
-  a feed result not ready yet — the caller polls on its own schedule).
+- WAIT: Amazon said "not now" (Throttled: wait one restore interval of the operation's bucket;
+  QuotaExceeded: wait until Amazon's reset time). Waiting is not a failure and has no cap of its own
+  beyond the connection's wait limits.
+- RETRY: a transient failure (a 5xx that is not throttling, a cut connection, a malformed reply): back
+  off 1 s, 4 s, 10 s, 30 s (Amazon's advice), at most 4 retries, all scaled by AMAZON_MWS_TIME_SCALE.
+- REFRESH: the credential presented was refused but a fresh one may pass (SP-API's access token): the
+  loop refreshes it once and tries again; a second refusal fails.
+- FAIL: anything the same request cannot fix (bad credentials, bad parameters, a signature mismatch,
+  a feed result not ready yet: the caller polls on its own schedule).
 
-Messages never carry secrets: they are Amazon's text plus the code, and Amazon echoes back at most
-the access key id (public) and query strings that the connection never fills with the secret.
+A kind also says whose failure it is (`Failure`): the user's configuration, a transient condition at
+Amazon or on the way, or something Amazon answered that nobody expected.
+
+The base keeps the name `MwsError`: an unrecognised refusal is raised as the base itself, and its class
+name is the `type` users see in error events and the key serve's status table looks up.
+
+Messages never carry secrets: they are Amazon's text plus the code, and the backends' parsers strip
+what Amazon echoes back (mws/errors.py) or never echo request bodies (spapi/errors.py).
 """
 
 from __future__ import annotations
 
-import email.utils
 import enum
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from lxml import etree
 
-from amazon_mws.core.xml import XmlError, local_name, parse_xml
+class Action(enum.Enum):
+    WAIT = "wait"
+    RETRY = "retry"
+    REFRESH = "refresh"
+    FAIL = "fail"
+
+
+class Failure(enum.Enum):
+    CONFIG = "config"  # the user must change something: a credential, a parameter, the clock
+    TRANSIENT = "transient"  # Amazon or the network; the same request may pass later
+    SYSTEM = "system"  # Amazon answered something the component does not understand
 
 
 class CredentialsRejected(ValueError):
     """Verification found a wrong credential; the message starts with its field name (`secretKey: ...`)."""
 
+    action = Action.FAIL
+    failure = Failure.CONFIG
+
 
 class MwsError(Exception):
-    """Base of every MWS failure; `str()` is safe to show and log."""
+    """Base of every refusal by Amazon (either backend); `str()` is safe to show and log."""
 
     default_code = "MwsError"
+    action = Action.FAIL
+    failure = Failure.SYSTEM
 
     def __init__(
         self,
@@ -57,7 +75,7 @@ class MwsError(Exception):
         self.request_id = request_id
         self.timestamp = timestamp
         self.http_status = http_status
-        self.resets_on = resets_on
+        self.resets_on = resets_on  # when a QuotaExceeded quota comes back, if Amazon said
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
@@ -79,37 +97,49 @@ class MwsError(Exception):
 
 class Throttled(MwsError):
     default_code = "RequestThrottled"
+    action = Action.WAIT
+    failure = Failure.TRANSIENT
 
 
 class QuotaExceeded(MwsError):
     default_code = "QuotaExceeded"
+    action = Action.WAIT
+    failure = Failure.TRANSIENT
 
 
 class AccessDenied(MwsError):
     default_code = "AccessDenied"
+    failure = Failure.CONFIG
 
 
 class InvalidParameter(MwsError):
     default_code = "InvalidParameterValue"
+    failure = Failure.CONFIG
 
 
 class SignatureMismatch(MwsError):
     default_code = "SignatureDoesNotMatch"
+    failure = Failure.CONFIG
 
 
 class NotReady(MwsError):
     default_code = "FeedProcessingResultNotReady"
+    failure = Failure.TRANSIENT
 
 
 class ServerError(MwsError):
     default_code = "InternalError"
+    action = Action.RETRY
+    failure = Failure.TRANSIENT
 
 
 class TransportError(MwsError):
-    """The reply never arrived or could not be read (connection refused or cut, timeout, bad XML,
-    a body whose Content-MD5 does not match)."""
+    """The reply never arrived or could not be read (connection refused or cut, timeout, bad XML or
+    JSON, a body over the size cap, a Content-MD5 that does not match)."""
 
     default_code = "TransportError"
+    action = Action.RETRY
+    failure = Failure.TRANSIENT
 
 
 class PagingLoop(MwsError):
@@ -117,47 +147,6 @@ class PagingLoop(MwsError):
 
     default_code = "NextTokenLoop"
 
-
-class Action(enum.Enum):
-    WAIT = "wait"
-    RETRY = "retry"
-    FAIL = "fail"
-
-
-# Amazon error code -> (exception kind, action). Codes not listed fall back on the HTTP status.
-ERROR_TABLE: dict[str, tuple[type[MwsError], Action]] = {
-    "RequestThrottled": (Throttled, Action.WAIT),
-    "QuotaExceeded": (QuotaExceeded, Action.WAIT),
-    "AccessDenied": (AccessDenied, Action.FAIL),
-    "InvalidAccessKeyId": (AccessDenied, Action.FAIL),
-    "InvalidClientTokenId": (AccessDenied, Action.FAIL),
-    "AccessToFeedProcessingResultDenied": (AccessDenied, Action.FAIL),
-    "SignatureDoesNotMatch": (SignatureMismatch, Action.FAIL),
-    "InvalidParameterValue": (InvalidParameter, Action.FAIL),
-    "MissingParameter": (InvalidParameter, Action.FAIL),
-    "NextTokenCorrupted": (InvalidParameter, Action.FAIL),
-    "InvalidAddress": (InvalidParameter, Action.FAIL),
-    "InvalidRequest": (InvalidParameter, Action.FAIL),
-    "InvalidFeedSubmissionId": (InvalidParameter, Action.FAIL),
-    "InvalidFeedType": (InvalidParameter, Action.FAIL),
-    "InputDataError": (InvalidParameter, Action.FAIL),
-    "ContentMD5Missing": (InvalidParameter, Action.FAIL),
-    "ContentMD5DoesNotMatch": (InvalidParameter, Action.FAIL),
-    "UserAgentHeaderMalformed": (InvalidParameter, Action.FAIL),
-    "FeedCanceled": (InvalidParameter, Action.FAIL),
-    "FeedProcessingResultNoLongerAvailable": (InvalidParameter, Action.FAIL),
-    "FeedProcessingResultNotReady": (NotReady, Action.FAIL),
-    "InternalError": (ServerError, Action.RETRY),
-    "ServiceUnavailable": (ServerError, Action.RETRY),
-    "InputStreamDisconnected": (ServerError, Action.RETRY),
-}
-
-KIND_ACTION: dict[type[MwsError], Action] = {
-    Throttled: Action.WAIT,
-    QuotaExceeded: Action.WAIT,
-    ServerError: Action.RETRY,
-    TransportError: Action.RETRY,
-}
 
 BACKOFF_SECONDS = (1.0, 4.0, 10.0, 30.0)  # Amazon's advice; its length is the retry cap
 MAX_RETRIES = len(BACKOFF_SECONDS)
@@ -181,7 +170,7 @@ def decide(
 
     `restore_seconds` is the (already scaled) restore interval of the operation's bucket.
     """
-    action = action_for(error)
+    action = error.action
     if action is Action.WAIT:
         if isinstance(error, QuotaExceeded):
             return Decision(Action.WAIT, _until(error.resets_on, now, fallback=restore_seconds))
@@ -190,17 +179,7 @@ def decide(
         if retries_done >= MAX_RETRIES:
             return Decision(Action.FAIL)
         return Decision(Action.RETRY, BACKOFF_SECONDS[retries_done] * time_scale)
-    return Decision(Action.FAIL)
-
-
-def action_for(error: MwsError) -> Action:
-    entry = ERROR_TABLE.get(error.code)
-    if entry is not None:
-        return entry[1]
-    for kind, action in KIND_ACTION.items():
-        if isinstance(error, kind):
-            return action
-    return Action.FAIL
+    return Decision(action)
 
 
 def _until(when: datetime | None, now: datetime | None, *, fallback: float) -> float:
@@ -208,142 +187,3 @@ def _until(when: datetime | None, now: datetime | None, *, fallback: float) -> f
         return fallback
     now = now or datetime.now(timezone.utc)
     return max(0.0, (when - now).total_seconds())
-
-
-def parse_http_date(value: str | None) -> datetime | None:
-    """`x-mws-quota-resetsOn`: RFC 1123 per the docs, ISO 8601 in real captures; accept both."""
-    if not value or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            parsed = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed
-
-
-# Amazon echoes the rejected query string in some messages (see the InvalidParameterValue sample):
-# the signature and the MWSAuthToken in it must not travel on into logs and error events.
-_ECHOED_SECRETS = re.compile(r"(Signature|MWSAuthToken)=[^&\s]*")
-
-
-def redact(message: str) -> str:
-    return _ECHOED_SECRETS.sub(r"\1=***", message)
-
-
-_RESET_IN_MESSAGE = re.compile(r"reset on (\w{3} \w{3} +\d+ \d\d:\d\d:\d\d) UTC (\d{4})")
-
-
-def _reset_from_message(message: str) -> datetime | None:
-    """Older QuotaExceeded replies carry the reset time only in the text ("... reset on Thu Oct 24
-    00:42:00 UTC 2013"); used only when the header is missing (once per error, not per element)."""
-    m = _RESET_IN_MESSAGE.search(message)
-    if not m:
-        return None
-    try:
-        return datetime.strptime(f"{m.group(1)} {m.group(2)}", "%a %b %d %H:%M:%S %Y").replace(
-            tzinfo=timezone.utc
-        )
-    except ValueError:
-        return None
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    value = headers.get(name)
-    if value is None:
-        lowered = name.lower()
-        for k, v in headers.items():
-            if k.lower() == lowered:
-                return v
-    return value
-
-
-def error_from_element(
-    root: etree._Element, *, http_status: int | None, headers: Mapping[str, str] | None = None
-) -> MwsError:
-    """Turn a parsed `ErrorResponse` into its exception (the first Error wins, as Amazon sends one)."""
-    headers = headers or {}
-    code = message = request_id = None
-    for c in root:
-        name = local_name(c.tag)
-        if name == "Error" and code is None:
-            for f in c:
-                fname = local_name(f.tag)
-                if fname == "Code":
-                    code = (f.text or "").strip()
-                elif fname == "Message":
-                    message = (f.text or "").strip()
-        elif name in ("RequestId", "RequestID"):
-            request_id = (c.text or "").strip()
-        elif name == "ResponseMetadata":
-            for f in c:
-                if local_name(f.tag) in ("RequestId", "RequestID"):
-                    request_id = (f.text or "").strip()
-    request_id = request_id or _header(headers, "x-mws-request-id")
-    return make_error(
-        code or "", message or "", http_status=http_status, request_id=request_id, headers=headers
-    )
-
-
-def make_error(
-    code: str,
-    message: str,
-    *,
-    http_status: int | None,
-    request_id: str | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> MwsError:
-    """The exception for an Amazon error code, falling back on the HTTP status for unknown codes."""
-    headers = headers or {}
-    entry = ERROR_TABLE.get(code)
-    if entry is not None:
-        kind = entry[0]
-    elif http_status is not None and http_status >= 500:
-        kind = ServerError
-    elif http_status in (401, 403):
-        kind = AccessDenied
-    elif http_status == 400:
-        kind = InvalidParameter
-    else:
-        kind = MwsError
-    resets_on = None
-    if kind is QuotaExceeded:
-        resets_on = parse_http_date(_header(headers, "x-mws-quota-resetsOn")) or _reset_from_message(message)
-    return kind(
-        _clock_hint(code, redact(message)) or f"HTTP {http_status}",
-        code=code or None,
-        request_id=request_id or _header(headers, "x-mws-request-id"),
-        timestamp=_header(headers, "x-mws-timestamp"),
-        http_status=http_status,
-        resets_on=resets_on,
-    )
-
-
-def error_from_reply(status: int, headers: Mapping[str, str], body: bytes) -> MwsError:
-    """Classify a non-200 reply; a body that is not an ErrorResponse is classified by status alone."""
-    try:
-        root = parse_xml(body)
-    except XmlError:
-        root = None
-    if root is not None and local_name(root.tag) == "ErrorResponse":
-        return error_from_element(root, http_status=status, headers=headers)
-    return make_error("", f"HTTP {status} without an ErrorResponse body", http_status=status, headers=headers)
-
-
-_CLOCK = (
-    " Your computer's clock is probably off by more than 15 minutes: Amazon refuses a request whose"
-    " Timestamp is that far from its own time. Set the clock right (NTP) and run again."
-)
-
-
-def _clock_hint(code: str, message: str) -> str:
-    """Amazon's words for a skewed clock name the Timestamp, not the cause; say it plainly."""
-    skewed = code == "InvalidParameterValue" and "Timestamp" in message and "minutes" in message
-    if code == "RequestExpired" or skewed:
-        return message + _CLOCK
-    return message

@@ -20,7 +20,8 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from amazon_mws.core.errors import Throttled
 from amazon_mws.core.quotas import OPERATION_GROUP, Quota, quota_for, time_scale_from_env
@@ -66,7 +67,13 @@ def _throttled(operation: str, wait: float) -> Throttled:
 class LocalLimiter:
     """Thread-safe in-process token buckets."""
 
-    def __init__(self, time_scale: float | None = None, *, clock=time.monotonic, sleep=time.sleep) -> None:
+    def __init__(
+        self,
+        time_scale: float | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], object] = time.sleep,
+    ) -> None:
         self.time_scale = time_scale_from_env() if time_scale is None else time_scale
         self._clock = clock
         self._sleep = sleep
@@ -151,7 +158,12 @@ class RedisLimiter:
     """Token buckets shared by every process that talks to the same Redis."""
 
     def __init__(
-        self, client, *, prefix: str = "amazon_mws:quota", time_scale: float | None = None, sleep=time.sleep
+        self,
+        client: Any,  # a redis.Redis, or anything with its register_script
+        *,
+        prefix: str = "amazon_mws:quota",
+        time_scale: float | None = None,
+        sleep: Callable[[float], object] = time.sleep,
     ) -> None:
         self.time_scale = time_scale_from_env() if time_scale is None else time_scale
         self._client = client
@@ -160,7 +172,7 @@ class RedisLimiter:
         self._script = client.register_script(_LUA)
 
     @classmethod
-    def from_url(cls, url: str, **kwargs) -> RedisLimiter:
+    def from_url(cls, url: str, **kwargs: Any) -> RedisLimiter:
         import redis
 
         return cls(redis.Redis.from_url(url), **kwargs)

@@ -1,19 +1,17 @@
-"""Request parameters in MWS's wire shape: enumerated lists, ISO 8601 timestamps with `Z`, booleans.
+"""Request parameters both backends take from callers: ISO 8601 timestamps with `Z`, lists of ids.
 
-Sections describe a request as a dict whose list values are enumerated here (`{"MarketplaceId.Id":
-["A", "B"]}` -> `MarketplaceId.Id.1=A&MarketplaceId.Id.2=B`), and `None` means "not sent". Values are
-turned into strings once, here; signing.py encodes them once; nothing else touches them.
+Both APIs want UTC timestamps ending in `Z` and accept their own returned cursors back unchanged; both
+take lists of marketplace, order or feed ids that a caller may give as one string. How a list then goes
+on the wire is each backend's business (MWS enumerates it, mws/params.py; SP-API joins it with commas).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date, datetime, timezone
 
-ParamValue = str | int | bool | datetime | list | tuple | None
 
-
-def iso8601(value: datetime | str, *, field: str = "timestamp") -> str:
+def iso8601(value: datetime | date | str, *, field: str = "timestamp") -> str:
     """A UTC ISO 8601 timestamp ending in `Z`. Naive datetimes are taken as UTC; strings are checked
     and normalised (Amazon's own returned cursors, e.g. `2020-06-24T14:38:21.306Z`, pass unchanged)."""
     if isinstance(value, str):
@@ -35,32 +33,6 @@ def iso8601(value: datetime | str, *, field: str = "timestamp") -> str:
     if isinstance(value, date):
         return f"{value.isoformat()}T00:00:00Z"
     raise ValueError(f"{field}: expected a datetime or an ISO 8601 string, got {type(value).__name__}")
-
-
-def to_wire(value: object, *, field: str) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return iso8601(value, field=field)
-    if isinstance(value, (int, str)):
-        return str(value)
-    raise ValueError(f"{field}: unsupported parameter value of type {type(value).__name__}")
-
-
-def flatten(params: Mapping[str, ParamValue]) -> dict[str, str]:
-    """Enumerate list values (1-based), drop None and empty lists, stringify the rest."""
-    out: dict[str, str] = {}
-    for key, value in params.items():
-        if value is None:
-            continue
-        if isinstance(value, (list, tuple)):
-            for i, item in enumerate(value, start=1):
-                if item is None:
-                    continue
-                out[f"{key}.{i}"] = to_wire(item, field=key)
-        else:
-            out[key] = to_wire(value, field=key)
-    return out
 
 
 def str_list(

@@ -35,8 +35,9 @@ class _LoadNothing(etree.Resolver):
     """Every external reference resolves to an empty document. Without a resolver libxml2 opens an
     external DTD subset (`<!DOCTYPE r SYSTEM "file:///...">`) itself, even with load_dtd=False."""
 
-    def resolve(self, url, pubid, context):
-        return self.resolve_string("", context)
+    # lxml passes (system_url, public_id, context); lxml-stubs leave `context` out
+    def resolve(self, system_url: str, public_id: str, context: object) -> object:  # type: ignore[override]
+        return self.resolve_string("", context, base_url=None)
 
 
 _PARSER = _parser()
@@ -69,9 +70,10 @@ def parse_xml(data: bytes, *, max_bytes: int = MAX_RESPONSE_BYTES) -> etree._Ele
     # an external DTD is named, never loaded (the resolver below hands libxml2 nothing), but refused.
     docinfo = root.getroottree().docinfo
     dtd = docinfo.internalDTD
-    if dtd is not None and any(True for _ in dtd.iterentities()):
+    # iterentities and system_url are lxml's; lxml-stubs (a stub gap) do not list them
+    if dtd is not None and any(True for _ in dtd.iterentities()):  # type: ignore[union-attr]
         raise XmlError(_ENTITIES)
-    if docinfo.system_url or docinfo.public_id:
+    if docinfo.system_url or docinfo.public_id:  # type: ignore[union-attr]
         raise XmlError(_EXTERNAL)
     return root
 

@@ -1,10 +1,10 @@
-"""One seller's connection to MWS: sign, pace, send, read, classify, and wait or retry per the table.
+"""One seller's connection to MWS: sign, send, read and classify one attempt; core's call loop does the rest.
 
 `call()` is the only place a request is built, so the rules live once: the exact signed bytes are
 the bytes sent (`signing.signed_query` builds the form body, or the query string when the body is a
-feed), the Timestamp is fresh on every attempt (a retry after a long wait must not be rejected as
-expired), each attempt first takes a token from the limiter, and every failure goes through
-`errors.decide`. Sample mode (the designer's one-shot call) never waits and never retries.
+feed), and the Timestamp is fresh on every attempt (a retry after a long wait must not be rejected as
+expired). Pacing, waiting and retrying are `core.calls.CallLoop.run`'s, shared with SP-API; sample mode
+(the designer's one-shot call) never waits and never retries.
 
 Logs (logger `amazon_mws.mws`) carry section, action, status, request id and elapsed time only:
 never parameters, signatures, tokens or keys. Connection errors are reported by kind, not by the
@@ -14,31 +14,22 @@ library's message, because that message contains the URL and with it the signed 
 from __future__ import annotations
 
 import logging
-import platform
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
 
 import requests
 from lxml import etree
 
-from amazon_mws import __version__
-from amazon_mws.core.errors import (
-    Action,
-    MwsError,
-    Throttled,
-    TransportError,
-    decide,
-    error_from_element,
-    error_from_reply,
-)
-from amazon_mws.core.limiter import Limiter, limiter_from_env
-from amazon_mws.core.params import ParamValue, flatten
-from amazon_mws.core.quotas import OPERATION_GROUP, quota_for, time_scale_from_env
+from amazon_mws.core.calls import CallLoop
+from amazon_mws.core.errors import TransportError
+from amazon_mws.core.http import default_user_agent, send
+from amazon_mws.core.limiter import Limiter
 from amazon_mws.core.xml import MAX_RESPONSE_BYTES, XmlError, find_path, local_name, parse_xml, text_of
 from amazon_mws.mws.credentials import Credentials
+from amazon_mws.mws.errors import error_from_element, error_from_reply
+from amazon_mws.mws.params import ParamValue, flatten
 from amazon_mws.mws.signing import SIGNATURE_METHOD, SIGNATURE_VERSION, content_md5, host_of, signed_query
 
 log = logging.getLogger("amazon_mws.mws")
@@ -67,23 +58,12 @@ class MwsResponse:
     raw: bytes = field(repr=False)
 
 
-def default_user_agent() -> str:
-    """Amazon's `Name/Version (Language=...; Platform=...)` form; malformed ones are refused."""
-    return (
-        f"amazon-mws-component/{__version__} (Language=Python/{platform.python_version()}; "
-        f"Platform={platform.system() or 'Unknown'}/{platform.machine() or 'unknown'})"
-    )
-
-
 def _timestamp() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class MwsConnection:
+class MwsConnection(CallLoop):
     """A seller's MWS client: one requests.Session (connection reuse), one limiter, counters."""
-
-    max_waits = 12  # consecutive throttle/quota waits on one request before giving up
-    max_wait_seconds = 3600.0  # a single wait longer than this (an hourly quota) fails instead
 
     def __init__(
         self,
@@ -97,23 +77,14 @@ class MwsConnection:
         timeout: tuple[float, float] = (5, 60),
         max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
+        super().__init__(sample=sample, limiter=limiter, time_scale=time_scale, log=log)
         self.credentials = credentials
-        self.sample = sample
-        self.time_scale = time_scale_from_env() if time_scale is None else float(time_scale)
-        if self.time_scale <= 0:
-            raise ValueError("time_scale: must be greater than 0")
-        self.limiter = limiter if limiter is not None else limiter_from_env(self.time_scale)
         self.session = session or requests.Session()
         self.user_agent = user_agent or default_user_agent()
         self.timeout = timeout
         self.max_response_bytes = max_response_bytes
         self.base_url = credentials.base_url()
         self.host = host_of(self.base_url)
-        self.requests_made = 0
-        self.throttled_replies = 0
-        self.retries = 0
-        self.waited_seconds = 0.0
-        self._sleep = time.sleep
 
     def __repr__(self) -> str:
         creds = self.credentials
@@ -151,41 +122,11 @@ class MwsConnection:
         if body is not None and section != "Feeds":
             raise ValueError("body: only the Feeds section sends a request body")
         wire = flatten(params)
-        restore = quota_for(action, self.time_scale).restore_seconds if action in OPERATION_GROUP else 0.0
-        retries = waits = 0
-        while True:
-            self.waited_seconds += self.limiter.acquire(
-                self.credentials.seller_id, action, block=not self.sample
-            )
-            try:
-                return self._attempt(sect, action, wire, body, content_type, parse)
-            except MwsError as err:
-                if isinstance(err, Throttled) and err.http_status is not None:
-                    self.throttled_replies += 1
-                decision = decide(
-                    err, retries_done=retries, restore_seconds=restore, time_scale=self.time_scale
-                )
-                if self.sample or decision.action is Action.FAIL:
-                    raise
-                if decision.action is Action.WAIT:
-                    waits += 1
-                    if waits > self.max_waits or decision.delay > self.max_wait_seconds:
-                        raise
-                    if isinstance(err, Throttled):
-                        self.limiter.drain(self.credentials.seller_id, action)
-                else:
-                    retries += 1
-                    self.retries += 1
-                log.warning(
-                    "%s %s: %s; %s in %.2f s",
-                    section,
-                    action,
-                    err.code,
-                    decision.action.value,
-                    decision.delay,
-                )
-                self._sleep(decision.delay)
-                self.waited_seconds += decision.delay
+        return self.run(
+            lambda: self._attempt(sect, action, wire, body, content_type, parse),
+            label=f"{section} {action}",
+            pace=(self.credentials.seller_id, action),
+        )
 
     # -- one attempt ----------------------------------------------------------------------------------
 
@@ -230,7 +171,10 @@ class MwsConnection:
             headers["Content-Type"] = content_type
         started = time.monotonic()
         self.requests_made += 1
-        status, reply_headers, raw = self._send(url, data, headers, action)
+        status, reply_headers, raw = send(
+            self.session, "POST", url, data=data, headers=headers, timeout=self.timeout,
+            max_bytes=self.max_response_bytes, what=action, peer=self.host,
+        )
         elapsed_ms = (time.monotonic() - started) * 1000
         request_id = reply_headers.get("x-mws-request-id")
         log.info(
@@ -262,41 +206,3 @@ class MwsConnection:
             status=status,
             raw=raw,
         )
-
-    def _send(self, url: str, data: bytes, headers: dict[str, str], action: str) -> tuple[int, Any, bytes]:
-        try:
-            resp = self.session.post(url, data=data, headers=headers, timeout=self.timeout, stream=True)
-            try:
-                chunks: list[bytes] = []
-                total = 0
-                for chunk in resp.iter_content(chunk_size=65536):
-                    total += len(chunk)
-                    if total > self.max_response_bytes:
-                        raise TransportError(
-                            f"{action}: reply larger than {self.max_response_bytes} bytes",
-                            http_status=resp.status_code,
-                        )
-                    chunks.append(chunk)
-                return resp.status_code, resp.headers, b"".join(chunks)
-            finally:
-                resp.close()
-        except requests.exceptions.RequestException as exc:
-            raise TransportError(f"{action}: {_describe(exc)} talking to {self.host}") from None
-
-
-def _describe(exc: requests.exceptions.RequestException) -> str:
-    """A message for a connection failure without the library's text (it embeds the signed URL)."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return "connect timeout"
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return "read timeout"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return "connection cut mid-reply"
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        text = str(exc).lower()
-        if "timed out" in text:
-            return "read timeout"
-        if "refused" in text:
-            return "connection refused"
-        return "connection failed"
-    return type(exc).__name__

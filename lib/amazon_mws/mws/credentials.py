@@ -10,7 +10,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from amazon_mws.core.marketplaces import endpoint_for
+from amazon_mws.core.http import http_url
+from amazon_mws.core.marketplaces import marketplace_of
+
+# MWS hosts (Amazon's DG_Endpoints, ../shared/amazon/mws-signing-and-vectors.md §1.5): one per region,
+# except the countries that have their own.
+REGION_HOSTS = {
+    "na": "https://mws.amazonservices.com",
+    "eu": "https://mws-eu.amazonservices.com",
+    "fe": "https://mws-fe.amazonservices.com",
+}
+COUNTRY_HOSTS = {
+    "CA": "https://mws.amazonservices.ca",
+    "MX": "https://mws.amazonservices.com.mx",
+    "AE": "https://mws.amazonservices.ae",
+    "IN": "https://mws.amazonservices.in",
+    "JP": "https://mws.amazonservices.jp",
+    "AU": "https://mws.amazonservices.com.au",
+}
 
 _REQUIRED = (
     ("sellerId", "seller_id"),
@@ -18,6 +35,15 @@ _REQUIRED = (
     ("secretKey", "secret_key"),
     ("marketplaceId", "marketplace_id"),
 )
+
+
+def endpoint_for(marketplace_id: str, endpoint: str | None = None) -> str:
+    """The base URL to send requests to: `endpoint` when given (the sandbox, a proxy), else the
+    marketplace's MWS host."""
+    if endpoint:
+        return http_url(endpoint, field="endpoint")
+    market = marketplace_of(marketplace_id, hint="use one of the MWS marketplace ids, or set endpoint")
+    return COUNTRY_HOSTS.get(market.country_code) or REGION_HOSTS[market.region]
 
 
 @dataclass(frozen=True)

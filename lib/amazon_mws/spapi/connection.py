@@ -1,11 +1,13 @@
-"""One selling partner's connection to SP-API: pace, authorise, send, read, classify, wait or retry.
+"""One selling partner's connection to SP-API: authorise, send, read and classify one attempt.
 
-`request()` is the only place an SP-API call is made, so the rules live once, as in `mws.connection`:
+`request()` is the only place an SP-API call is made; what happens between attempts is core's call loop
+(`core.calls.CallLoop.run`), the same one MWS uses:
 - each attempt first takes a token from the shared limiter (the models' usage plans, quotas.py; adapted to
   the rate Amazon states in `x-amzn-RateLimit-Limit` when it sends one);
 - the access token (or, for buyer and address data, a Restricted Data Token) comes from the shared cache;
-  a 401/403 about the token drops it and tries once more with a fresh one;
-- every other refusal goes through `mws.errors.decide`: 429 waits one restore interval (and drains our
+  a 401/403 about the token (TokenRejected, whose action is REFRESH) drops it and tries once more with a
+  fresh one;
+- every other refusal goes through `core.errors.decide`: 429 waits one restore interval (and drains our
   bucket: Amazon's is empty), 5xx and cut connections back off and retry, the rest fail at once.
 Sample mode (the designer's one-shot call) never waits and never retries.
 
@@ -24,13 +26,14 @@ from typing import Any
 
 import requests
 
-from amazon_mws.core.errors import Action, MwsError, Throttled, TransportError, decide
-from amazon_mws.core.limiter import Limiter, limiter_from_env
-from amazon_mws.core.quotas import OPERATION_GROUP, Quota, quota_for, time_scale_from_env
-from amazon_mws.mws.connection import _describe, default_user_agent
+from amazon_mws.core.calls import CallLoop
+from amazon_mws.core.errors import MwsError, TransportError
+from amazon_mws.core.http import default_user_agent, send
+from amazon_mws.core.limiter import Limiter
+from amazon_mws.core.quotas import Quota
 from amazon_mws.runtime.secrets import REDACTOR
 from amazon_mws.spapi.credentials import SpCredentials
-from amazon_mws.spapi.errors import TokenRejected, request_id_of, sp_error
+from amazon_mws.spapi.errors import request_id_of, sp_error
 from amazon_mws.spapi.tokens import AccessTokens, TokenStore, cache_ttl
 
 log = logging.getLogger("amazon_mws.spapi")
@@ -59,9 +62,8 @@ class Restricted:
     data_elements: tuple[str, ...]
 
 
-class SpConnection:
-    max_waits = 12
-    max_wait_seconds = 3600.0
+class SpConnection(CallLoop):
+    """A selling partner's SP-API client: one requests.Session, one limiter, the shared token cache."""
 
     def __init__(
         self,
@@ -75,24 +77,14 @@ class SpConnection:
         user_agent: str | None = None,
         timeout: tuple[float, float] = (5, 60),
     ) -> None:
+        super().__init__(sample=sample, limiter=limiter, time_scale=time_scale, log=log)
         self.credentials = credentials
-        self.sample = sample
-        self.time_scale = time_scale_from_env() if time_scale is None else float(time_scale)
-        if self.time_scale <= 0:
-            raise ValueError("time_scale: must be greater than 0")
-        self.limiter = limiter if limiter is not None else limiter_from_env(self.time_scale)
         self.session = session or requests.Session()
         self.tokens = AccessTokens(credentials, self.session, token_store)
         self.user_agent = user_agent or default_user_agent()
         self.timeout = timeout
         self.base_url = credentials.base_url()
         self.account = credentials.account_key
-        self.requests_made = 0
-        self.throttled_replies = 0
-        self.retries = 0
-        self.token_refreshes = 0
-        self.waited_seconds = 0.0
-        self._sleep = time.sleep
 
     def __repr__(self) -> str:
         return f"SpConnection(base_url={self.base_url!r}, sample={self.sample})"
@@ -104,9 +96,9 @@ class SpConnection:
 
     def quota(self, operation: str) -> Quota | None:
         """The table's quota, or the rate Amazon stated for this partner/app (same burst)."""
-        if operation not in OPERATION_GROUP:
+        table = super().quota(operation)
+        if table is None:
             return None
-        table = quota_for(operation, self.time_scale)
         with _RATES_LOCK:
             rate = _OBSERVED_RATES.get((self.account, operation))
         if rate is None:
@@ -169,45 +161,26 @@ class SpConnection:
         query = {k: v for k, v in (params or {}).items() if v is not None and v != [] and v != ""}
         query = {k: ",".join(map(str, v)) if isinstance(v, (list, tuple)) else v for k, v in query.items()}
         data = json.dumps(body).encode("utf-8") if body is not None else None
-        retries = waits = 0
-        refreshed = False
-        while True:
-            quota = self.quota(operation)
-            self.waited_seconds += self.limiter.acquire(
-                self.account, operation, block=not self.sample, quota=quota
-            )
-            token: str | None = None
-            try:
-                token, rdt_key = self._token(restricted)  # an LWA outage is retried like any 5xx
-                return self._attempt(operation, method, path, query, data, token)
-            except MwsError as err:
-                if isinstance(err, TokenRejected) and token is not None and not refreshed:
-                    refreshed = True
-                    self.token_refreshes += 1
-                    if rdt_key is None:
-                        self.tokens.invalidate(token)
-                    else:
-                        self.tokens.store.discard(rdt_key, token)
-                    log.info("%s: access token refused (%s); fetching a new one", operation, err.code)
-                    continue
-                if isinstance(err, Throttled):
-                    self.throttled_replies += 1
-                restore = quota.restore_seconds if quota else 0.0
-                decision = decide(err, retries_done=retries, restore_seconds=restore, time_scale=self.time_scale)
-                if self.sample or decision.action is Action.FAIL:
-                    raise
-                if decision.action is Action.WAIT:
-                    waits += 1
-                    if waits > self.max_waits or decision.delay > self.max_wait_seconds:
-                        raise
-                    if isinstance(err, Throttled):
-                        self.limiter.drain(self.account, operation, quota=quota)
-                else:
-                    retries += 1
-                    self.retries += 1
-                log.warning("%s: %s; %s in %.2f s", operation, err.code, decision.action.value, decision.delay)
-                self._sleep(decision.delay)
-                self.waited_seconds += decision.delay
+        sent: list[tuple[str, str | None]] = []  # the token this attempt presents, and its RDT cache key
+
+        def attempt() -> SpResponse:
+            sent.clear()
+            token, rdt_key = self._token(restricted)  # an LWA outage is retried like any 5xx
+            sent.append((token, rdt_key))
+            return self._attempt(operation, method, path, query, data, token)
+
+        def refresh(err: MwsError) -> bool:
+            if not sent:  # refused before a token was presented (a nested RDT request): nothing to drop
+                return False
+            token, rdt_key = sent[0]
+            if rdt_key is None:
+                self.tokens.invalidate(token)
+            else:
+                self.tokens.store.discard(rdt_key, token)
+            log.info("%s: access token refused (%s); fetching a new one", operation, err.code)
+            return True
+
+        return self.run(attempt, label=operation, pace=(self.account, operation), refresh=refresh)
 
     def _attempt(
         self, operation: str, method: str, path: str, query: dict[str, Any], data: bytes | None, token: str
@@ -222,7 +195,9 @@ class SpConnection:
             headers["Content-Type"] = "application/json"
         started = time.monotonic()
         self.requests_made += 1
-        status, reply_headers, raw = self._send(method, self.base_url + path, query, data, headers, operation)
+        status, reply_headers, raw = send(self.session, method, self.base_url + path, params=query, data=data,
+                                          headers=headers, timeout=self.timeout, max_bytes=MAX_RESPONSE_BYTES,
+                                          what=operation)
         request_id = request_id_of(reply_headers)
         self._observe_rate(operation, reply_headers)
         log.info("%s %s -> %s request_id=%s elapsed_ms=%.0f", operation, method, status, request_id,
@@ -236,28 +211,6 @@ class SpConnection:
                                  request_id=request_id) from None
         return SpResponse(status, reply_headers, parsed, request_id, raw)
 
-    def _send(
-        self, method: str, url: str, query: Mapping[str, Any] | None, data: bytes | None,
-        headers: Mapping[str, str], what: str,
-    ) -> tuple[int, Any, bytes]:
-        try:
-            resp = self.session.request(method, url, params=query or None, data=data, headers=dict(headers),
-                                        timeout=self.timeout, stream=True)
-            try:
-                chunks: list[bytes] = []
-                total = 0
-                for chunk in resp.iter_content(chunk_size=65536):
-                    total += len(chunk)
-                    if total > MAX_RESPONSE_BYTES:
-                        raise TransportError(f"{what}: reply larger than {MAX_RESPONSE_BYTES} bytes",
-                                             http_status=resp.status_code)
-                    chunks.append(chunk)
-                return resp.status_code, resp.headers, b"".join(chunks)
-            finally:
-                resp.close()
-        except requests.exceptions.RequestException as exc:
-            raise TransportError(f"{what}: {_describe(exc)}") from None
-
     # -- documents at Amazon's pre-signed URLs (no token, no quota) -------------------------------------
 
     def transfer(self, method: str, url: str, *, data: bytes | None = None,
@@ -265,19 +218,12 @@ class SpConnection:
         """PUT a feed document to, or GET a report from, the URL Amazon handed out; 5xx and cut
         connections are retried with the usual backoff. The URL is never logged (it is a credential)."""
         headers = {"Content-Type": content_type} if content_type else {}
-        retries = 0
-        while True:
-            try:
-                status, reply_headers, raw = self._send(method, url, None, data, headers, what)
-                if 200 <= status < 300:
-                    return raw
-                err: MwsError = sp_error(status, reply_headers, raw)
-            except TransportError as exc:
-                err = exc
-            decision = decide(err, retries_done=retries, restore_seconds=0.0, time_scale=self.time_scale)
-            if self.sample or decision.action is Action.FAIL:
-                raise err
-            retries += 1
-            self.retries += 1
-            log.warning("%s %s: %s; retry in %.2f s", what, method, err.code, decision.delay)
-            self._sleep(decision.delay)
+
+        def attempt() -> bytes:
+            status, reply_headers, raw = send(self.session, method, url, data=data, headers=headers,
+                                              timeout=self.timeout, max_bytes=MAX_RESPONSE_BYTES, what=what)
+            if not 200 <= status < 300:
+                raise sp_error(status, reply_headers, raw)
+            return raw
+
+        return self.run(attempt, label=f"{what} {method}")

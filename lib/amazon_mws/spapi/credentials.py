@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from amazon_mws.core.marketplaces import MARKETPLACES
+from amazon_mws.core.http import http_url
+from amazon_mws.core.marketplaces import marketplace_of
 
 DEFAULT_TOKEN_URL = "https://api.amazon.com/auth/o2/token"
 REGION_HOSTS = {
@@ -25,7 +26,6 @@ REGION_HOSTS = {
     "eu": "https://sellingpartnerapi-eu.amazon.com",
     "fe": "https://sellingpartnerapi-fe.amazon.com",
 }
-_REGION_OF_COUNTRY = {"US": "na", "CA": "na", "MX": "na", "BR": "na", "JP": "fe", "AU": "fe", "SG": "fe"}
 
 _REQUIRED = (
     ("lwaClientId", "lwa_client_id"),
@@ -36,23 +36,12 @@ _REQUIRED = (
 _OPTIONAL = (("endpoint", "endpoint"), ("lwaTokenUrl", "token_url"), ("sellerId", "seller_id"))
 
 
-def _url(value: str, field: str) -> str:
-    if not value.startswith(("http://", "https://")):
-        raise ValueError(f"{field}: {value!r} must be an http:// or https:// URL")
-    return value.rstrip("/")
-
-
 def endpoint_for(marketplace_id: str, endpoint: str | None = None) -> str:
     """The SP-API base URL: `endpoint` when given, else the marketplace's regional host."""
     if endpoint:
-        return _url(endpoint, "endpoint")
-    market = MARKETPLACES.get(marketplace_id)
-    if market is None:
-        raise ValueError(
-            f"marketplaceId: unknown marketplace {marketplace_id!r} (use an Amazon marketplace id, or set "
-            "endpoint)"
-        )
-    return REGION_HOSTS[_REGION_OF_COUNTRY.get(market.country_code, "eu")]
+        return http_url(endpoint, field="endpoint")
+    market = marketplace_of(marketplace_id, hint="use an Amazon marketplace id, or set endpoint")
+    return REGION_HOSTS[market.region]
 
 
 @dataclass(frozen=True)
@@ -82,7 +71,7 @@ class SpCredentials:
                 raise ValueError(f"{key}: must be a string")
             values[attr] = raw.strip() if raw and raw.strip() else None
         if values["token_url"]:
-            values["token_url"] = _url(values["token_url"], "lwaTokenUrl")
+            values["token_url"] = http_url(values["token_url"], field="lwaTokenUrl")
         creds = cls(**values)
         creds.base_url()  # an unknown marketplace without an endpoint fails here, naming the field
         return creds

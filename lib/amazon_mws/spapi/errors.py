@@ -2,12 +2,12 @@
 
 SP-API refuses with `{"errors": [{"code", "message", "details"}]}` and an HTTP status; Login with Amazon
 refuses with `{"error", "error_description"}`. Both become the `amazon_mws.core.errors` kinds (Throttled,
-AccessDenied, InvalidParameter, ServerError, TransportError), so the one decision table there
-(`decide`: wait / retry / fail) serves both backends and the runtime reports the same error types. Two
-additions only SP-API needs:
+AccessDenied, InvalidParameter, ServerError, TransportError), so the one decision there
+(`decide`: wait / retry / refresh / fail) and the one call loop (`core.calls`) serve both backends and the
+runtime reports the same error types. Two additions only SP-API needs:
 
-- `TokenRejected`: a 401/403 about the access token (expired, revoked). The connection drops the cached
-  token, fetches a new one and tries once more; a second refusal is a plain AccessDenied.
+- `TokenRejected`: a 401/403 about the access token (expired, revoked). Its action is REFRESH: the
+  connection drops the cached token, fetches a new one and tries once more; a second refusal fails.
 - `LwaError`: the token exchange itself refused; `field` names the credential that is wrong
   (`invalid_client` -> lwaClientId / lwaClientSecret, `invalid_grant` -> refreshToken), which is what
   credential verification reports.
@@ -23,6 +23,7 @@ from typing import Any
 
 from amazon_mws.core.errors import (
     AccessDenied,
+    Action,
     InvalidParameter,
     MwsError,
     ServerError,
@@ -37,7 +38,10 @@ class NotFound(MwsError):
 
 
 class TokenRejected(AccessDenied):
+    """Amazon refused the access token itself (expired, revoked): a fresh one may pass."""
+
     default_code = "Unauthorized"
+    action = Action.REFRESH
 
 
 class LwaError(AccessDenied):

@@ -152,7 +152,7 @@ def test_limiter_keeps_the_sandbox_from_throttling(fresh_sandbox: Sandbox) -> No
 
 def test_without_pacing_the_sandbox_throttles_and_we_wait(fresh_sandbox: Sandbox) -> None:
     class NoLimits(LocalLimiter):
-        def acquire(self, seller_id: str, operation: str, *, block: bool = True) -> float:
+        def acquire(self, seller_id: str, operation: str, *, block: bool = True, quota: object = None) -> float:
             return 0.0
 
     creds = Credentials.from_config(fresh_sandbox.credentials)

@@ -21,10 +21,8 @@ from amazon_mws.core.errors import (
     Throttled,
     TransportError,
     decide,
-    error_from_reply,
-    make_error,
-    parse_http_date,
 )
+from amazon_mws.mws.errors import error_from_reply, make_error, parse_http_date
 
 CASES = [
     (

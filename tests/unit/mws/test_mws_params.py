@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from mws_unit_data import AMAZON
 
-from amazon_mws.core.marketplaces import MARKETPLACES, endpoint_for, marketplace_choices
-from amazon_mws.core.params import flatten, iso8601, str_list
-from amazon_mws.mws.connection import MwsConnection, default_user_agent
-from amazon_mws.mws.credentials import Credentials
+from amazon_mws.core.http import default_user_agent
+from amazon_mws.core.marketplaces import MARKETPLACES, marketplace_choices
+from amazon_mws.core.params import iso8601, str_list
+from amazon_mws.mws.connection import MwsConnection
+from amazon_mws.mws.credentials import Credentials, endpoint_for
 from amazon_mws.mws.feeds import FeedsApi
 from amazon_mws.mws.orders import OrdersApi
+from amazon_mws.mws.params import flatten
 
 CFG = {
     "sellerId": "A1EXAMPLESELLER",
@@ -90,13 +94,26 @@ def test_credentials_optional_blank_is_none() -> None:
     assert creds.mws_auth_token is None and creds.endpoint is None
 
 
-def test_endpoints_cover_every_region() -> None:
+def _dg_endpoints() -> dict[str, str]:
+    """marketplace id -> MWS host, from Amazon's DG_Endpoints as quoted in the reference notes (§1.5):
+    each backticked marketplace id belongs to the host named last before it."""
+    text = (AMAZON / "mws-signing-and-vectors.md").read_text()
+    section = text[text.index("### 1.5") : text.index("SP-API hosts")]
+    hosts: dict[str, str] = {}
+    host = ""
+    for token in re.findall(r"`(https://[^`]+|[A-Z0-9]{9,14})`", section):
+        if token.startswith("https://"):
+            host = token
+        else:
+            hosts[token] = host
+    return hosts
+
+
+def test_mws_hosts_are_amazons_dg_endpoints() -> None:
+    expected = _dg_endpoints()
+    assert len(expected) == 21 and set(expected) == set(MARKETPLACES)
+    assert {mid: endpoint_for(mid) for mid in MARKETPLACES} == expected
     assert MARKETPLACES["ATVPDKIKX0DER"].name == "United States (amazon.com)"
-    assert MARKETPLACES["A1F83G8C2ARO7P"].endpoint == "https://mws-eu.amazonservices.com"
-    assert MARKETPLACES["A1VC38T7YXB528"].endpoint == "https://mws.amazonservices.jp"
-    assert MARKETPLACES["A39IBJ37TRP1C6"].endpoint == "https://mws.amazonservices.com.au"
-    assert MARKETPLACES["A19VAU5U5O7RUS"].endpoint == "https://mws-fe.amazonservices.com"
-    assert len(MARKETPLACES) == 21
     assert marketplace_choices()["A2EUQ1WTGCTBG2"] == "Canada (amazon.ca)"
     assert endpoint_for("ATVPDKIKX0DER", "http://127.0.0.1:8080/") == "http://127.0.0.1:8080"
     with pytest.raises(ValueError, match="^marketplaceId: unknown marketplace 'NOPE'"):

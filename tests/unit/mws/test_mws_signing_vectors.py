@@ -221,7 +221,7 @@ def test_connection_signs_d1_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
         "A1EXAMPLESELLER", "AKIAIOSFODNN7EXAMPLE", SECRET, "ATVPDKIKX0DER", mws_auth_token=AUTH
     )
     conn = MwsConnection(creds, time_scale=1.0)
-    from amazon_mws.core.params import flatten
+    from amazon_mws.mws.params import flatten
 
     wire = flatten(
         {

@@ -53,7 +53,7 @@ def _body(code: str, message: str, details: str = "") -> bytes:
 @pytest.mark.parametrize("status, body, kind, action", [
     (429, _body("QuotaExceeded", "You exceeded your quota for the requested resource."), Throttled, Action.WAIT),
     (403, _body("Unauthorized", "Access to requested resource is denied.",
-                "The access token you provided has expired."), TokenRejected, Action.FAIL),
+                "The access token you provided has expired."), TokenRejected, Action.REFRESH),
     (403, _body("Unauthorized", "Access to requested resource is denied."), AccessDenied, Action.FAIL),
     (404, _body("NotFound", "Order not found"), NotFound, Action.FAIL),
     (400, _body("InvalidInput", "Invalid input"), InvalidParameter, Action.FAIL),

@@ -1,0 +1,89 @@
+"""What both transports do with HTTP: send one request, read its reply under a size cap, and describe a
+connection failure without the library's words.
+
+Why a cap on the read: a reply is untrusted input, and a body far over anything Amazon sends (a broken
+proxy, a hostile endpoint) must not be held in memory whole; it is read in chunks and refused as soon as
+it passes the cap. Why our own description of a failure: requests' message embeds the URL, and the URL
+carries the signed MWS query or a pre-signed document URL, both credentials.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Mapping
+
+import requests
+from requests.structures import CaseInsensitiveDict
+
+from amazon_mws import __version__
+from amazon_mws.core.errors import TransportError
+
+CHUNK_BYTES = 65536
+
+
+def default_user_agent() -> str:
+    """Amazon's `Name/Version (Language=...; Platform=...)` form; MWS refuses malformed ones."""
+    return (
+        f"amazon-mws-component/{__version__} (Language=Python/{platform.python_version()}; "
+        f"Platform={platform.system() or 'Unknown'}/{platform.machine() or 'unknown'})"
+    )
+
+
+def describe_failure(exc: requests.exceptions.RequestException) -> str:
+    """A message for a connection failure without the library's text (it embeds the URL)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "connect timeout"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return "read timeout"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return "connection cut mid-reply"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        text = str(exc).lower()
+        if "timed out" in text:
+            return "read timeout"
+        if "refused" in text:
+            return "connection refused"
+        return "connection failed"
+    return type(exc).__name__
+
+
+def send(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    data: bytes | None,
+    headers: Mapping[str, str],
+    timeout: tuple[float, float],
+    max_bytes: int,
+    what: str,
+    params: Mapping[str, str] | None = None,
+    peer: str | None = None,
+) -> tuple[int, CaseInsensitiveDict[str], bytes]:
+    """One HTTP exchange: `(status, headers, body)`, whatever the status. A failure to connect or read,
+    or a body over `max_bytes`, is a TransportError named `what` (and `peer`, the host, when given)."""
+    try:
+        resp = session.request(
+            method, url, params=params or None, data=data, headers=dict(headers), timeout=timeout, stream=True
+        )
+        try:
+            chunks: list[bytes] = []
+            total = 0
+            for chunk in resp.iter_content(chunk_size=CHUNK_BYTES):
+                total += len(chunk)
+                if total > max_bytes:
+                    raise TransportError(f"{what}: reply larger than {max_bytes} bytes", http_status=resp.status_code)
+                chunks.append(chunk)
+            return resp.status_code, resp.headers, b"".join(chunks)
+        finally:
+            resp.close()
+    except requests.exceptions.RequestException as exc:
+        where = f" talking to {peer}" if peer else ""
+        raise TransportError(f"{what}: {describe_failure(exc)}{where}") from None
+
+
+def http_url(value: str, *, field: str) -> str:
+    """A configured base URL (an endpoint, a token URL), without its trailing slash."""
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"{field}: {value!r} must be an http:// or https:// URL")
+    return value.rstrip("/")

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from amazon_mws.mws import signing
+from testsupport import serving
 
 AMAZON = Path(__file__).resolve().parents[3] / ".." / "shared" / "amazon"
 SAMPLES = AMAZON / "mws" / "samples"
@@ -166,11 +167,6 @@ def _handler(replay: Replay):
 
 def replay_server():
     r = Replay()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(r))
-    server.daemon_threads = True
-    r.server = server
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield r
-    server.shutdown()
-    server.server_close()
+    with serving(_handler(r)) as server:
+        r.server = server
+        yield r

@@ -1,6 +1,6 @@
 """A real HTTP server on 127.0.0.1 that answers from a script, for the call loop's tests.
 
-Each path has its queue of replies (status and body, or a connection cut mid-reply); a path with an
+Each path has its queue of replies (status and body, or a connection closed without a reply); a path with an
 empty queue answers 200 `{}`. Every request is recorded (method, path with query, headers, body), so a
 test can count what really went over the wire.
 """
@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+from testsupport import serving
+
 
 @dataclass
 class Reply:
     status: int = 200
     body: bytes = b"{}"
-    cut: bool = False  # send half the body, then close the connection
+    cut: bool = False  # close the connection instead of answering
 
 
 @dataclass
@@ -68,16 +70,12 @@ def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length) if length else b""
             script.seen.append(Seen(self.command, self.path, dict(self.headers.items()), body))
             reply = script.next_reply(urlsplit(self.path).path)
+            if reply.cut:  # hang up before the status line
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
             self.send_response(reply.status)
             self.send_header("Content-Type", "application/json")
-            if reply.cut:
-                self.send_header("Content-Length", str(len(reply.body) + 500))
-                self.end_headers()
-                self.wfile.write(reply.body[: len(reply.body) // 2])
-                self.wfile.flush()
-                self.connection.shutdown(socket.SHUT_RDWR)
-                self.close_connection = True
-                return
             self.send_header("Content-Length", str(len(reply.body)))
             self.end_headers()
             self.wfile.write(reply.body)
@@ -89,13 +87,6 @@ def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
 
 def scripted_server() -> Iterator[Script]:
     script = Script()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(script))
-    server.daemon_threads = True
-    script.server = server
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(script)) as server:
+        script.server = server
         yield script
-    finally:
-        server.shutdown()
-        server.server_close()

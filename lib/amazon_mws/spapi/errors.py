@@ -91,20 +91,23 @@ def sp_error(status: int, headers: Mapping[str, str], body: bytes) -> MwsError:
     if details:
         message = f"{message} {details}"
     request_id = request_id_of(headers)
-    kwargs = {"code": code or None, "request_id": request_id, "http_status": status}
+
+    def refusal(kind: type[MwsError], default_code: str | None = None) -> MwsError:
+        return kind(message, code=code or default_code, request_id=request_id, http_status=status)
+
     if status == 429 or code == "QuotaExceeded":
-        return Throttled(message, **{**kwargs, "code": code or "QuotaExceeded"})
+        return refusal(Throttled, "QuotaExceeded")
     if status in (401, 403):
         if code in ("Unauthorized", "InvalidAccessToken", "") and "token" in message.lower():
-            return TokenRejected(message, **kwargs)
-        return AccessDenied(message, **{**kwargs, "code": code or "Unauthorized"})
+            return refusal(TokenRejected)
+        return refusal(AccessDenied, "Unauthorized")
     if status == 404:
-        return NotFound(message, **kwargs)
+        return refusal(NotFound)
     if status >= 500:
-        return ServerError(message, **{**kwargs, "code": code or "InternalFailure"})
+        return refusal(ServerError, "InternalFailure")
     if 400 <= status < 500:
-        return InvalidParameter(message, **{**kwargs, "code": code or "InvalidInput"})
-    return MwsError(message, **kwargs)
+        return refusal(InvalidParameter, "InvalidInput")
+    return refusal(MwsError)
 
 
 def lwa_error(status: int, body: bytes) -> MwsError:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from amazon_mws.core.config import config_strings
 from amazon_mws.core.http import http_url
 from amazon_mws.core.marketplaces import marketplace_of
 
@@ -35,6 +36,7 @@ _REQUIRED = (
     ("secretKey", "secret_key"),
     ("marketplaceId", "marketplace_id"),
 )
+_OPTIONAL = (("mwsAuthToken", "mws_auth_token"), ("endpoint", "endpoint"))
 
 
 def endpoint_for(marketplace_id: str, endpoint: str | None = None) -> str:
@@ -58,20 +60,7 @@ class Credentials:
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any]) -> Credentials:
         """Build from a config dict; a missing or blank required key is a ValueError naming it."""
-        values: dict[str, Any] = {}
-        for key, attr in _REQUIRED:
-            raw = cfg.get(key)
-            if raw is None or not str(raw).strip():
-                raise ValueError(f"{key}: is required")
-            if not isinstance(raw, str):
-                raise ValueError(f"{key}: must be a string")
-            values[attr] = raw.strip()
-        for key, attr in (("mwsAuthToken", "mws_auth_token"), ("endpoint", "endpoint")):
-            raw = cfg.get(key)
-            if raw is not None and not isinstance(raw, str):
-                raise ValueError(f"{key}: must be a string")
-            values[attr] = raw.strip() if raw and raw.strip() else None
-        return cls(**values)
+        return cls(**config_strings(cfg, required=_REQUIRED, optional=_OPTIONAL))
 
     def __repr__(self) -> str:
         token = "'***'" if self.mws_auth_token else "None"

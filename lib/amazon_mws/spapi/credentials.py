@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from amazon_mws.core.config import config_strings
 from amazon_mws.core.http import http_url
 from amazon_mws.core.marketplaces import marketplace_of
 
@@ -57,19 +58,8 @@ class SpCredentials:
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any]) -> SpCredentials:
         """Build from a config dict; a missing, blank or non-string value is a ValueError naming the key."""
-        values: dict[str, Any] = {}
-        for key, attr in _REQUIRED:
-            raw = cfg.get(key)
-            if raw is None or not str(raw).strip():
-                raise ValueError(f"{key}: is required when backend is sp-api")
-            if not isinstance(raw, str):
-                raise ValueError(f"{key}: must be a string")
-            values[attr] = raw.strip()
-        for key, attr in _OPTIONAL:
-            raw = cfg.get(key)
-            if raw is not None and not isinstance(raw, str):
-                raise ValueError(f"{key}: must be a string")
-            values[attr] = raw.strip() if raw and raw.strip() else None
+        values = config_strings(cfg, required=_REQUIRED, optional=_OPTIONAL,
+                                required_rule="is required when backend is sp-api")
         if values["token_url"]:
             values["token_url"] = http_url(values["token_url"], field="lwaTokenUrl")
         creds = cls(**values)

@@ -1,8 +1,21 @@
-"""Section clients built from a step's config, for the backend the config names, sharing one quota limiter.
+"""The backends, one row each: the only module that knows both MWS and SP-API (cfg -> backend).
 
-`cfg["backend"]` picks the transport: "mws" (the default, so existing configs keep working) or "sp-api".
-Both return objects with the same methods and result shapes (`OrdersApi` / `SpOrdersApi`, `FeedsApi` /
-`SpFeedsApi`), so the steps and the job logic never ask which one they have.
+`cfg["backend"]` picks the row: "mws" (the default, so existing configs keep working) or "sp-api". A row
+says how to build the backend's clients from a step's config (`OrdersBackend`, `FeedsBackend` and, where
+the backend has the call, `ShipmentsBackend`: the Protocols of core/backend.py, which the factories are
+annotated with so the type checker names any method a client lacks) and what the backend can do, so the
+steps ask the row instead of comparing backend names:
+- `listings_as_json`: the listings steps build one JSON_LISTINGS_FEED (SP-API refuses the XML listings
+  feeds since 2025-07-31) instead of MWS's XML envelopes;
+- `shipments`: a confirmShipment call answered at once (SP-API), or None where shipping is a feed (MWS);
+- `verify`: the credential check that names the wrong credential.
+
+Orders APIs within a backend: on SP-API, `cfg["ordersApi"]` picks the orders client from `SP_ORDERS_APIS`
+(missing means "v0"). The Orders API v2026-01-01 client slots in as one more entry there, a function
+`(SpConnection, cfg) -> OrdersBackend` (e.g. `"2026-01-01": lambda conn, cfg: SpOrdersV2026(conn)` with
+`SpOrdersV2026` from `spapi/orders_v2026.py`), plus its value in the ordersApi field of component.json;
+nothing else changes: the steps get an `OrdersBackend` either way, confirmShipment stays the v0 call
+(v2026-01-01 has none), and `tests/contract/` gets one more backend parameter for it.
 
 The limiter is per process (and in Redis across processes when REDIS_URL is set): every step run in this
 process draws from the same buckets, so two steps of one seller never together exceed Amazon's quota.
@@ -10,19 +23,27 @@ process draws from the same buckets, so two steps of one seller never together e
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from amazon_mws.core.backend import FeedsBackend, OrdersBackend, ShipmentsBackend
+from amazon_mws.core.flags import as_bool
 from amazon_mws.core.limiter import Limiter, limiter_from_env
 from amazon_mws.mws.connection import MwsConnection
 from amazon_mws.mws.credentials import Credentials
 from amazon_mws.mws.feeds import FeedsApi
 from amazon_mws.mws.orders import OrdersApi
-from amazon_mws.steps.fields import as_bool
+from amazon_mws.mws.verify import verify_mws
+from amazon_mws.spapi.connection import SpConnection
+from amazon_mws.spapi.credentials import SpCredentials
+from amazon_mws.spapi.feeds import SpFeedsApi
+from amazon_mws.spapi.orders import SpOrdersApi
+from amazon_mws.spapi.verify import verify_sp_api
 
 MWS, SP_API = "mws", "sp-api"
-BACKENDS = (MWS, SP_API)
+Cfg = Mapping[str, Any]
 
 
 @lru_cache(maxsize=1)
@@ -30,41 +51,96 @@ def shared_limiter() -> Limiter:
     return limiter_from_env()
 
 
-def backend_of(cfg: Mapping[str, Any]) -> str:
+def connection(cfg: Cfg, *, sample: bool = False) -> MwsConnection:
+    return MwsConnection(Credentials.from_config(dict(cfg)), sample=sample, limiter=shared_limiter())
+
+
+def sp_connection(cfg: Cfg, *, sample: bool = False) -> SpConnection:
+    return SpConnection(SpCredentials.from_config(cfg), sample=sample, limiter=shared_limiter())
+
+
+def _sp_orders_v0(conn: SpConnection, cfg: Cfg) -> SpOrdersApi:
+    return SpOrdersApi(conn, restricted_data=not as_bool(cfg.get("withoutRestrictedData")))
+
+
+# cfg.ordersApi -> the SP-API orders client (see the module docstring for adding one)
+SP_ORDERS_APIS: dict[str, Callable[[SpConnection, Cfg], OrdersBackend]] = {"v0": _sp_orders_v0}
+DEFAULT_SP_ORDERS_API = "v0"
+
+
+def _mws_orders(cfg: Cfg, sample: bool) -> OrdersBackend:
+    return OrdersApi(connection(cfg, sample=sample))
+
+
+def _mws_feeds(cfg: Cfg, sample: bool) -> FeedsBackend:
+    return FeedsApi(connection(cfg, sample=sample))
+
+
+def _sp_orders(cfg: Cfg, sample: bool) -> OrdersBackend:
+    raw = cfg.get("ordersApi")
+    name = str(raw).strip() if raw not in (None, "") else DEFAULT_SP_ORDERS_API
+    if name not in SP_ORDERS_APIS:
+        raise ValueError(f"cfg.ordersApi: {raw!r} is not one of {', '.join(SP_ORDERS_APIS)}")
+    return SP_ORDERS_APIS[name](sp_connection(cfg, sample=sample), cfg)
+
+
+def _sp_feeds(cfg: Cfg, sample: bool) -> FeedsBackend:
+    return SpFeedsApi(sp_connection(cfg, sample=sample))
+
+
+def _sp_shipments(cfg: Cfg, sample: bool) -> ShipmentsBackend:
+    return _sp_orders_v0(sp_connection(cfg, sample=sample), cfg)  # confirmShipment is Orders v0's
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    label: str  # how messages name it
+    orders: Callable[[Cfg, bool], OrdersBackend]
+    feeds: Callable[[Cfg, bool], FeedsBackend]
+    shipments: Callable[[Cfg, bool], ShipmentsBackend] | None
+    listings_as_json: bool
+    verify: Callable[[Cfg], None]
+
+
+BACKEND_ROWS = {
+    MWS: Backend(MWS, "MWS", _mws_orders, _mws_feeds, None, listings_as_json=False, verify=verify_mws),
+    SP_API: Backend(SP_API, "SP-API", _sp_orders, _sp_feeds, _sp_shipments, listings_as_json=True,
+                    verify=verify_sp_api),
+}
+BACKENDS = tuple(BACKEND_ROWS)
+
+
+def backend_of(cfg: Cfg) -> str:
     """The backend a config names; missing or empty means MWS."""
     raw = cfg.get("backend")
     backend = str(raw).strip().lower() if raw not in (None, "") else MWS
-    if backend not in BACKENDS:
+    if backend not in BACKEND_ROWS:
         raise ValueError(f"cfg.backend: {raw!r} is not one of {', '.join(BACKENDS)}")
     return backend
 
 
-def connection(cfg: Mapping[str, Any], *, sample: bool = False) -> MwsConnection:
-    return MwsConnection(Credentials.from_config(dict(cfg)), sample=sample, limiter=shared_limiter())
+def backend_for(cfg: Cfg) -> Backend:
+    """The row of the backend a config names."""
+    return BACKEND_ROWS[backend_of(cfg)]
 
 
-def sp_connection(cfg: Mapping[str, Any], *, sample: bool = False):
-    from amazon_mws.spapi.connection import SpConnection
-    from amazon_mws.spapi.credentials import SpCredentials
-
-    return SpConnection(SpCredentials.from_config(cfg), sample=sample, limiter=shared_limiter())
+def orders_api(cfg: Cfg, *, sample: bool = False) -> OrdersBackend:
+    """ListOrders-style pages of MWS-shaped orders, on the config's backend (and orders API)."""
+    return backend_for(cfg).orders(cfg, sample)
 
 
-def orders_api(cfg: Mapping[str, Any], *, sample: bool = False):
-    """`OrdersApi` (MWS) or `SpOrdersApi` (SP-API): ListOrders-style pages of MWS-shaped orders."""
-    if backend_of(cfg) == SP_API:
-        from amazon_mws.spapi.orders import SpOrdersApi
-
-        return SpOrdersApi(
-            sp_connection(cfg, sample=sample), restricted_data=not as_bool(cfg.get("withoutRestrictedData"))
-        )
-    return OrdersApi(connection(cfg, sample=sample))
+def feeds_api(cfg: Cfg, *, sample: bool = False) -> FeedsBackend:
+    """Feed submissions as jobs (submit, check, result) on the config's backend."""
+    return backend_for(cfg).feeds(cfg, sample)
 
 
-def feeds_api(cfg: Mapping[str, Any], *, sample: bool = False):
-    """`FeedsApi` (MWS) or `SpFeedsApi` (SP-API, Feeds 2021-06-30 behind the same three job methods)."""
-    if backend_of(cfg) == SP_API:
-        from amazon_mws.spapi.feeds import SpFeedsApi
+def shipments_api(cfg: Cfg, *, sample: bool = False) -> ShipmentsBackend | None:
+    """The backend's confirmShipment client, or None where the backend ships by feed only."""
+    row = backend_for(cfg)
+    return row.shipments(cfg, sample) if row.shipments is not None else None
 
-        return SpFeedsApi(sp_connection(cfg, sample=sample))
-    return FeedsApi(connection(cfg, sample=sample))
+
+def verify_credentials(cfg: Cfg) -> None:
+    """Raise CredentialsRejected naming the wrong credential (or Amazon's error when none is to blame)."""
+    backend_for(cfg).verify(cfg)

@@ -1,28 +1,55 @@
-"""NextToken paging with loop detection.
+"""NextToken paging that always ends: loop detection plus a bound on pages per walk.
 
-MWS pages by handing back an opaque NextToken; a server bug (or a test double) that hands back a
-token already followed would make a naive `while token:` loop forever, hammering the quota. The
-walker remembers every token it followed and raises `PagingLoop` on a repeat.
+Amazon pages by handing back an opaque NextToken; a server bug (or a test double) that hands back a
+token already followed would make a naive `while token:` loop forever, hammering the quota and growing
+whatever the caller keeps per page. The walker remembers every token it followed and raises `PagingLoop`
+on a repeat (A -> A, or a cycle A -> B -> A). A cycle it cannot see (a walk resumed in another process,
+whose trail is gone) still ends: a walk follows at most `max_pages` pages, counting the pages read before
+the resume, and then raises `TooManyPages` naming the limit and the variable that sets it.
+
+Every paging loop of the package goes through `NextTokenWalker` (steps.order_sync, steps.order_lookup).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Generic, Protocol, TypeVar
 
 from amazon_mws.core.errors import PagingLoop
 
+MAX_PAGES_ENV = "AMAZON_MWS_MAX_PAGES"
+DEFAULT_MAX_PAGES = 10_000  # a million orders at 100 a page: far past any real window, short of forever
+
+
+class TooManyPages(PagingLoop):
+    """A walk reached its page limit: most likely a NextToken cycle longer than one process saw."""
+
+    default_code = "TooManyPages"
+
 
 class HasNextToken(Protocol):
-    next_token: str | None
+    @property
+    def next_token(self) -> str | None: ...
 
 
 P = TypeVar("P", bound=HasNextToken)
 
 
+def max_pages_from_env() -> int:
+    """AMAZON_MWS_MAX_PAGES, a whole number of at least 1 (default 10,000)."""
+    raw = os.environ.get(MAX_PAGES_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_PAGES
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{MAX_PAGES_ENV}: {raw!r} is not a whole number of at least 1")
+    return int(raw)
+
+
 class NextTokenWalker(Generic[P]):
     """Iterate pages: `first()` (or `next_page(start_token)` when resuming), then `next_page(token)`
-    while a token comes back. `tokens_followed` is the trail, for state and diagnostics."""
+    while a token comes back. `what` names the listing in errors ("ListOrders"); `pages_done` is how
+    many pages of this walk were read before a resume; `tokens_followed` is the trail, for diagnostics."""
 
     def __init__(
         self,
@@ -31,38 +58,51 @@ class NextTokenWalker(Generic[P]):
         *,
         start_token: str | None = None,
         max_pages: int | None = None,
+        pages_done: int = 0,
+        what: str = "listing",
     ) -> None:
         if first is None and not start_token:
             raise ValueError("start_token: required when there is no first-page call")
         self._first = first
         self._next_page = next_page
         self._start_token = start_token
-        self._max_pages = max_pages
+        self._max_pages = max_pages_from_env() if max_pages is None else max_pages
+        self._pages = pages_done
+        self.what = what
         self.tokens_followed: list[str] = []
         self._seen: set[str] = set()
+
+    def _read(self, call: Callable[[], P]) -> P:
+        if self._pages >= self._max_pages:
+            raise TooManyPages(
+                f"{self.what}: still paging after {self._pages} pages, the limit of one walk (set by "
+                f"{MAX_PAGES_ENV}, now {self._max_pages}); Amazon's NextTokens seem to go round in a cycle"
+            )
+        self._pages += 1
+        return call()
 
     def _follow(self, token: str) -> P:
         if token in self._seen:
             raise PagingLoop(
-                f"NextToken repeated after {len(self.tokens_followed)} pages; refusing to loop",
+                f"{self.what}: NextToken repeated after {len(self.tokens_followed)} pages; refusing to loop",
                 code="NextTokenLoop",
             )
         self._seen.add(token)
         self.tokens_followed.append(token)
-        return self._next_page(token)
+        return self._read(lambda: self._next_page(token))
 
     def __iter__(self) -> Iterator[P]:
-        page = self._follow(self._start_token) if self._start_token else self._first()  # type: ignore[misc]
-        pages = 1
+        if self._start_token:
+            page = self._follow(self._start_token)
+        else:
+            assert self._first is not None  # checked in __init__
+            page = self._read(self._first)
         yield page
         while page.next_token:
-            if self._max_pages is not None and pages >= self._max_pages:
-                return
             page = self._follow(page.next_token)
-            pages += 1
             yield page
 
 
-def walk_pages(first: Callable[[], P], next_page: Callable[[str], P]) -> Iterator[P]:
+def walk_pages(first: Callable[[], P], next_page: Callable[[str], P], *, what: str = "listing") -> Iterator[P]:
     """Shorthand: every page of a listing, first call then NextTokens."""
-    return iter(NextTokenWalker(next_page, first))
+    return iter(NextTokenWalker(next_page, first, what=what))

@@ -30,10 +30,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from amazon_mws.core.feeds import JSON_LISTINGS_FEED
 from amazon_mws.feeds.errors import FeedInputError
 from amazon_mws.feeds.inputs import check_body
 
-JSON_LISTINGS_FEED = "JSON_LISTINGS_FEED"
 GENERIC_PRODUCT_TYPE = "PRODUCT"
 SCHEMA_ENV = "AMAZON_LISTINGS_SCHEMA_DIR"
 LISTINGS_STEPS = ("updateItem", "submitInventory", "changeProductPrice", "changeProductImage",
@@ -256,34 +256,3 @@ def build_listings_feed(step: str, body: dict[str, Any], cfg: dict[str, Any],
     if problems:
         raise FeedInputError(problems)
     return docs
-
-
-def report_from_listings(report: dict[str, Any]) -> dict[str, Any]:
-    """Amazon's JSON listings processing report in the feed actions' `processingReport` shape."""
-    summary = report.get("summary") or {}
-    issues = report.get("issues") or []
-    errors = {i.get("messageId") for i in issues if i.get("severity") == "ERROR"}
-    warned = {i.get("messageId") for i in issues if i.get("severity") == "WARNING"} - errors
-    results = []
-    for issue in issues:
-        code = str(issue.get("code", ""))
-        info = {"SKU": issue["sku"]} if issue.get("sku") else {}
-        if issue.get("attributeName") or issue.get("attributeNames"):
-            info["attributeNames"] = issue.get("attributeNames") or [issue["attributeName"]]
-        results.append({
-            "messageId": issue.get("messageId"),
-            "resultCode": "Error" if issue.get("severity") == "ERROR" else "Warning",
-            "resultMessageCode": int(code) if code.isdigit() else code,
-            "resultDescription": issue.get("message", ""),
-            "additionalInfo": info,
-        })
-    processed = int(summary.get("messagesProcessed") or 0)
-    return {
-        "documentTransactionId": str((report.get("header") or {}).get("feedId", "")),
-        "statusCode": "Complete",
-        "messagesProcessed": processed,
-        "messagesSuccessful": int(summary.get("messagesAccepted", processed - len(errors))),
-        "messagesWithError": int(summary.get("messagesInvalid", len(errors))),
-        "messagesWithWarning": len(warned),
-        "results": results,
-    }

@@ -3,16 +3,16 @@ GetFeedSubmissionResult (with its Content-MD5 check), returning typed JSON.
 
 A feed submission is an asynchronous job (submit, poll the list until `_DONE_`, fetch the result);
 the polling schedule belongs to the caller (a Celery re-check, not a sleeping worker), so this module
-only offers the single calls.
+only offers the single calls. `FeedsApi` is the MWS `FeedsBackend` (core/backend.py).
 """
 
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
 from typing import Any
 
 from amazon_mws.core.errors import TransportError
+from amazon_mws.core.feeds import FEED_STATUSES, FeedResult, FeedSubmissionListPage
 from amazon_mws.core.model import to_json
 from amazon_mws.core.params import str_list
 from amazon_mws.core.reports import parse_processing_report
@@ -20,31 +20,7 @@ from amazon_mws.core.xml import XmlError, child
 from amazon_mws.mws.connection import MwsConnection, MwsResponse
 from amazon_mws.mws.signing import content_md5
 
-FEED_STATUSES = (
-    "_SUBMITTED_",
-    "_IN_PROGRESS_",
-    "_DONE_",
-    "_CANCELLED_",
-    "_AWAITING_ASYNCHRONOUS_REPLY_",
-    "_IN_SAFETY_NET_",
-    "_UNCONFIRMED_",
-)
 RESULT_DOWNLOADS = 4  # the first download plus up to three re-downloads on a Content-MD5 mismatch
-
-
-@dataclass
-class FeedSubmissionListPage:
-    infos: list[dict[str, Any]]
-    has_next: bool
-    next_token: str | None
-    request_id: str | None = None
-
-
-@dataclass
-class FeedResult:
-    raw: bytes
-    report: dict[str, Any]  # parse_processing_report's shape; {} for a non-XML (flat-file) report
-    request_id: str | None = None
 
 
 def _result(resp: MwsResponse, action: str, datatype: str | None = None) -> dict[str, Any]:

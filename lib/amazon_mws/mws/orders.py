@@ -1,66 +1,28 @@
 """The Orders 2013-09-01 section: ListOrders (+ByNextToken), GetOrder, ListOrderItems (+ByNextToken),
-GetServiceStatus, returning typed JSON (model.py).
+GetServiceStatus, returning typed JSON (model.py): the MWS `OrdersBackend` (core/backend.py).
 
-Amazon's request rules are checked here, before a request spends quota: exactly one of CreatedAfter
-and LastUpdatedAfter, Unshipped only together with PartiallyShipped, 1-100 results per page, at most
-50 ids per GetOrder. A bad value is a ValueError naming the parameter.
-
-`OrdersPage.last_updated_before` / `created_before` is the window Amazon actually served: the
-caller's next cursor is that value, never its own clock.
+Amazon's request rules (core.orders: one of CreatedAfter and LastUpdatedAfter, Unshipped with
+PartiallyShipped, 1-100 results per page, at most 50 ids per GetOrder) are checked before a request
+spends quota; a bad value is a ValueError naming the parameter.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from amazon_mws.core.errors import TransportError
 from amazon_mws.core.model import to_json
+from amazon_mws.core.orders import (
+    OrderItemsPage,
+    OrdersPage,
+    Timestamp,
+    checked_filters,
+    checked_ids,
+    checked_token,
+)
 from amazon_mws.core.params import iso8601, str_list
 from amazon_mws.core.xml import child
 from amazon_mws.mws.connection import MwsConnection, MwsResponse
-
-ORDER_STATUSES = (
-    "PendingAvailability",
-    "Pending",
-    "Unshipped",
-    "PartiallyShipped",
-    "Shipped",
-    "InvoiceUnconfirmed",
-    "Canceled",
-    "Unfulfillable",
-)
-FULFILLMENT_CHANNELS = ("AFN", "MFN")
-PAYMENT_METHODS = ("COD", "CVS", "Other")
-TFM_STATUSES = (
-    "PendingPickUp",
-    "LabelCanceled",
-    "PickedUp",
-    "AtDestinationFC",
-    "Delivered",
-    "RejectedByBuyer",
-    "Undeliverable",
-    "ReturnedToSeller",
-    "Lost",
-)
-
-
-@dataclass
-class OrdersPage:
-    orders: list[dict[str, Any]]
-    next_token: str | None
-    last_updated_before: str | None
-    created_before: str | None
-    request_id: str | None
-
-
-@dataclass
-class OrderItemsPage:
-    amazon_order_id: str | None
-    items: list[dict[str, Any]]
-    next_token: str | None
-    request_id: str | None
 
 
 def _result(resp: MwsResponse, action: str, datatype: str) -> dict[str, Any]:
@@ -95,76 +57,6 @@ def _items_page(resp: MwsResponse, action: str) -> OrderItemsPage:
     )
 
 
-def _members(values: list[str] | None, allowed: tuple[str, ...], field: str) -> list[str]:
-    listed = str_list(values, field=field) or []
-    bad = [v for v in listed if v not in allowed]
-    if bad:
-        raise ValueError(f"{field}: {bad[0]!r} is not one of {', '.join(allowed)}")
-    return listed
-
-
-def _token(token: str, field: str = "next_token") -> str:
-    if not isinstance(token, str) or not token.strip():
-        raise ValueError(f"{field}: must be a non-empty string")
-    return token
-
-
-@dataclass(frozen=True)
-class ListOrdersFilters:
-    statuses: list[str]
-    channels: list[str]
-    payment_methods: list[str]
-    tfm_statuses: list[str]
-
-
-def checked_filters(
-    *,
-    last_updated_after: Any,
-    last_updated_before: Any,
-    created_after: Any,
-    created_before: Any,
-    statuses: list[str] | None,
-    max_results: int,
-    fulfillment_channels: list[str] | None,
-    payment_methods: list[str] | None = None,
-    tfm_statuses: list[str] | None = None,
-    buyer_email: str | None = None,
-    seller_order_id: str | None = None,
-) -> ListOrdersFilters:
-    """Amazon's ListOrders rules, checked before a request spends quota (MWS ListOrders and SP-API
-    getOrders share them). BuyerEmail and SellerOrderId look one buyer or order up, so Amazon refuses
-    them with LastUpdatedAfter or any filter. A broken rule is a ValueError naming the argument."""
-    if (last_updated_after is None) == (created_after is None):
-        raise ValueError(
-            "last_updated_after: give exactly one of last_updated_after and created_after (Amazon "
-            "rejects both and needs one)"
-        )
-    if last_updated_after is None and last_updated_before is not None:
-        raise ValueError("last_updated_before: only allowed with last_updated_after")
-    if created_after is None and created_before is not None:
-        raise ValueError("created_before: only allowed with created_after")
-    if isinstance(max_results, bool) or not isinstance(max_results, int) or not 1 <= max_results <= 100:
-        raise ValueError(f"max_results: must be an integer from 1 to 100, got {max_results!r}")
-    status_list = str_list(statuses, field="statuses") or []
-    unknown = [s for s in status_list if s not in ORDER_STATUSES]
-    if unknown:
-        raise ValueError(f"statuses: unknown order status {unknown[0]!r} (one of {', '.join(ORDER_STATUSES)})")
-    if ("Unshipped" in status_list) != ("PartiallyShipped" in status_list):
-        raise ValueError("statuses: Unshipped and PartiallyShipped must be requested together")
-    filters = ListOrdersFilters(
-        statuses=status_list,
-        channels=_members(fulfillment_channels, FULFILLMENT_CHANNELS, "fulfillment_channels"),
-        payment_methods=_members(payment_methods, PAYMENT_METHODS, "payment_methods"),
-        tfm_statuses=_members(tfm_statuses, TFM_STATUSES, "tfm_statuses"),
-    )
-    lookup = "buyer_email" if buyer_email else "seller_order_id" if seller_order_id else None
-    if lookup and last_updated_after is not None:
-        raise ValueError(f"{lookup}: not allowed with last_updated_after (use created_after)")
-    if lookup and any((filters.statuses, filters.channels, filters.payment_methods, filters.tfm_statuses)):
-        raise ValueError(f"{lookup}: cannot be combined with status, channel, payment or TFM filters")
-    return filters
-
-
 class OrdersApi:
     section = "Orders"
 
@@ -174,10 +66,10 @@ class OrdersApi:
     def list_orders(
         self,
         *,
-        last_updated_after: datetime | str | None = None,
-        last_updated_before: datetime | str | None = None,
-        created_after: datetime | str | None = None,
-        created_before: datetime | str | None = None,
+        last_updated_after: Timestamp | None = None,
+        last_updated_before: Timestamp | None = None,
+        created_after: Timestamp | None = None,
+        created_before: Timestamp | None = None,
         statuses: list[str] | None = None,
         max_results: int = 100,
         marketplace_ids: list[str] | None = None,
@@ -223,23 +115,20 @@ class OrdersApi:
         return _orders_page(self.conn.call(self.section, "ListOrders", params), "ListOrders")
 
     def list_orders_by_next_token(self, token: str) -> OrdersPage:
-        resp = self.conn.call(self.section, "ListOrdersByNextToken", {"NextToken": _token(token)})
+        resp = self.conn.call(self.section, "ListOrdersByNextToken", {"NextToken": checked_token(token)})
         return _orders_page(resp, "ListOrdersByNextToken")
 
     def get_order(self, ids: list[str]) -> list[dict[str, Any]]:
         """Orders by AmazonOrderId (1 to 50 ids; unknown ids are simply absent from the result)."""
-        id_list = str_list(ids, field="ids", max_items=50)
-        if not id_list:
-            raise ValueError("ids: at least one AmazonOrderId is required")
-        resp = self.conn.call(self.section, "GetOrder", {"AmazonOrderId.Id": id_list})
+        resp = self.conn.call(self.section, "GetOrder", {"AmazonOrderId.Id": checked_ids(ids)})
         return _result(resp, "GetOrder", "OrdersResult").get("Orders", [])
 
     def list_order_items(self, order_id: str) -> OrderItemsPage:
-        resp = self.conn.call(self.section, "ListOrderItems", {"AmazonOrderId": _token(order_id, "order_id")})
+        resp = self.conn.call(self.section, "ListOrderItems", {"AmazonOrderId": checked_token(order_id, "order_id")})
         return _items_page(resp, "ListOrderItems")
 
     def list_order_items_by_next_token(self, token: str) -> OrderItemsPage:
-        resp = self.conn.call(self.section, "ListOrderItemsByNextToken", {"NextToken": _token(token)})
+        resp = self.conn.call(self.section, "ListOrderItemsByNextToken", {"NextToken": checked_token(token)})
         return _items_page(resp, "ListOrderItemsByNextToken")
 
     def get_service_status(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from amazon_mws.mws.feeds import FEED_STATUSES
+from amazon_mws.core.feeds import FEED_STATUSES
 from amazon_mws.mws.signing import content_md5
 from amazon_mws.sandbox.clock import iso_offset
 from amazon_mws.sandbox.cursors import Cursor, Cursors

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from amazon_mws.mws.orders import ORDER_STATUSES
+from amazon_mws.core.orders import ORDER_STATUSES
 from amazon_mws.sandbox.clock import iso_ms
 from amazon_mws.sandbox.cursors import Cursor, Cursors
 from amazon_mws.sandbox.errors import invalid, missing

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from amazon_mws.backends import orders_api
+from amazon_mws.core.orders import FULFILLMENT_CHANNELS, ORDER_STATUSES
 from amazon_mws.core.times import parse_time, to_amazon
-from amazon_mws.mws.orders import FULFILLMENT_CHANNELS, ORDER_STATUSES
 from amazon_mws.runtime.executor import run_step
 from amazon_mws.serve.errors import bad_request, from_error
 from amazon_mws.serve.http import Request, Response

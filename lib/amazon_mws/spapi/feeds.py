@@ -1,11 +1,11 @@
-"""Feeds 2021-06-30 behind the facade `feeds.job` drives (submit_feed, get_feed_submission_list,
-get_feed_submission_result), so the same state machine, Celery re-checks and caps run on SP-API.
+"""Feeds 2021-06-30 as a `FeedsBackend` (core/backend.py: submit_feed, get_feed_submission_list,
+get_feed_submission_result), so `feeds.job`'s state machine, Celery re-checks and caps run on SP-API.
 
 One submission is: createFeedDocument (declare the content type) -> PUT the bytes to the returned URL with
 exactly that content type -> createFeed -> getFeed until DONE / CANCELLED / FATAL -> getFeedDocument on the
 result document -> download, gunzip when Amazon says GZIP -> the processing report, parsed into the MWS
-output shape: Amazon's XML ProcessingReport for the order feeds, the JSON listings report (listings.py)
-for JSON_LISTINGS_FEED.
+output shape: Amazon's XML ProcessingReport for the order feeds, the JSON listings processing report
+(`report_from_listings`) for JSON_LISTINGS_FEED.
 
 Vocabulary: SP-API's feed types are MWS's without the underscores (`_POST_ORDER_FULFILLMENT_DATA_` ->
 `POST_ORDER_FULFILLMENT_DATA`), and its statuses map onto MWS's (IN_QUEUE -> _SUBMITTED_, IN_PROGRESS ->
@@ -21,11 +21,10 @@ from typing import Any
 from urllib.parse import quote
 
 from amazon_mws.core.errors import TransportError
+from amazon_mws.core.feeds import JSON_LISTINGS_FEED, FeedResult, FeedSubmissionListPage
 from amazon_mws.core.params import str_list
 from amazon_mws.core.reports import parse_processing_report
 from amazon_mws.core.xml import XmlError
-from amazon_mws.feeds.listings import JSON_LISTINGS_FEED, report_from_listings
-from amazon_mws.mws.feeds import FeedResult, FeedSubmissionListPage
 from amazon_mws.spapi.connection import SpConnection
 
 FEEDS = "/feeds/2021-06-30"
@@ -108,7 +107,7 @@ class SpFeedsApi:
             raise TransportError(f"the result document uses {algorithm}, which this client cannot read")
         return raw
 
-    # -- the facade feeds.job drives ------------------------------------------------------------------
+    # -- the FeedsBackend feeds.job drives ------------------------------------------------------------------
 
     def submit_feed(
         self,
@@ -160,3 +159,34 @@ def parse_report(raw: bytes, feed_id: str = "") -> dict[str, Any]:
         return parse_processing_report(raw)
     except XmlError:
         raise TransportError(f"feed {feed_id}: the processing report is unreadable") from None
+
+
+def report_from_listings(report: dict[str, Any]) -> dict[str, Any]:
+    """Amazon's JSON listings processing report in the feed actions' `processingReport` shape."""
+    summary = report.get("summary") or {}
+    issues = report.get("issues") or []
+    errors = {i.get("messageId") for i in issues if i.get("severity") == "ERROR"}
+    warned = {i.get("messageId") for i in issues if i.get("severity") == "WARNING"} - errors
+    results = []
+    for issue in issues:
+        code = str(issue.get("code", ""))
+        info = {"SKU": issue["sku"]} if issue.get("sku") else {}
+        if issue.get("attributeName") or issue.get("attributeNames"):
+            info["attributeNames"] = issue.get("attributeNames") or [issue["attributeName"]]
+        results.append({
+            "messageId": issue.get("messageId"),
+            "resultCode": "Error" if issue.get("severity") == "ERROR" else "Warning",
+            "resultMessageCode": int(code) if code.isdigit() else code,
+            "resultDescription": issue.get("message", ""),
+            "additionalInfo": info,
+        })
+    processed = int(summary.get("messagesProcessed") or 0)
+    return {
+        "documentTransactionId": str((report.get("header") or {}).get("feedId", "")),
+        "statusCode": "Complete",
+        "messagesProcessed": processed,
+        "messagesSuccessful": int(summary.get("messagesAccepted", processed - len(errors))),
+        "messagesWithError": int(summary.get("messagesInvalid", len(errors))),
+        "messagesWithWarning": len(warned),
+        "results": results,
+    }

@@ -1,6 +1,6 @@
-"""Orders v0 behind the same interface as the MWS `OrdersApi`, returning the same `OrdersPage` /
+"""Orders v0 as an `OrdersBackend` (core/backend.py), returning `core.orders`' `OrdersPage` /
 `OrderItemsPage` with orders in the MWS shape (shape.py), so `steps.order_sync` and `steps.order_lookup`
-run unchanged on SP-API.
+run unchanged on SP-API; confirmShipment makes it a `ShipmentsBackend` too.
 
 Mapping: ListOrders -> getOrders (the same filters; lists comma-separated; `MarketplaceIds` on every call,
 NextToken pages included), GetOrder (50 ids) -> getOrder per id (its quota, 0.5/s burst 30, is far more
@@ -16,12 +16,19 @@ default) every orders call carries one (cached, see tokens.py), so the JSON matc
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from amazon_mws.core.errors import AccessDenied, InvalidParameter, MwsError
+from amazon_mws.core.orders import (
+    OrderItemsPage,
+    OrdersPage,
+    Timestamp,
+    checked_filters,
+    checked_ids,
+    checked_token,
+)
 from amazon_mws.core.params import iso8601, str_list
-from amazon_mws.mws.orders import OrderItemsPage, OrdersPage, checked_filters
 from amazon_mws.spapi.connection import Restricted, SpConnection
 from amazon_mws.spapi.errors import NotFound
 from amazon_mws.spapi.shape import item_from_sp, order_from_sp
@@ -33,16 +40,19 @@ RDT_ITEMS = Restricted("GET", ORDERS_PATH + "/{orderId}/orderItems", ("buyerInfo
 
 
 def _text(value: str, field: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{field}: must be a non-empty string")
-    return value.strip()
+    return checked_token(value, field).strip()
 
 
-def _time(value: datetime | str | None, field: str) -> str | None:
+def _time(value: Timestamp | None, field: str) -> str | None:
     return iso8601(value, field=field) if value else None
 
 
 class SpOrdersApi:
+    """The SP-API `OrdersBackend` and `ShipmentsBackend` (core/backend.py)."""
+
+    # Amazon's "no" to one confirmShipment package: the order is unknown, not shippable, or not this seller's
+    shipment_refusals: tuple[type[MwsError], ...] = (InvalidParameter, NotFound, AccessDenied)
+
     def __init__(self, conn: SpConnection, *, restricted_data: bool = True) -> None:
         self.conn = conn
         self.restricted_data = restricted_data
@@ -70,10 +80,10 @@ class SpOrdersApi:
     def list_orders(
         self,
         *,
-        last_updated_after: datetime | str | None = None,
-        last_updated_before: datetime | str | None = None,
-        created_after: datetime | str | None = None,
-        created_before: datetime | str | None = None,
+        last_updated_after: Timestamp | None = None,
+        last_updated_before: Timestamp | None = None,
+        created_after: Timestamp | None = None,
+        created_before: Timestamp | None = None,
         statuses: list[str] | None = None,
         max_results: int = 100,
         marketplace_ids: list[str] | None = None,
@@ -114,11 +124,8 @@ class SpOrdersApi:
 
     def get_order(self, ids: list[str]) -> list[dict[str, Any]]:
         """Orders by AmazonOrderId (1 to 50 ids, as on MWS); ids Amazon does not know are absent."""
-        id_list = str_list(ids, field="ids", max_items=50) or []
-        if not id_list:
-            raise ValueError("ids: at least one AmazonOrderId is required")
         found = []
-        for order_id in dict.fromkeys(id_list):
+        for order_id in dict.fromkeys(checked_ids(ids)):
             try:
                 resp = self.conn.request("getOrder", "GET", f"{ORDERS_PATH}/{quote(order_id, safe='')}",
                                          restricted=self._rdt(RDT_ORDER))

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from amazon_mws.backends import SP_API, backend_of, feeds_api, orders_api
+from amazon_mws.backends import backend_for, feeds_api, shipments_api
 from amazon_mws.feeds import job
 from amazon_mws.feeds.build import build_feed
 from amazon_mws.feeds.envelope import FeedDocument
@@ -29,7 +29,7 @@ def _body(msg: Any) -> Any:
 def documents_for(step: str, body: Any, cfg: dict[str, Any]) -> list[FeedDocument]:
     """The validated feed document(s) for a step's input; FeedInputError when anything is wrong."""
     seller = cfg.get("sellerId")
-    if backend_of(cfg) == SP_API and step in LISTINGS_STEPS:  # Amazon takes listings only as JSON there
+    if backend_for(cfg).listings_as_json and step in LISTINGS_STEPS:  # SP-API takes listings only as JSON
         return build_listings_feed(step, body, cfg)
     if step == "submitProduct":
         if not cfg.get("category"):
@@ -84,11 +84,13 @@ def ship_order(ctx, msg, cfg: dict[str, Any], *, api=None) -> list[dict[str, Any
     confirmShipment call per package (answered at once; the same output shape)."""
     if cfg.get("shipVia", "feed") != CONFIRM_SHIPMENT:
         return submit_and_wait(ctx, msg, cfg, "shipOrder")
-    if backend_of(cfg) != SP_API:
+    shipper = api or shipments_api(cfg, sample=bool(getattr(ctx, "sample", False)))
+    if shipper is None:
         raise FeedInputError(
-            ["shipVia: confirmShipment is an SP-API call; MWS ships by feed"], what="step configuration"
+            [f"shipVia: confirmShipment is an SP-API call; {backend_for(cfg).label} ships by feed"],
+            what="step configuration",
         )
-    out = confirm_shipments(api or orders_api(cfg, sample=bool(getattr(ctx, "sample", False))), _body(msg))
+    out = confirm_shipments(shipper, _body(msg))
     ctx.emit("data", out)
     return [out]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from amazon_mws.mws.orders import ORDER_STATUSES
+from amazon_mws.core.orders import ORDER_STATUSES
 
 
 def as_list(value: Any) -> list:
@@ -17,13 +17,6 @@ def as_list(value: Any) -> list:
     if isinstance(value, str) and "," in value:
         return [part.strip() for part in value.split(",") if part.strip()]
     return [value]
-
-
-def as_bool(value: Any) -> bool:
-    """Missing means false; designers send true/false, "true"/"false", "on"."""
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "on", "yes", "1")
-    return bool(value)
 
 
 def as_int(cfg: Mapping[str, Any], field: str, *, default: int, low: int, high: int) -> int:

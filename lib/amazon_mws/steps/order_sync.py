@@ -9,6 +9,9 @@ Why it is shaped like this:
   state store, one list per page, so a killed run resumes at the page it stopped at and memory stays flat.
   Delivery is at least once: a run killed while emitting may deliver one page (or the one message) twice.
 - A sample run (the designer's "retrieve sample") makes exactly one request and changes no state.
+- Paging always ends (core.paging): a NextToken already followed, or more than AMAZON_MWS_MAX_PAGES pages in
+  one run (resumes included), is a PagingLoop error; the run and its gathered pages are dropped and the
+  cursor stays, so state stays bounded and the next poll reads the window again.
 
 Snapshot format (documented in the README):
     {"cursor": "<LastUpdatedBefore of the last completed window>",
@@ -23,10 +26,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from amazon_mws.core.backend import OrdersBackend
+from amazon_mws.core.errors import PagingLoop
+from amazon_mws.core.flags import as_bool
+from amazon_mws.core.orders import OrdersPage
+from amazon_mws.core.paging import NextTokenWalker
 from amazon_mws.core.times import EPOCH, parse_time, to_amazon, utcnow
 from amazon_mws.mapping.spree import from_trigger_order
 from amazon_mws.runtime.message import LazyList, Message
-from amazon_mws.steps.fields import as_bool, as_int, order_statuses, wire_statuses
+from amazon_mws.steps.fields import as_int, order_statuses, wire_statuses
 from amazon_mws.steps.order_lookup import order_items
 
 EMIT_ALL, EMIT_ORDER, EMIT_PAGE = "all", "order", "page"
@@ -81,9 +89,9 @@ def page_key(run: Mapping[str, Any], page: int) -> str:
 
 
 class OrderSync:
-    """One poll of the trigger. `api` is an OrdersApi; `ctx` the step context (emit, state, logger, sample)."""
+    """One poll of the trigger. `api` is an OrdersBackend; `ctx` the step context (emit, state, logger, sample)."""
 
-    def __init__(self, ctx: Any, api: Any, options: SyncOptions) -> None:
+    def __init__(self, ctx: Any, api: OrdersBackend, options: SyncOptions) -> None:
         self.ctx = ctx
         self.api = api
         self.options = options
@@ -114,37 +122,47 @@ class OrderSync:
         if self.ctx.sample:
             self._sample(run)
             return
-        while not run["complete"]:
-            run = self._gather_page(run)
-            if self.options.emit != EMIT_ALL:
-                run = self._emit_pages(run)
+        if not run["complete"]:
+            try:
+                for page in self._walk(run):
+                    run = self._gather_page(run, page)
+                    if self.options.emit != EMIT_ALL:
+                        run = self._emit_pages(run)
+            except PagingLoop:
+                self._abandon(state, run)
+                raise
         run = self._emit_pages(run) if self.options.emit != EMIT_ALL else self._emit_all(run)
         self._finish(run)
 
     # -- gathering --------------------------------------------------------------------------------
 
-    def _fetch(self, run: Mapping[str, Any]) -> Any:
-        if run["pages"] == 0:
-            before = None
-            if self.options.end and self.options.end <= utcnow() - VISIBILITY_DELAY:
-                before = to_amazon(self.options.end)
+    def _walk(self, run: Mapping[str, Any]) -> NextTokenWalker[OrdersPage]:
+        """The window's ListOrders pages: from its start, or from a resumed run's saved NextToken. The
+        walk refuses a repeated token and, counting the pages read before a resume, stops at the page
+        limit, so a NextToken cycle ends with an error instead of a run that never completes."""
+        if run["pages"]:
+            return NextTokenWalker(self.api.list_orders_by_next_token, start_token=run["nextToken"],
+                                   pages_done=run["pages"], what="ListOrders")
+        before = None
+        if self.options.end and self.options.end <= utcnow() - VISIBILITY_DELAY:
+            before = to_amazon(self.options.end)
+
+        def first() -> OrdersPage:
             return self.api.list_orders(
                 last_updated_after=run["after"],
                 last_updated_before=before,
                 statuses=wire_statuses(self.options.statuses),
                 max_results=self.options.max_per_page,
             )
-        return self.api.list_orders_by_next_token(run["nextToken"])
+
+        return NextTokenWalker(self.api.list_orders_by_next_token, first, what="ListOrders")
 
     def _wanted(self, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Only the statuses the user chose (Amazon's pairing rule may have brought others)."""
         chosen = set(self.options.statuses)
         return [o for o in orders if o.get("OrderStatus") in chosen]
 
-    def _gather_page(self, run: dict[str, Any]) -> dict[str, Any]:
-        page = self._fetch(run)
-        if page.next_token and page.next_token == run["nextToken"]:
-            raise RuntimeError("ListOrdersByNextToken returned the token it was given: refusing to loop")
+    def _gather_page(self, run: dict[str, Any], page: OrdersPage) -> dict[str, Any]:
         orders = self._wanted(page.orders)
         if self.options.include_items:
             for order in orders:
@@ -166,7 +184,7 @@ class OrderSync:
         return run
 
     def _sample(self, run: Mapping[str, Any]) -> None:
-        page = self._fetch(run)
+        page = next(iter(self._walk(run)))  # exactly one request
         orders = self._wanted(page.orders)
         if self.options.output == OUTPUT_SPREE:  # one request, so no items: Spree line items stay empty
             orders = [self._shaped({"orderItems": [], **o}) for o in orders]
@@ -210,10 +228,20 @@ class OrderSync:
             self.ctx.emit("updateSnapshot", {"run": run})
         return run
 
+    def _abandon(self, state: Mapping[str, Any], run: Mapping[str, Any]) -> None:
+        """Amazon's NextTokens went round in a cycle: drop the run and its gathered pages, cursor unmoved,
+        so state stays bounded and the next poll walks the window afresh (delivery is at least once)."""
+        self._clear_pages(run)
+        self.ctx.emit("snapshot", {k: v for k, v in state.items() if k != "run"})
+        self.ctx.logger.warning("run %s abandoned after %d pages: NextToken loop", run["id"], run["pages"])
+
+    def _clear_pages(self, run: Mapping[str, Any]) -> None:
+        for page in range(run["pages"]):
+            self.ctx.state.list_clear(page_key(run, page))
+
     def _finish(self, run: Mapping[str, Any]) -> None:
         """Move the cursor to the window's returned bound, then drop the gathered pages."""
         cursor = run["before"] or run["after"]
         self.ctx.emit("snapshot", {"cursor": cursor})
-        for page in range(run["pages"]):
-            self.ctx.state.list_clear(page_key(run, page))
+        self._clear_pages(run)
         self.ctx.logger.info("window done: %d orders in %d pages, cursor now %s", run["orders"], run["pages"], cursor)

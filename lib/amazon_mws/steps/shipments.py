@@ -1,4 +1,5 @@
-"""Ship Order on SP-API through Orders v0 confirmShipment: one package per input message, no feed.
+"""Ship Order through a backend's confirmShipment call (SP-API Orders v0): one package per input message,
+no feed.
 
 Why an alternative to the OrderFulfillment feed: confirmShipment answers at once (no feed to wait for),
 and it is the call Amazon points SP-API sellers to for merchant-fulfilled shipments. The input stays Ship
@@ -13,13 +14,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from amazon_mws.core.errors import AccessDenied, InvalidParameter
+from amazon_mws.core.backend import ShipmentsBackend
 from amazon_mws.core.times import parse_time, to_amazon
 from amazon_mws.feeds.errors import FeedInputError
-from amazon_mws.spapi.errors import NotFound
 
 FEED_TYPE = "confirmShipment"  # the output's feedType: no feed is involved
-REFUSALS = (InvalidParameter, NotFound, AccessDenied)  # Amazon's "no" to one package: reported, not raised
 
 
 def _package(index: int, message: Mapping[str, Any], problems: list[str]) -> tuple[str, dict, str | None]:
@@ -57,8 +56,9 @@ def _package(index: int, message: Mapping[str, Any], problems: list[str]) -> tup
     return order_id, {k: v for k, v in package.items() if v is not None}, message.get("codCollectionMethod")
 
 
-def confirm_shipments(api: Any, body: Mapping[str, Any]) -> dict[str, Any]:
-    """Confirm every message's package with `api.confirm_shipment`; the feed actions' output shape."""
+def confirm_shipments(api: ShipmentsBackend, body: Mapping[str, Any]) -> dict[str, Any]:
+    """Confirm every message's package with `api.confirm_shipment`; the feed actions' output shape.
+    The backend's `shipment_refusals` (Amazon's "no" to one package) are reported, not raised."""
     problems: list[str] = []
     planned = [_package(i, m, problems) for i, m in enumerate(body.get("messages") or [])]
     if problems:
@@ -67,7 +67,7 @@ def confirm_shipments(api: Any, body: Mapping[str, Any]) -> dict[str, Any]:
     for number, (order_id, package, cod) in enumerate(planned, start=1):
         try:
             api.confirm_shipment(order_id, package, cod_collection_method=cod)
-        except REFUSALS as exc:
+        except api.shipment_refusals as exc:
             results.append(
                 {
                     "messageId": number,

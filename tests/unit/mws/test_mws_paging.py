@@ -1,4 +1,4 @@
-"""The NextToken walker: follows tokens, resumes from a stored token, refuses loops."""
+"""The NextToken walker: follows tokens, resumes from a stored token, refuses loops, stops at its page limit."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from amazon_mws.core.errors import PagingLoop
-from amazon_mws.core.paging import NextTokenWalker, walk_pages
+from amazon_mws.core.paging import MAX_PAGES_ENV, NextTokenWalker, TooManyPages, max_pages_from_env, walk_pages
 
 
 @dataclass
@@ -45,8 +45,33 @@ def test_repeated_token_raises_after_the_pages_it_could_serve() -> None:
     assert seen == [1, 2, 3]
 
 
-def test_max_pages_and_arguments() -> None:
-    endless = NextTokenWalker(lambda t: Page(int(t) + 1, str(int(t) + 1)), lambda: Page(0, "0"), max_pages=4)
-    assert [p.n for p in endless] == [0, 1, 2, 3]
+def test_the_page_limit_is_an_error_naming_it_and_counts_pages_read_before_a_resume() -> None:
+    def endless(token: str) -> Page:
+        return Page(int(token) + 1, str(int(token) + 1))
+
+    seen = []
+    with pytest.raises(TooManyPages, match=f"ListOrders: still paging after 4 pages.*{MAX_PAGES_ENV}, now 4"):
+        for page in NextTokenWalker(endless, lambda: Page(0, "0"), max_pages=4, what="ListOrders"):
+            seen.append(page.n)
+    assert seen == [0, 1, 2, 3]
+    resumed = iter(NextTokenWalker(endless, start_token="7", max_pages=4, pages_done=3))
+    assert next(resumed).n == 8
+    with pytest.raises(TooManyPages, match="after 4 pages"):
+        next(resumed)
+
+
+def test_the_limit_comes_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv(MAX_PAGES_ENV, "2")
+    with pytest.raises(TooManyPages, match="after 2 pages"):
+        list(NextTokenWalker(lambda t: Page(int(t) + 1, str(int(t) + 1)), lambda: Page(0, "0")))
+    for bad in ("0", "-1", "many"):
+        monkeypatch.setenv(MAX_PAGES_ENV, bad)
+        with pytest.raises(ValueError, match=f"{MAX_PAGES_ENV}: '{bad}' is not a whole number"):
+            max_pages_from_env()
+    monkeypatch.delenv(MAX_PAGES_ENV)
+    assert max_pages_from_env() == 10_000
+
+
+def test_start_token_is_required_without_a_first_call() -> None:
     with pytest.raises(ValueError, match="start_token"):
         NextTokenWalker(CHAIN.__getitem__)

@@ -14,10 +14,11 @@ from jsonschema import Draft7Validator
 from amazon_mws.core.errors import Throttled
 from amazon_mws.core.limiter import LocalLimiter
 from amazon_mws.core.quotas import SP_API_RATES
-from amazon_mws.feeds.listings import build_listings_feed, report_from_listings
+from amazon_mws.feeds.listings import build_listings_feed
 from amazon_mws.sandbox import Sandbox
 from amazon_mws.spapi.connection import SpConnection
 from amazon_mws.spapi.credentials import SpCredentials
+from amazon_mws.spapi.feeds import report_from_listings
 from amazon_mws.spapi.orders import SpOrdersApi
 
 SCHEMAS = (Path(__file__).resolve().parents[3] / ".." / "shared" / "amazon" / "sp-api" / "schemas" / "feeds").resolve()

@@ -225,7 +225,8 @@ class Sandbox:
             if fault is not None and fault.kind == "cut":
                 self._record(req, action, None, "ConnectionCut", "cut")
                 return Reply(0, b"", cut=True)
-            reply = Reply(200, self._dispatch(req, section, action or "", now, request_id))
+            with self.cursors.cycling(fault is not None and fault.kind == "cycle"):
+                reply = Reply(200, self._dispatch(req, section, action or "", now, request_id))
         except SandboxError as e:
             reply = Reply(e.status, error_response(ns, e.code, e.message, e.type, request_id))
             self._record(req, action, e.status, e.code, fault.kind if fault else None)

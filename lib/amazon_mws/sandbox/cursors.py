@@ -8,9 +8,11 @@ Amazon's (long base64 with `+`, `/` and `=`), which exercises a client's URL enc
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +27,8 @@ class Cursor:
     rows: list[Any]
     page_size: int
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. the LastUpdatedBefore to repeat
+    first_token: str | None = None  # the NextToken of the first page
+    cycle: bool = False  # the "cycle" fault: the last page hands back `first_token`
 
 
 def corrupted() -> SandboxError:
@@ -39,14 +43,27 @@ class Cursors:
     def __init__(self) -> None:
         self._tokens: OrderedDict[str, tuple[Cursor, int]] = OrderedDict()
         self._lock = threading.Lock()
+        self._local = threading.local()
+
+    @contextlib.contextmanager
+    def cycling(self, on: bool) -> Iterator[None]:
+        """While on, a listing paged in this thread (this request's) cycles from now on: the "cycle" fault."""
+        self._local.cycle = on
+        try:
+            yield
+        finally:
+            self._local.cycle = False
 
     def page(self, cursor: Cursor, offset: int) -> tuple[list[Any], str | None]:
         """Rows of the page at `offset`, and the token of the next page (None on the last)."""
         rows = cursor.rows[offset : offset + cursor.page_size]
         nxt = offset + cursor.page_size
+        cursor.cycle = cursor.cycle or getattr(self._local, "cycle", False)
         if nxt >= len(cursor.rows):
-            return rows, None
+            return rows, cursor.first_token if cursor.cycle else None
         token = base64.b64encode(os.urandom(71)).decode("ascii")  # 71 bytes: ends in "="
+        if offset == 0:
+            cursor.first_token = token
         with self._lock:
             self._tokens[token] = (cursor, nxt)
             while len(self._tokens) > MAX_TOKENS:

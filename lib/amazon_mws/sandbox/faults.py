@@ -2,8 +2,10 @@
 
 Kinds: "500" (InternalError), "503" (ServiceUnavailable, not a throttle), "throttle"
 (RequestThrottled), "slow" (the real reply, `delay` seconds late), "cut" (the connection closes with
-no reply), "malformed" (the real reply's XML, truncated). A fault with an `operation` only fires for
-that Action; faults fire in the order they were injected.
+no reply), "malformed" (the real reply's XML, truncated), "cycle" (the NextTokens of the listing this request reads
+go round in a cycle: its last page hands back its first NextToken instead of none, so a client walks
+A -> B -> A for three pages, A -> A for two; see `Cursors.cycling`). A fault with an `operation` only fires
+for that Action (or SP-API operation); faults fire in the order they were injected.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 
 from amazon_mws.sandbox.hostile import HOSTILE_KINDS
 
-KINDS = ("500", "503", "throttle", "slow", "cut", "malformed", *HOSTILE_KINDS)  # hostile: see hostile.py
+KINDS = ("500", "503", "throttle", "slow", "cut", "malformed", "cycle", *HOSTILE_KINDS)  # hostile: see hostile.py
 
 
 @dataclass

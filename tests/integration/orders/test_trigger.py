@@ -201,6 +201,42 @@ def test_a_run_killed_between_pages_resumes_where_it_stopped(sandbox, run_cli, t
     assert set(ids) == visible_ids(sandbox.orders, "1970-01-01T00:00:00Z", json.loads(snap.read_text())["cursor"])
 
 
+def _cycling_run(sandbox, run_cli, tmp_path, env=None):
+    """A run whose 250 orders come in 5 pages of 50, the last handing back the first NextToken (A -> B -> C
+    -> D -> A), from a cursor of 2020: what the trigger says and leaves behind."""
+    snap = tmp_path / "snap.json"
+    snap.write_text(json.dumps({"cursor": "2020-01-01T00:00:00Z"}))
+    sandbox.inject_fault("cycle", operation="ListOrders")
+    run = run_cli("getNewAndUpdatedOrders", trigger_cfg(sandbox, maxResultsPerPage=50, emitBehaviour="page"),
+                  snapshot=snap, env=env or {})
+    return run, json.loads(snap.read_text())
+
+
+def test_a_next_token_cycle_ends_the_run_with_an_error_naming_the_loop_and_the_cursor_stays(
+    sandbox, run_cli, tmp_path
+):
+    run, state = _cycling_run(sandbox, run_cli, tmp_path)
+    assert run.returncode != 0
+    [error] = run.errors()
+    assert error["error"]["type"] == "PagingLoop", error
+    assert "ListOrders: NextToken repeated after 4 pages" in error["error"]["message"]
+    assert state == {"cursor": "2020-01-01T00:00:00Z"}, "the cursor moved or the broken run was kept"
+    assert [r["action"] for r in list_orders_requests(sandbox)] == ["ListOrders"] + ["ListOrdersByNextToken"] * 4
+    again, _ = _cycling_run(sandbox, run_cli, tmp_path)  # the next poll reads the window afresh
+    assert again.errors()[0]["error"]["type"] == "PagingLoop"
+    assert [r["action"] for r in list_orders_requests(sandbox)].count("ListOrders") == 2
+
+
+def test_the_page_limit_ends_a_cycle_it_cannot_see_with_an_error_naming_the_limit(sandbox, run_cli, tmp_path):
+    run, state = _cycling_run(sandbox, run_cli, tmp_path, env={"AMAZON_MWS_MAX_PAGES": "3"})
+    [error] = run.errors()
+    assert error["error"]["type"] == "TooManyPages", error
+    assert "ListOrders: still paging after 3 pages" in error["error"]["message"]
+    assert "AMAZON_MWS_MAX_PAGES" in error["error"]["message"]
+    assert state == {"cursor": "2020-01-01T00:00:00Z"}
+    assert len(list_orders_requests(sandbox)) == 3
+
+
 def test_bad_fields_are_refused_before_any_request(sandbox, run_cli):
     sandbox.reset_log()
     run = run_cli("getNewAndUpdatedOrders", trigger_cfg(sandbox, maxResultsPerPage="500"))

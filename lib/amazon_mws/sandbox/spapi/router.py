@@ -87,7 +87,8 @@ class SpSandbox:
             elements = self.auth.check(req.headers.get("x-amz-access-token"), req.method, req.path)
             if not self.sb.throttle.take(self.sb.seller_id, operation):
                 raise SpRefusal(*FAULTS["throttle"])
-            status, payload = self._dispatch(operation, req, elements)
+            with self.sb.cursors.cycling(fault is not None and fault.kind == "cycle"):
+                status, payload = self._dispatch(operation, req, elements)
             reply = _json(status, payload, headers)
             self._record(req, operation, status, None, fault.kind if fault else None)
         except SpRefusal as e:

@@ -23,8 +23,8 @@ def verify_sp_api(cfg: Mapping[str, Any], *, connection: SpConnection | None = N
     conn = connection or SpConnection(creds, sample=True)
     try:
         conn.tokens.get()
-    except LwaError as exc:
-        raise CredentialsRejected(str(exc)) from None
+    except LwaError as exc:  # its message starts with the credential's name, as CredentialsRejected's must
+        raise CredentialsRejected(exc.message) from None
     except TransportError as exc:
         raise CredentialsRejected(f"lwaTokenUrl: Login with Amazon did not answer ({exc.message})") from None
     except MwsError as exc:

@@ -8,7 +8,7 @@ steps ask the row instead of comparing backend names:
 - `listings_as_json`: the listings steps build one JSON_LISTINGS_FEED (SP-API refuses the XML listings
   feeds since 2025-07-31) instead of MWS's XML envelopes;
 - `shipments`: a confirmShipment call answered at once (SP-API), or None where shipping is a feed (MWS);
-- `verify`: the credential check that names the wrong credential.
+- `verify`: the credential check that names the wrong credential (`credentials`: the offline one).
 
 Orders APIs within a backend: on SP-API, `cfg["ordersApi"]` picks the orders client from `SP_ORDERS_APIS`
 (missing means "v0"). The Orders API v2026-01-01 client slots in as one more entry there, a function
@@ -101,12 +101,14 @@ class Backend:
     shipments: Callable[[Cfg, bool], ShipmentsBackend] | None
     listings_as_json: bool
     verify: Callable[[Cfg], None]
+    credentials: Callable[[Cfg], object]  # the credentials read from a config: ValueError naming the field
 
 
 BACKEND_ROWS = {
-    MWS: Backend(MWS, "MWS", _mws_orders, _mws_feeds, None, listings_as_json=False, verify=verify_mws),
+    MWS: Backend(MWS, "MWS", _mws_orders, _mws_feeds, None, listings_as_json=False, verify=verify_mws,
+                 credentials=lambda cfg: Credentials.from_config(dict(cfg))),
     SP_API: Backend(SP_API, "SP-API", _sp_orders, _sp_feeds, _sp_shipments, listings_as_json=True,
-                    verify=verify_sp_api),
+                    verify=verify_sp_api, credentials=SpCredentials.from_config),
 }
 BACKENDS = tuple(BACKEND_ROWS)
 
@@ -139,6 +141,11 @@ def shipments_api(cfg: Cfg, *, sample: bool = False) -> ShipmentsBackend | None:
     """The backend's confirmShipment client, or None where the backend ships by feed only."""
     row = backend_for(cfg)
     return row.shipments(cfg, sample) if row.shipments is not None else None
+
+
+def check_credentials(cfg: Cfg) -> None:
+    """Raise ValueError naming the missing or malformed credential field; no request is made."""
+    backend_for(cfg).credentials(cfg)
 
 
 def verify_credentials(cfg: Cfg) -> None:

@@ -7,7 +7,7 @@ In one process `run_to_completion` is the loop with sleeps. Both stop at the sam
 and total time) and then raise FeedCheckTimeout carrying the submission id, so getFeedSubmissionResult
 can pick the job up later.
 
-`api` is anything with FeedsApi's three methods (amazon_mws.mws.feeds.FeedsApi in production).
+`api` is a `core.backend.FeedsBackend` (MWS FeedsApi or SP-API SpFeedsApi, from backends.feeds_api).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from amazon_mws.core.backend import FeedsBackend
 from amazon_mws.feeds.envelope import FeedDocument
 from amazon_mws.feeds.errors import FeedCheckTimeout
 
@@ -86,7 +87,7 @@ def new_state(
 
 
 def start(
-    api,
+    api: FeedsBackend,
     doc: FeedDocument,
     *,
     marketplace_ids: list[str] | None = None,
@@ -106,7 +107,7 @@ def start(
     return state
 
 
-def check(api, state: dict[str, Any], *, now: float | None = None) -> dict[str, Any]:
+def check(api: FeedsBackend, state: dict[str, Any], *, now: float | None = None) -> dict[str, Any]:
     """One status check. Returns the new state: `done` True when Amazon finished (or cancelled),
     else `delaySeconds` says when to check again. Raises FeedCheckTimeout at the cap."""
     state = dict(state)
@@ -131,7 +132,7 @@ def check(api, state: dict[str, Any], *, now: float | None = None) -> dict[str, 
     return state
 
 
-def finish(api, state: dict[str, Any]) -> dict[str, Any]:
+def finish(api: FeedsBackend, state: dict[str, Any]) -> dict[str, Any]:
     """The action's output: the processing report (per-message errors are data) of a finished job."""
     report = None
     if state["status"] in (DONE, FATAL):
@@ -146,7 +147,7 @@ def finish(api, state: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_to_completion(
-    api,
+    api: FeedsBackend,
     doc: FeedDocument,
     *,
     marketplace_ids: list[str] | None = None,
@@ -160,7 +161,7 @@ def run_to_completion(
 
 
 def wait_and_finish(
-    api,
+    api: FeedsBackend,
     state: dict[str, Any],
     *,
     sleep: Callable[[float], None] = time.sleep,
@@ -173,7 +174,7 @@ def wait_and_finish(
 
 
 def resume(
-    api, submission_id: str, *, settings: CheckSettings | None = None, now: float | None = None
+    api: FeedsBackend, submission_id: str, *, settings: CheckSettings | None = None, now: float | None = None
 ) -> dict[str, Any]:
     """A job for a submission made earlier (a capped job, another process): one check at once."""
     settings = settings or CheckSettings.from_env()
@@ -181,7 +182,7 @@ def resume(
     return check(api, state, now=now)
 
 
-def status_of(api, submission_id: str) -> dict[str, Any]:
+def status_of(api: FeedsBackend, submission_id: str) -> dict[str, Any]:
     """getFeedSubmissionStatus's output: one GetFeedSubmissionList, no waiting."""
     page = api.get_feed_submission_list(ids=[submission_id])
     infos = [i for i in page.infos if str(i.get("FeedSubmissionId")) == submission_id]

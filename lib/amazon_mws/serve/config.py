@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from amazon_mws.mws.credentials import Credentials
+from amazon_mws.backends import check_credentials
 from amazon_mws.steps.fields import ORDER_STATUSES
 
 DEFAULT_SPREE_STATUSES = ("Unshipped", "PartiallyShipped", "Shipped")
@@ -98,7 +98,7 @@ class ServerConfig:
                 amazon = None
             else:
                 try:
-                    Credentials.from_config(amazon)
+                    check_credentials(amazon)
                 except ValueError as exc:
                     problems.append(f"amazon.{exc}")
                 amazon = dict(amazon)

@@ -1,7 +1,7 @@
 """GET /order (one ListOrders page, NextToken passed through) and GET /order/item (every item of an order).
 
 /order is raw paging on purpose: the caller holds the NextToken and asks for the next page when it wants
-it, so this calls `OrdersApi` directly (the trigger would walk every page). /order/item is exactly the
+it, so this calls the orders backend directly (the trigger would walk every page). /order/item is exactly the
 `listOrderItems` step, run through `run_step`. Both answer in Amazon's own names, wrapped the way the
 REST API's seed shows (`ListOrdersResult`, `ListOrderItemsResult`).
 """
@@ -54,7 +54,7 @@ def _many(query: dict[str, list[str]], name: str) -> list[str]:
 
 
 def list_orders_args(query: dict[str, list[str]]) -> dict[str, Any]:
-    """OrdersApi.list_orders keyword arguments from the query; every problem at once, by query name."""
+    """OrdersBackend.list_orders keyword arguments from the query; every problem at once, by query name."""
     problems = [f"{name}: unknown query parameter" for name in query if name not in KNOWN]
     args: dict[str, Any] = {}
     for name, arg in TIME_PARAMS.items():
@@ -76,7 +76,7 @@ def list_orders_args(query: dict[str, list[str]]) -> dict[str, Any]:
         args["fulfillment_channels"] = list(dict.fromkeys(channels))
     if markets:
         args["marketplace_ids"] = list(dict.fromkeys(markets))
-    for name in ("PaymentMethod", "TFMShipmentStatus"):  # their values are checked by OrdersApi
+    for name in ("PaymentMethod", "TFMShipmentStatus"):  # their values are checked by the backend
         values = _many(query, name)
         if values:
             args[LIST_PARAMS[name]] = list(dict.fromkeys(values))
@@ -114,7 +114,7 @@ def _page_body(page: Any) -> dict[str, Any]:
 
 
 def _query_name(message: str) -> str:
-    """OrdersApi's ValueErrors name Python arguments; the caller sent query names."""
+    """The backend's ValueErrors name Python arguments; the caller sent query names."""
     return _PY_NAME.sub(lambda match: PY_TO_QUERY[match.group(0)], message)
 
 

@@ -157,3 +157,9 @@ def test_every_backend_and_orders_api_is_in_the_contract(sandbox):
     sp_orders = {cfg.get("ordersApi") or backends.DEFAULT_SP_ORDERS_API for cfg in cfgs
                  if backends.backend_of(cfg) == backends.SP_API}
     assert sp_orders == set(backends.SP_ORDERS_APIS)
+
+
+def test_an_orders_api_the_backend_does_not_have_is_refused_naming_the_field(sandbox):
+    with pytest.raises(ValueError, match=r"^cfg\.ordersApi: 'v1' is not one of v0"):
+        backends.orders_api({**sandbox.sp_credentials, "ordersApi": "v1"})
+    assert sandbox.requests == []

@@ -121,7 +121,8 @@ class OrdersApi:
     def get_order(self, ids: list[str]) -> list[dict[str, Any]]:
         """Orders by AmazonOrderId (1 to 50 ids; unknown ids are simply absent from the result)."""
         resp = self.conn.call(self.section, "GetOrder", {"AmazonOrderId.Id": checked_ids(ids)})
-        return _result(resp, "GetOrder", "OrdersResult").get("Orders", [])
+        orders: list[dict[str, Any]] = _result(resp, "GetOrder", "OrdersResult").get("Orders", [])
+        return orders
 
     def list_order_items(self, order_id: str) -> OrderItemsPage:
         resp = self.conn.call(self.section, "ListOrderItems", {"AmazonOrderId": checked_token(order_id, "order_id")})

@@ -21,9 +21,11 @@ from amazon_mws.feeds.errors import FeedInputError
 FEED_TYPE = "confirmShipment"  # the output's feedType: no feed is involved
 
 
-def _package(index: int, message: Mapping[str, Any], problems: list[str]) -> tuple[str, dict, str | None]:
+def _package(
+    index: int, message: Mapping[str, Any], problems: list[str]
+) -> tuple[str, dict[str, Any], str | None]:
     where = f"messages[{index}]"
-    order_id = message.get("amazonOrderID")
+    order_id: str = message.get("amazonOrderID") or ""
     if not order_id:
         problems.append(f"{where}.amazonOrderID: is required with confirmShipment (merchantOrderID is feed-only)")
     carrier = message.get("carrierCode") or ("Other" if message.get("carrierName") else None)
@@ -53,7 +55,8 @@ def _package(index: int, message: Mapping[str, Any], problems: list[str]) -> tup
         "shipDate": ship_date,
         "orderItems": lines,
     }
-    return order_id, {k: v for k, v in package.items() if v is not None}, message.get("codCollectionMethod")
+    cod: str | None = message.get("codCollectionMethod")
+    return order_id, {k: v for k, v in package.items() if v is not None}, cod
 
 
 def confirm_shipments(api: ShipmentsBackend, body: Mapping[str, Any]) -> dict[str, Any]:

@@ -36,7 +36,7 @@ def build_messages(
 def build_feed(
     step: str | FeedKind,
     body: dict[str, Any],
-    merchant_id: str,
+    merchant_id: str | None,
     *,
     options: dict[str, Any] | None = None,
     schema: dict[str, Any] | None = None,

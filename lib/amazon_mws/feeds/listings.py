@@ -135,7 +135,7 @@ def _relationship(m: dict[str, Any], ctx: dict[str, Any]) -> list[dict[str, Any]
             raise ValueError(f"relation[{n}].type: {rel['type']!r} has no listings equivalent on SP-API "
                              "(only Variation)")
         if m.get("operation") == "Delete":
-            patches = [{"op": "delete", "path": "/attributes/child_parent_sku_relationship"}]
+            patches: list[dict[str, Any]] = [{"op": "delete", "path": "/attributes/child_parent_sku_relationship"}]
         else:
             patches = [
                 {"op": "replace", "path": "/attributes/child_parent_sku_relationship", "value": [

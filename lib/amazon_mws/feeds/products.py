@@ -78,10 +78,10 @@ def _payload_problems(body: Any, op: str, folder: str | None) -> list[str]:
 
 def build_product_feed(
     body: dict[str, Any],
-    merchant_id: str,
+    merchant_id: str | None,
     *,
     category: str | None,
-    operation_name: str = "Upsert",
+    operation_name: str | None = "Upsert",
     folder: str | os.PathLike | None = None,
     **limits: int,
 ) -> list[FeedDocument]:

@@ -177,7 +177,7 @@ def _single_schema(elem, depth: int) -> dict[str, Any]:
         return simple_schema(xtype, name)
     attrs, _ = _attribute_props(xtype)
     if xtype.has_simple_content():
-        value = (
+        value: dict[str, Any] = (
             simple_schema(xtype.content, "value")
             if getattr(xtype, "content", None) is not None
             else {"type": "string"}

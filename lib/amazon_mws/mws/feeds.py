@@ -14,7 +14,7 @@ from typing import Any
 from amazon_mws.core.errors import TransportError
 from amazon_mws.core.feeds import FEED_STATUSES, FeedResult, FeedSubmissionListPage
 from amazon_mws.core.model import to_json
-from amazon_mws.core.params import str_list
+from amazon_mws.core.params import ParamValue, str_list
 from amazon_mws.core.reports import parse_processing_report
 from amazon_mws.core.xml import XmlError, child
 from amazon_mws.mws.connection import MwsConnection, MwsResponse
@@ -83,7 +83,7 @@ class FeedsApi:
         if not isinstance(feed_type, str) or not feed_type.strip():
             raise ValueError("feed_type: is required (e.g. _POST_ORDER_ACKNOWLEDGEMENT_DATA_)")
         markets = str_list(marketplace_ids, field="marketplace_ids") or [self.conn.credentials.marketplace_id]
-        params = {
+        params: dict[str, ParamValue] = {
             "FeedType": feed_type.strip(),
             "MarketplaceIdList.Id": markets,
             "PurgeAndReplace": bool(purge_and_replace),

@@ -13,14 +13,14 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 from importlib import resources
 from typing import Any
 
 from amazon_mws.serve import feed_routes, orders_routes, spree_poll
 from amazon_mws.serve.config import ServerConfig
 from amazon_mws.serve.errors import HttpError, from_exception
-from amazon_mws.serve.forms import SPECS
+from amazon_mws.serve.forms import SPECS, FormSpec
 from amazon_mws.serve.http import MAX_CONNECTIONS, REQUEST_READ_SECONDS, Request, Response, make_server
 
 log = logging.getLogger("amazon_mws.serve")
@@ -66,9 +66,10 @@ class App:
             ("GET", "/order/item"): lambda request: orders_routes.list_order_items(request, self._amazon()),
         }
         for name, spec in SPECS.items():
-            self.routes[("POST", f"/order/{name}")] = (
-                lambda request, spec=spec: feed_routes.submit(spec, request, self._amazon())
-            )
+            self.routes[("POST", f"/order/{name}")] = partial(self._submit_form, spec)
+
+    def _submit_form(self, spec: FormSpec, request: Request) -> Response:
+        return feed_routes.submit(spec, request, self._amazon())
 
     def _amazon(self) -> dict[str, Any]:
         if not self.config.amazon:

@@ -37,7 +37,9 @@ def read_form(request: Request) -> dict[str, list[str]]:
     if content_type == "application/json":
         try:
             data = json.loads(request.body)
-        except ValueError as exc:
+        except UnicodeDecodeError:
+            raise bad_request(["(body): is not UTF-8"]) from None
+        except json.JSONDecodeError as exc:
             raise bad_request([f"(body): is not JSON ({exc.msg})"]) from None
         if not isinstance(data, Mapping):
             raise bad_request(["(body): must be a JSON object of form fields"])

@@ -120,7 +120,8 @@ def _query_name(message: str) -> str:
 
 def list_orders(request: Request, cfg: Mapping[str, Any]) -> Response:
     query = request.query
-    token = _single(query, "NextToken", problems := [])
+    problems: list[str] = []
+    token = _single(query, "NextToken", problems)
     if problems:
         raise bad_request(problems)
     if token is not None:

@@ -87,7 +87,7 @@ def parse_poll(body: bytes) -> tuple[str, dict[str, Any], str]:
             problems.append(f"parameters.{name}: must be a string")
         else:
             cfg[key] = value.strip()
-    cursor = params.get(CURSOR_PARAM)
+    cursor: Any = params.get(CURSOR_PARAM)
     if not isinstance(cursor, str) or not cursor.strip():
         problems.append(f"parameters.{CURSOR_PARAM}: is required (ISO 8601, e.g. 2012-08-16T01:00:00Z)")
     else:

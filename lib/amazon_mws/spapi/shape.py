@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from amazon_mws.core.model import BOOL, DATATYPES, INT, ListOf, Many
+from amazon_mws.core.model import BOOL, DATATYPES, INT, Kind, ListOf, Many
 
 ORDER_BUYER_FIELDS = ("BuyerEmail", "BuyerName", "BuyerCounty", "BuyerTaxInfo", "PurchaseOrderNumber")
 ITEM_BUYER_FIELDS = ("GiftWrapPrice", "GiftWrapTax", "GiftMessageText", "GiftWrapLevel", "BuyerCustomizedInfo")
@@ -22,7 +22,7 @@ _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
 
 
-def _leaf(value: Any, kind: str) -> Any:
+def _leaf(value: Any, kind: Kind) -> Any:
     if kind == INT and isinstance(value, str):
         try:
             return int(value.strip())

@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from amazon_mws.core.backend import OrdersBackend
@@ -218,7 +219,7 @@ class OrderSync:
                 key = page_key(run, page)
                 count = self.ctx.state.list_len(key)
                 if count:
-                    body = {"orders": LazyList(lambda run=run, page=page: self._page_orders(run, page), count)}
+                    body = {"orders": LazyList(partial(self._page_orders, run, page), count)}
                     self.ctx.emit("data", Message(id=f"{run['id']}-page-{page}", body=body))
             else:
                 for order in self.ctx.state.list_iter(page_key(run, page)):

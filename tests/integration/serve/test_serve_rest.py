@@ -196,6 +196,11 @@ def test_other_content_types_and_query_parameters_are_refused(served):
     assert reply.json()["problems"] == ["StatusCode: unknown query parameter (form fields go in the body)"]
     reply = served.post("/order/acknowledgement", json={"AmazonOrderID": ["a", "b"]})
     assert reply.json()["problems"] == ["AmazonOrderID: must be a string or a number"]
+    reply = served.post("/order/acknowledgement", data='{"AmazonOrderID": "é"}'.encode("latin-1"),
+                        headers={"Content-Type": "application/json"})
+    assert reply.status_code == 400 and reply.json()["problems"] == ["(body): is not UTF-8"]
+    reply = served.post("/order/acknowledgement", data=b"{", headers={"Content-Type": "application/json"})
+    assert reply.status_code == 400 and reply.json()["problems"][0].startswith("(body): is not JSON (Expecting")
     assert served.get("/order/fulfillment").status_code == 405
     assert served.get("/order/fulfillment").headers["Allow"] == "POST"
     assert served.get("/nowhere").status_code == 404

@@ -15,7 +15,8 @@ Orders APIs within a backend: on SP-API, `cfg["ordersApi"]` picks the orders cli
 `(SpConnection, cfg) -> OrdersBackend` (e.g. `"2026-01-01": lambda conn, cfg: SpOrdersV2026(conn)` with
 `SpOrdersV2026` from `spapi/orders_v2026.py`), plus its value in the ordersApi field of component.json;
 nothing else changes: the steps get an `OrdersBackend` either way, confirmShipment stays the v0 call
-(v2026-01-01 has none), and `tests/contract/` gets one more backend parameter for it.
+(v2026-01-01 has none), and `tests/contract/` runs it once it has an entry in contract_support.SETUPS
+(its coverage test fails until then).
 
 The limiter is per process (and in Redis across processes when REDIS_URL is set): every step run in this
 process draws from the same buckets, so two steps of one seller never together exceed Amazon's quota.
@@ -51,11 +52,11 @@ def shared_limiter() -> Limiter:
     return limiter_from_env()
 
 
-def connection(cfg: Cfg, *, sample: bool = False) -> MwsConnection:
+def _mws_connection(cfg: Cfg, *, sample: bool = False) -> MwsConnection:
     return MwsConnection(Credentials.from_config(dict(cfg)), sample=sample, limiter=shared_limiter())
 
 
-def sp_connection(cfg: Cfg, *, sample: bool = False) -> SpConnection:
+def _sp_connection(cfg: Cfg, *, sample: bool = False) -> SpConnection:
     return SpConnection(SpCredentials.from_config(cfg), sample=sample, limiter=shared_limiter())
 
 
@@ -69,11 +70,11 @@ DEFAULT_SP_ORDERS_API = "v0"
 
 
 def _mws_orders(cfg: Cfg, sample: bool) -> OrdersBackend:
-    return OrdersApi(connection(cfg, sample=sample))
+    return OrdersApi(_mws_connection(cfg, sample=sample))
 
 
 def _mws_feeds(cfg: Cfg, sample: bool) -> FeedsBackend:
-    return FeedsApi(connection(cfg, sample=sample))
+    return FeedsApi(_mws_connection(cfg, sample=sample))
 
 
 def _sp_orders(cfg: Cfg, sample: bool) -> OrdersBackend:
@@ -81,15 +82,15 @@ def _sp_orders(cfg: Cfg, sample: bool) -> OrdersBackend:
     name = str(raw).strip() if raw not in (None, "") else DEFAULT_SP_ORDERS_API
     if name not in SP_ORDERS_APIS:
         raise ValueError(f"cfg.ordersApi: {raw!r} is not one of {', '.join(SP_ORDERS_APIS)}")
-    return SP_ORDERS_APIS[name](sp_connection(cfg, sample=sample), cfg)
+    return SP_ORDERS_APIS[name](_sp_connection(cfg, sample=sample), cfg)
 
 
 def _sp_feeds(cfg: Cfg, sample: bool) -> FeedsBackend:
-    return SpFeedsApi(sp_connection(cfg, sample=sample))
+    return SpFeedsApi(_sp_connection(cfg, sample=sample))
 
 
 def _sp_shipments(cfg: Cfg, sample: bool) -> ShipmentsBackend:
-    return _sp_orders_v0(sp_connection(cfg, sample=sample), cfg)  # confirmShipment is Orders v0's
+    return _sp_orders_v0(_sp_connection(cfg, sample=sample), cfg)  # confirmShipment is Orders v0's
 
 
 @dataclass(frozen=True)

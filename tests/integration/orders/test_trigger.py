@@ -168,12 +168,11 @@ def test_server_errors_mid_run_are_retried_and_nothing_is_lost(sandbox, run_cli,
     assert 500 in codes and 503 in codes
 
 
-def test_a_run_killed_between_pages_resumes_where_it_stopped(sandbox, run_cli, tmp_path, child_env):
+def _killed_run(sandbox, tmp_path, child_env, cfg) -> tuple:
+    """A run SIGKILLed while its second page hangs, after the first page was stored: (snapshot file, state)."""
     snap = tmp_path / "snap.json"
-    cfg = trigger_cfg(sandbox, maxResultsPerPage=25)
     cfg_path = tmp_path / "cfg.json"
     cfg_path.write_text(json.dumps(cfg))
-    # the second page hangs; the process is killed while it waits, after the first page was stored
     sandbox.inject_fault("slow", count=1, operation="ListOrdersByNextToken", delay=6)
     proc = subprocess.Popen(
         [str(AMAZON_MWS_BIN), "run", "getNewAndUpdatedOrders", "--config", str(cfg_path), "--snapshot", str(snap)],
@@ -192,6 +191,12 @@ def test_a_run_killed_between_pages_resumes_where_it_stopped(sandbox, run_cli, t
     proc.wait()
     killed_state = json.loads(snap.read_text())
     assert killed_state["run"]["complete"] is False and killed_state["run"]["pages"] >= 1
+    return snap, killed_state
+
+
+def test_a_run_killed_between_pages_resumes_where_it_stopped(sandbox, run_cli, tmp_path, child_env):
+    cfg = trigger_cfg(sandbox, maxResultsPerPage=25)
+    snap, _ = _killed_run(sandbox, tmp_path, child_env, cfg)
     before = len([r for r in sandbox.requests if r["action"] == "ListOrders"])
     resumed = run_cli("getNewAndUpdatedOrders", cfg, snapshot=snap)
     assert resumed.returncode == 0, resumed.stderr
@@ -235,6 +240,19 @@ def test_the_page_limit_ends_a_cycle_it_cannot_see_with_an_error_naming_the_limi
     assert "AMAZON_MWS_MAX_PAGES" in error["error"]["message"]
     assert state == {"cursor": "2020-01-01T00:00:00Z"}
     assert len(list_orders_requests(sandbox)) == 3
+
+
+def test_the_page_limit_counts_the_pages_read_before_a_resume(sandbox, run_cli, tmp_path, child_env):
+    """A cycle the resumed process cannot see (the first process's trail died with it) still ends."""
+    cfg = trigger_cfg(sandbox, maxResultsPerPage=25)
+    snap, killed = _killed_run(sandbox, tmp_path, child_env, cfg)
+    limit = killed["run"]["pages"] + 1
+    resumed = run_cli("getNewAndUpdatedOrders", cfg, snapshot=snap, env={"AMAZON_MWS_MAX_PAGES": str(limit)})
+    [error] = resumed.errors()
+    assert error["error"]["type"] == "TooManyPages"
+    assert f"ListOrders: still paging after {limit} pages" in error["error"]["message"]
+    assert json.loads(snap.read_text()) == {}, "the run was kept, or a cursor appeared"
+    assert [r["action"] for r in list_orders_requests(sandbox)].count("ListOrders") == 1, "the window restarted"
 
 
 def test_bad_fields_are_refused_before_any_request(sandbox, run_cli):

@@ -29,4 +29,4 @@ def sandbox():
 
 @pytest.fixture(params=sorted(SETUPS))
 def backend(request, sandbox) -> Harness:
-    return Harness(request.param, SETUPS[request.param], sandbox)
+    return Harness(SETUPS[request.param], sandbox)

@@ -36,8 +36,7 @@ SETUPS: dict[str, Setup] = {
 class Harness:
     """One backend against the sandbox: its clients built by `backends`, as the steps get them."""
 
-    def __init__(self, name: str, setup: Setup, sandbox: Sandbox) -> None:
-        self.name = name
+    def __init__(self, setup: Setup, sandbox: Sandbox) -> None:
         self.setup = setup
         self.sandbox = sandbox
         self.cfg = setup.cfg(sandbox)

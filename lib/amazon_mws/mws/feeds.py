@@ -14,10 +14,11 @@ from typing import Any
 from amazon_mws.core.errors import TransportError
 from amazon_mws.core.feeds import FEED_STATUSES, FeedResult, FeedSubmissionListPage
 from amazon_mws.core.model import to_json
-from amazon_mws.core.params import ParamValue, str_list
+from amazon_mws.core.params import str_list
 from amazon_mws.core.reports import parse_processing_report
 from amazon_mws.core.xml import XmlError, child
 from amazon_mws.mws.connection import MwsConnection, MwsResponse
+from amazon_mws.mws.params import ParamValue
 from amazon_mws.mws.signing import content_md5
 
 RESULT_DOWNLOADS = 4  # the first download plus up to three re-downloads on a Content-MD5 mismatch

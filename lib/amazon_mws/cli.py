@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--seed", type=int, default=1)
     sandbox.add_argument("--time-scale", type=float, default=1.0, help="multiplies quota restore intervals")
     sandbox.add_argument("--no-throttle", action="store_true", help="turn request quotas off")
+    sandbox.add_argument("--orders-v0-removed", action="store_true",
+                         help="play SP-API after 2027-03-27: Orders v0 getOrders/getOrder/getOrderItems/... refused")
 
     run = sub.add_parser("run", help="run one step once; one JSON line per event on stdout")
     run.add_argument("step")

@@ -50,12 +50,26 @@ def sp_connection(cfg: Mapping[str, Any], *, sample: bool = False):
     return SpConnection(SpCredentials.from_config(cfg), sample=sample, limiter=shared_limiter())
 
 
-def orders_api(cfg: Mapping[str, Any], *, sample: bool = False):
-    """`OrdersApi` (MWS) or `SpOrdersApi` (SP-API): ListOrders-style pages of MWS-shaped orders."""
-    if backend_of(cfg) == SP_API:
+def sp_orders_class(cfg: Mapping[str, Any]) -> type:
+    """SP-API's orders client for `cfg.ordersApi`: "2026-01-01" (the default) or "v0" (until Amazon removes
+    its orders reads on 2027-03-27; spapi/orders.py refuses them from that day)."""
+    raw = cfg.get("ordersApi")
+    version = str(raw).strip() if raw not in (None, "") else "2026-01-01"
+    if version == "2026-01-01":
+        from amazon_mws.spapi.orders_v2026 import SpOrdersV2026Api
+
+        return SpOrdersV2026Api
+    if version == "v0":
         from amazon_mws.spapi.orders import SpOrdersApi
 
-        return SpOrdersApi(
+        return SpOrdersApi
+    raise ValueError(f"cfg.ordersApi: {raw!r} is not one of 2026-01-01, v0")
+
+
+def orders_api(cfg: Mapping[str, Any], *, sample: bool = False):
+    """`OrdersApi` (MWS) or SP-API's (sp_orders_class): ListOrders-style pages of MWS-shaped orders."""
+    if backend_of(cfg) == SP_API:
+        return sp_orders_class(cfg)(
             sp_connection(cfg, sample=sample), restricted_data=not as_bool(cfg.get("withoutRestrictedData"))
         )
     return OrdersApi(connection(cfg, sample=sample))

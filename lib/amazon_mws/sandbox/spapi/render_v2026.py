@@ -91,7 +91,8 @@ def _item_proceeds(item: Mapping[str, Any], currency: str) -> dict[str, Any] | N
     return {"proceedsTotal": {"amount": str(total), "currencyCode": currency}, "breakdowns": breakdowns}
 
 
-def _item_fulfillment(item: Mapping[str, Any]) -> dict[str, Any]:
+def _item_fulfillment(item: Mapping[str, Any], closed: bool) -> dict[str, Any]:
+    """`closed`: a cancelled or unfulfillable order, whose units no longer wait to be shipped."""
     shipped = int(item.get("QuantityShipped") or 0)
     gift = _prune({"giftMessage": item.get("GiftMessageText"), "giftWrapLevel": item.get("GiftWrapLevel")})
     packing = _prune({
@@ -103,11 +104,13 @@ def _item_fulfillment(item: Mapping[str, Any]) -> dict[str, Any]:
                                            item.get("ScheduledDeliveryEndDate")),
         "internationalShipping": {"iossNumber": item["IossNumber"]} if item.get("IossNumber") else None,
     })
-    return _prune({"quantityFulfilled": shipped, "quantityUnfulfilled": int(item["QuantityOrdered"]) - shipped,
+    left = 0 if closed else int(item["QuantityOrdered"]) - shipped
+    return _prune({"quantityFulfilled": shipped, "quantityUnfulfilled": left,
                    "packing": packing, "shipping": shipping})
 
 
-def v2026_item(item: Mapping[str, Any], included: frozenset[str], currency: str) -> dict[str, Any]:
+def v2026_item(item: Mapping[str, Any], included: frozenset[str], currency: str,
+               closed: bool = False) -> dict[str, Any]:
     qty = int(item["QuantityOrdered"])
     unit = None
     if "ItemPrice" in item and qty:
@@ -135,7 +138,7 @@ def v2026_item(item: Mapping[str, Any], included: frozenset[str], currency: str)
     if "PROMOTION" in included and item.get("PromotionIds"):
         out["promotion"] = {"breakdowns": [{"promotionId": p} for p in item["PromotionIds"]]}
     if "FULFILLMENT" in included:
-        out["fulfillment"] = _item_fulfillment(item)
+        out["fulfillment"] = _item_fulfillment(item, closed)
     collection = item.get("TaxCollection")
     if "TAX" in included and isinstance(collection, Mapping):
         out["tax"] = {"taxCollections": [_prune({"model": collection.get("Model"),
@@ -213,7 +216,8 @@ def v2026_order(order: Mapping[str, Any], included: frozenset[str],
     """One stored order as v2026 returns it for the datasets in `included`."""
     currency = _currency(order)
     market = str(order.get("MarketplaceId"))
-    items = [v2026_item(i, included, currency) for i in order.get("OrderItems", [])]
+    closed = order["OrderStatus"] in ("Canceled", "Unfulfillable")
+    items = [v2026_item(i, included, currency, closed) for i in order.get("OrderItems", [])]
     out: dict[str, Any] = {
         "orderId": order["AmazonOrderId"],
         "orderAliases": [{"aliasId": order["SellerOrderId"], "aliasType": "SELLER_ORDER_ID"}]

@@ -24,15 +24,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from amazon_mws.core.times import EPOCH, parse_time, to_amazon, utcnow
+from amazon_mws.core.windows import PageTokenExpired
 from amazon_mws.mapping.spree import from_trigger_order
 from amazon_mws.runtime.message import LazyList, Message
 from amazon_mws.steps.fields import as_bool, as_int, order_statuses, wire_statuses
+from amazon_mws.steps.order_filters import fulfillment_channels, marketplace_ids
 from amazon_mws.steps.order_lookup import order_items
 
 EMIT_ALL, EMIT_ORDER, EMIT_PAGE = "all", "order", "page"
 EMIT_BEHAVIOURS = (EMIT_ALL, EMIT_ORDER, EMIT_PAGE)
-OUTPUT_AMAZON, OUTPUT_SPREE = "amazon", "spree"
-OUTPUT_FORMATS = (OUTPUT_AMAZON, OUTPUT_SPREE)
+OUTPUT_AMAZON, OUTPUT_SPREE, OUTPUT_V2026 = "amazon", "spree", "v2026"
+OUTPUT_FORMATS = (OUTPUT_AMAZON, OUTPUT_SPREE, OUTPUT_V2026)
 # Amazon refuses a LastUpdatedBefore later than two minutes ago; keep a margin for clock skew.
 VISIBILITY_DELAY = timedelta(minutes=2, seconds=30)
 
@@ -46,6 +48,8 @@ class SyncOptions:
     emit: str
     include_items: bool
     output: str = OUTPUT_AMAZON
+    marketplaces: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
 
     @classmethod
     def from_cfg(cls, cfg: Mapping[str, Any]) -> SyncOptions:
@@ -66,6 +70,8 @@ class SyncOptions:
             emit=emit,
             # Spree's line items come from the order items: that format always fetches them
             include_items=as_bool(cfg.get("includeOrderItems")) or output == OUTPUT_SPREE,
+            marketplaces=tuple(marketplace_ids(cfg)),
+            channels=tuple(fulfillment_channels(cfg)),
         )
 
 
@@ -78,6 +84,11 @@ def output_format(cfg: Mapping[str, Any]) -> str:
 
 def page_key(run: Mapping[str, Any], page: int) -> str:
     return f"run:{run['id']}:page:{page}"
+
+
+def order_id(order: Mapping[str, Any]) -> str:
+    """The id of an order in either shape (MWS `AmazonOrderId`, Orders v2026-01-01 `orderId`)."""
+    return str(order.get("AmazonOrderId") or order["orderId"])
 
 
 class OrderSync:
@@ -125,14 +136,17 @@ class OrderSync:
 
     def _fetch(self, run: Mapping[str, Any]) -> Any:
         if run["pages"] == 0:
-            before = None
-            if self.options.end and self.options.end <= utcnow() - VISIBILITY_DELAY:
+            before = run["before"]  # set when an expired page token restarts the window
+            if not before and self.options.end and self.options.end <= utcnow() - VISIBILITY_DELAY:
                 before = to_amazon(self.options.end)
+            paired = getattr(self.api, "pairs_unshipped_statuses", True)  # MWS's rule; SP-API has none
             return self.api.list_orders(
                 last_updated_after=run["after"],
                 last_updated_before=before,
-                statuses=wire_statuses(self.options.statuses),
+                statuses=wire_statuses(self.options.statuses) if paired else list(self.options.statuses),
                 max_results=self.options.max_per_page,
+                marketplace_ids=list(self.options.marketplaces) or None,
+                fulfillment_channels=list(self.options.channels) or None,
             )
         return self.api.list_orders_by_next_token(run["nextToken"])
 
@@ -141,12 +155,35 @@ class OrderSync:
         chosen = set(self.options.statuses)
         return [o for o in orders if o.get("OrderStatus") in chosen]
 
+    def _taken(self, page: Any) -> list[dict[str, Any]]:
+        """The page's orders in the chosen shape: Amazon's v2026 objects (items inside), or the MWS shape."""
+        if self.options.output == OUTPUT_V2026:
+            native = getattr(page, "v2026_orders", None)
+            if native is None:
+                raise ValueError("cfg.outputFormat: v2026 needs backend sp-api with ordersApi 2026-01-01")
+            return list(native)  # v2026 returns only the statuses asked for
+        return self._wanted(page.orders)
+
+    def _restarted(self, run: dict[str, Any], why: PageTokenExpired) -> dict[str, Any]:
+        """The window again from its lower bound, to the same upper bound: its pages are dropped and fetched
+        anew (pages already emitted are emitted again: at least once, bounded by one window)."""
+        self.ctx.logger.warning("%s: restarting the window from %s", why, run["after"])
+        for page in range(run["pages"]):
+            self.ctx.state.list_clear(page_key(run, page))
+        run = {**run, "nextToken": None, "pages": 0, "orders": 0, "emittedPages": 0, "complete": False}
+        self.ctx.emit("updateSnapshot", {"run": run})
+        return run
+
     def _gather_page(self, run: dict[str, Any]) -> dict[str, Any]:
-        page = self._fetch(run)
+        try:
+            page = self._fetch(run)
+        except PageTokenExpired as expired:
+            run = self._restarted(run, expired)
+            page = self._fetch(run)
         if page.next_token and page.next_token == run["nextToken"]:
             raise RuntimeError("ListOrdersByNextToken returned the token it was given: refusing to loop")
-        orders = self._wanted(page.orders)
-        if self.options.include_items:
+        orders = self._taken(page)
+        if self.options.include_items and self.options.output != OUTPUT_V2026:
             for order in orders:
                 order["orderItems"] = order_items(self.api, order["AmazonOrderId"])
         key = page_key(run, run["pages"])
@@ -167,7 +204,7 @@ class OrderSync:
 
     def _sample(self, run: Mapping[str, Any]) -> None:
         page = self._fetch(run)
-        orders = self._wanted(page.orders)
+        orders = self._taken(page)
         if self.options.output == OUTPUT_SPREE:  # one request, so no items: Spree line items stay empty
             orders = [self._shaped({"orderItems": [], **o}) for o in orders]
         if orders:
@@ -204,7 +241,7 @@ class OrderSync:
                     self.ctx.emit("data", Message(id=f"{run['id']}-page-{page}", body=body))
             else:
                 for order in self.ctx.state.list_iter(page_key(run, page)):
-                    message_id = f"{run['id']}-order-{order['AmazonOrderId']}"
+                    message_id = f"{run['id']}-order-{order_id(order)}"
                     self.ctx.emit("data", Message(id=message_id, body={"orders": [self._shaped(order)]}))
             run = {**run, "emittedPages": page + 1}
             self.ctx.emit("updateSnapshot", {"run": run})

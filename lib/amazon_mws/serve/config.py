@@ -11,9 +11,10 @@
 
 Why a file and not flags: it holds secrets, and flags show up in `ps`. At least one token or key is
 required: the service answers nothing without authentication. `amazon` is needed only by the Order REST
-API (the Spree hub sends its own Amazon keys with every poll); `spree.endpoint` replaces the marketplace's
-MWS host for hub polls (the hub's parameters have no endpoint), which is how tests point it at the sandbox.
-Every problem is reported at start-up, naming the key and the rule; the repr shows no secret.
+API (MWS keys, or SP-API's with `"backend": "sp-api"`: its orders then come from Orders v2026-01-01 unless
+`ordersApi` says v0; the Spree hub sends its own Amazon keys with every poll); `spree.endpoint` replaces
+the marketplace's MWS host for hub polls (the hub's parameters have no endpoint), which is how tests point it
+at the sandbox. Every problem is reported at start-up, naming the key and the rule; the repr shows no secret.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from amazon_mws.backends import SP_API, backend_of
 from amazon_mws.mws.credentials import Credentials
+from amazon_mws.spapi.credentials import SpCredentials
 from amazon_mws.steps.fields import ORDER_STATUSES
 
 DEFAULT_SPREE_STATUSES = ("Unshipped", "PartiallyShipped", "Shipped")
@@ -97,8 +100,9 @@ class ServerConfig:
                 problems.append("amazon: must be an object of Amazon credentials")
                 amazon = None
             else:
-                try:
-                    Credentials.from_config(amazon)
+                try:  # SP-API credentials (backend sp-api) serve the orders routes through Orders v2026-01-01
+                    credentials = SpCredentials if backend_of(amazon) == SP_API else Credentials
+                    credentials.from_config(amazon)
                 except ValueError as exc:
                     problems.append(f"amazon.{exc}")
                 amazon = dict(amazon)

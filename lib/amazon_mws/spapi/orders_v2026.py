@@ -15,8 +15,10 @@ next day) sends the right query, and a token past its lifetime raises `PageToken
 when this process knows Amazon's clock, else on Amazon's 400 that says the token expired.
 
 The window's upper bound, when the caller gives none, is Amazon's time (its `Date` header, amazon_clock.py)
-minus two minutes and a margin: v2026 refuses a later one. Buyer and recipient data need no Restricted Data
-Token: with `restricted_data` (the app has the PII roles) `includedData` asks for BUYER and RECIPIENT.
+minus two minutes and a margin: v2026 refuses a later one. Until this process has heard Amazon's time the
+first request sends none and takes the bound Amazon states in its reply. Buyer and recipient data need no
+Restricted Data Token: with `restricted_data` (the app has the PII roles) `includedData` asks for BUYER and
+RECIPIENT.
 """
 
 from __future__ import annotations
@@ -47,7 +49,6 @@ SHAPE_DATA = ("PROCEEDS", "FULFILLMENT", "EXPENSE", "PROMOTION", "PAYMENT", "TAX
 NATIVE_DATA = (*SHAPE_DATA, "CANCELLATION", "PACKAGES", "FULFILLMENT_ORDERS")
 PII_DATA = ("BUYER", "RECIPIENT")
 VISIBILITY = timedelta(minutes=2, seconds=5)  # Amazon's two minutes, and the Date header's whole second
-UNKNOWN_SKEW = timedelta(minutes=1)  # more margin while the host has not yet told us its time
 TOKEN_LIFETIME = timedelta(hours=24)
 TOKEN_PREFIX = "v2026."
 
@@ -122,24 +123,27 @@ class SpOrdersV2026Api(SpOrdersApi):
         native = list(data.get("orders") or [])
         nxt = (data.get("pagination") or {}).get("nextToken")
         issued = amazon_clock.now(self.conn.base_url)
+        stated = to_amazon(issued - VISIBILITY)  # if Amazon chose a bound and did not say it: a safe one
+        created = "createdAfter" in query
         return V2026OrdersPage(
             orders=self._remember(native),
             next_token=_wrap(nxt, query, issued) if nxt else None,
-            last_updated_before=data.get("lastUpdatedBefore") or query.get("lastUpdatedBefore"),
-            created_before=data.get("createdBefore") or query.get("createdBefore"),
+            last_updated_before=data.get("lastUpdatedBefore") or query.get("lastUpdatedBefore")
+            or (None if created else stated),
+            created_before=data.get("createdBefore") or query.get("createdBefore") or (stated if created else None),
             request_id=resp.request_id,
             v2026_orders=native,
         )
 
-    def _bound(self, given: datetime | str | None, name: str) -> str:
-        """The window's upper bound: the caller's, but never later than Amazon's clock allows."""
-        latest = amazon_clock.now(self.conn.base_url) - VISIBILITY
-        if not amazon_clock.known(self.conn.base_url):
-            latest -= UNKNOWN_SKEW
-        if given is None:
-            return to_amazon(latest)
-        chosen = parse_time(iso8601(given, field=name), name)
-        return to_amazon(min(chosen, latest))
+    def _bound(self, given: datetime | str | None, name: str) -> str | None:
+        """The window's upper bound: Amazon's time less two minutes and a margin, or the caller's when earlier.
+        None (send none) while this process has not heard Amazon's time: Amazon then applies its own two
+        minutes and states the bound in its reply, which is as exact as a bound gets."""
+        chosen = parse_time(iso8601(given, field=name), name) if given is not None else None
+        if amazon_clock.known(self.conn.base_url):
+            latest = amazon_clock.now(self.conn.base_url) - VISIBILITY
+            chosen = latest if chosen is None else min(chosen, latest)
+        return to_amazon(chosen) if chosen is not None else None
 
     # -- the OrdersApi methods -------------------------------------------------------------------------
 
@@ -182,6 +186,12 @@ class SpOrdersV2026Api(SpOrdersApi):
             query["createdAfter"] = iso8601(created_after, field="created_after")  # type: ignore[arg-type]
             query["createdBefore"] = self._bound(created_before, "created_before")
         query = {k: v for k, v in query.items() if v not in (None, [], "")}
+        after, before = (query.get(k) for k in (("lastUpdatedAfter", "lastUpdatedBefore") if last_updated_after
+                                                 is not None else ("createdAfter", "createdBefore")))
+        if before is not None and parse_time(before, "before") < parse_time(after, "after"):
+            # the cursor is at Amazon's latest visible moment: nothing can be new yet, and Amazon would refuse
+            return V2026OrdersPage(orders=[], next_token=None, last_updated_before=query.get("lastUpdatedAfter"),
+                                   created_before=query.get("createdAfter"), request_id=None)
         return self._page({**query, "maxResultsPerPage": max_results}, None)
 
     def list_orders_by_next_token(self, token: str, *, marketplace_ids: list[str] | None = None) -> V2026OrdersPage:

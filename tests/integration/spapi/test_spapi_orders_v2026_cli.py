@@ -43,9 +43,10 @@ def test_a_window_is_exact_items_come_inside_and_the_cursor_is_amazons_bound(sma
     assert set(ids) == visible_ids(sandbox.orders, "1970-01-01T00:00:00Z", cursor)
     calls = sp_requests(sandbox, SEARCH, GET, "getOrders", "getOrderItems")
     assert {c["action"] for c in calls} == {SEARCH} and len(calls) == -(-len(ids) // 15)  # no per-order call
-    sent = parse_time(calls[0]["params"]["lastUpdatedBefore"], "sent")
-    assert cursor == calls[0]["params"]["lastUpdatedBefore"]  # the bound the client chose is the cursor
-    assert sandbox.now() - timedelta(minutes=4) < sent <= sandbox.now() - timedelta(minutes=2)
+    # a fresh process has not heard Amazon's time: its first window's bound is the one Amazon states
+    assert "lastUpdatedBefore" not in calls[0]["params"]
+    bound = parse_time(cursor, "cursor")
+    assert sandbox.now() - timedelta(minutes=3) < bound <= sandbox.now() - timedelta(minutes=2)
     for order in run.orders():
         stored = sandbox.orders[order["AmazonOrderId"]]["OrderItems"]
         assert [i["OrderItemId"] for i in order["orderItems"]] == [i["OrderItemId"] for i in stored]
@@ -183,3 +184,15 @@ def test_orders_v0_is_refused_before_any_request_from_the_removal_date(monkeypat
             with pytest.raises(ValueError, match="ordersApi: Amazon removed the Orders API v0 .* on 2027-03-27"):
                 call()
         assert sp_requests(sb, "getOrders", "getOrder", "getOrderItems") == []
+
+
+def test_a_cursor_at_amazons_latest_visible_moment_is_an_empty_window_without_a_request(sandbox):
+    conn = SpConnection(SpCredentials.from_config(sandbox.sp_credentials), time_scale=TIME_SCALE)
+    api = SpOrdersV2026Api(conn)
+    api.list_orders(last_updated_after="1970-01-01T00:00:00Z", max_results=1)  # Amazon's time is known now
+    sandbox.reset_log()
+    recent = sandbox.now() - timedelta(seconds=30)  # later than any bound Amazon would accept
+    page = api.list_orders(last_updated_after=recent)
+    assert page.orders == [] and page.next_token is None and parse_time(page.last_updated_before, "b") == recent
+    assert sp_requests(sandbox, SEARCH) == []
+    amazon_clock.forget(conn.base_url)

@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--orders", type=int, default=300, help="orders in the embedded sandbox")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--days", type=int, default=30, help="how far back the trigger looks")
+    demo.add_argument("--backend", choices=("mws", "sp-api"), default="mws",
+                      help="which API of the embedded sandbox (sp-api: Orders v2026-01-01)")
 
     serve = sub.add_parser("serve", help="the Spree hub endpoint and the Order REST API over HTTP(S)")
     serve.add_argument("--host", default="127.0.0.1")

@@ -100,7 +100,7 @@ class SpOrdersV2026Api(SpOrdersApi):
     def __init__(self, conn: SpConnection, *, restricted_data: bool = True) -> None:
         super().__init__(conn, restricted_data=restricted_data)
         self.included = [*NATIVE_DATA, *(PII_DATA if restricted_data else ())]
-        self._items: dict[str, list[dict[str, Any]]] = {}  # order id -> its items (MWS shape), last page only
+        self._order_items: dict[str, list[dict[str, Any]]] = {}  # order id -> its items (MWS shape): last batch
 
     # -- the wire ------------------------------------------------------------------------------------
 
@@ -112,7 +112,7 @@ class SpOrdersV2026Api(SpOrdersApi):
     def _remember(self, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The orders in the MWS shape; their items kept for list_order_items (this batch only: memory flat)."""
         shaped = [order_from_v2026(o) for o in orders]
-        self._items = {o["orderId"]: [item_from_v2026(i) for i in o.get("orderItems") or []] for o in orders}
+        self._order_items = {o["orderId"]: [item_from_v2026(i) for i in o.get("orderItems") or []] for o in orders}
         return shaped
 
     def _page(self, query: dict[str, Any], token: str | None) -> V2026OrdersPage:
@@ -180,14 +180,14 @@ class SpOrdersV2026Api(SpOrdersApi):
                                  "fulfillmentStatuses": _wire_statuses(statuses),
                                  "fulfilledBy": _wire_channels(fulfillment_channels)}
         if last_updated_after is not None:
-            query["lastUpdatedAfter"] = iso8601(last_updated_after, field="last_updated_after")
-            query["lastUpdatedBefore"] = self._bound(last_updated_before, "last_updated_before")
+            after = iso8601(last_updated_after, field="last_updated_after")
+            before = self._bound(last_updated_before, "last_updated_before")
+            query.update(lastUpdatedAfter=after, lastUpdatedBefore=before)
         else:
-            query["createdAfter"] = iso8601(created_after, field="created_after")  # type: ignore[arg-type]
-            query["createdBefore"] = self._bound(created_before, "created_before")
+            after = iso8601(created_after, field="created_after")  # type: ignore[arg-type]
+            before = self._bound(created_before, "created_before")
+            query.update(createdAfter=after, createdBefore=before)
         query = {k: v for k, v in query.items() if v not in (None, [], "")}
-        after, before = (query.get(k) for k in (("lastUpdatedAfter", "lastUpdatedBefore") if last_updated_after
-                                                 is not None else ("createdAfter", "createdBefore")))
         if before is not None and parse_time(before, "before") < parse_time(after, "after"):
             # the cursor is at Amazon's latest visible moment: nothing can be new yet, and Amazon would refuse
             return V2026OrdersPage(orders=[], next_token=None, last_updated_before=query.get("lastUpdatedAfter"),
@@ -229,12 +229,13 @@ class SpOrdersV2026Api(SpOrdersApi):
         order_id = order_id.strip() if isinstance(order_id, str) else ""
         if not order_id:
             raise ValueError("order_id: must be a non-empty string")
-        if order_id not in self._items:
+        if order_id not in self._order_items:
             native = self._get_one(order_id)
             if native is None:
                 raise NotFound(f"order_id: Amazon does not know order {order_id}", code="NotFound", http_status=404)
             self._remember([native])
-        return OrderItemsPage(amazon_order_id=order_id, items=self._items[order_id], next_token=None, request_id=None)
+        return OrderItemsPage(amazon_order_id=order_id, items=self._order_items[order_id], next_token=None,
+                              request_id=None)
 
     def list_order_items_by_next_token(self, token: str, *, order_id: str | None = None) -> OrderItemsPage:
         raise ValueError("next_token: Orders v2026-01-01 returns every item inside its order; there are no item pages")

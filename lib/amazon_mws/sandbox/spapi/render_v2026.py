@@ -72,7 +72,7 @@ def _item_proceeds(item: Mapping[str, Any], currency: str) -> dict[str, Any] | N
     tax_parts = [("ITEM", "ItemTax"), ("SHIPPING", "ShippingTax"), ("GIFT_WRAP", "GiftWrapTax"),
                  ("DISCOUNT", "PromotionDiscountTax")]
     discount_parts = [("ITEM", "PromotionDiscount"), ("SHIPPING", "ShippingDiscount")]
-    breakdowns = [
+    breakdowns: list[dict[str, Any]] = [
         {"type": kind, "subtotal": _money(item[name])}
         for kind, name in (("ITEM", "ItemPrice"), ("SHIPPING", "ShippingPrice"), ("GIFT_WRAP", "GiftWrapPrice"))
         if name in item

@@ -34,7 +34,7 @@ from amazon_mws.core.errors import InvalidParameter
 from amazon_mws.core.params import iso8601, str_list
 from amazon_mws.core.times import parse_time, to_amazon
 from amazon_mws.core.windows import PageTokenExpired
-from amazon_mws.mws.orders import ORDER_STATUSES, OrderItemsPage, OrdersPage
+from amazon_mws.mws.orders import OrderItemsPage, OrdersPage, checked_filters
 from amazon_mws.spapi import amazon_clock
 from amazon_mws.spapi.connection import SpConnection, SpResponse
 from amazon_mws.spapi.errors import NotFound
@@ -51,6 +51,7 @@ PII_DATA = ("BUYER", "RECIPIENT")
 VISIBILITY = timedelta(minutes=2, seconds=5)  # Amazon's two minutes, and the Date header's whole second
 TOKEN_LIFETIME = timedelta(hours=24)
 TOKEN_PREFIX = "v2026."
+MWS_ONLY_FILTERS = ("payment_methods", "tfm_statuses", "buyer_email", "seller_order_id")
 
 
 @dataclass
@@ -76,12 +77,9 @@ def _unwrap(token: str) -> tuple[str, dict[str, Any], datetime]:
 
 
 def _wire_statuses(statuses: list[str] | None) -> list[str]:
-    """MWS statuses as v2026's; InvoiceUnconfirmed has none (such orders are SHIPPED): it may come along with
-    Shipped, which covers them, but alone it could match nothing."""
+    """MWS statuses (checked by `checked_filters`) as v2026's; InvoiceUnconfirmed has none (such orders are
+    SHIPPED): it may come along with Shipped, which covers them, but alone it could match nothing."""
     chosen = str_list(statuses, field="statuses") or []
-    for status in chosen:
-        if status not in STATUS_TO_V2026 and status != "InvoiceUnconfirmed":
-            raise ValueError(f"statuses: unknown order status {status!r} (one of {', '.join(ORDER_STATUSES)})")
     if "InvoiceUnconfirmed" in chosen and "Shipped" not in chosen:
         raise ValueError("statuses: InvoiceUnconfirmed has no Orders v2026-01-01 status (those orders are SHIPPED "
                          "there); choose Shipped")
@@ -89,11 +87,7 @@ def _wire_statuses(statuses: list[str] | None) -> list[str]:
 
 
 def _wire_channels(channels: list[str] | None) -> list[str]:
-    chosen = str_list(channels, field="fulfillment_channels") or []
-    bad = [c for c in chosen if c not in CHANNEL_TO_V2026]
-    if bad:
-        raise ValueError(f"fulfillment_channels: {bad[0]!r} is not one of AFN, MFN")
-    return [CHANNEL_TO_V2026[c] for c in chosen]
+    return [CHANNEL_TO_V2026[c] for c in str_list(channels, field="fulfillment_channels") or []]
 
 
 class SpOrdersV2026Api(SpOrdersApi):
@@ -147,35 +141,23 @@ class SpOrdersV2026Api(SpOrdersApi):
 
     # -- the OrdersApi methods -------------------------------------------------------------------------
 
-    def list_orders(
-        self,
-        *,
-        last_updated_after: datetime | str | None = None,
-        last_updated_before: datetime | str | None = None,
-        created_after: datetime | str | None = None,
-        created_before: datetime | str | None = None,
-        statuses: list[str] | None = None,
-        max_results: int = 100,
-        marketplace_ids: list[str] | None = None,
-        fulfillment_channels: list[str] | None = None,
-        payment_methods: list[str] | None = None,
-        tfm_statuses: list[str] | None = None,
-        buyer_email: str | None = None,
-        seller_order_id: str | None = None,
-    ) -> V2026OrdersPage:
-        """One searchOrders page. The filters v2026 does not have are refused by name, before any request."""
-        for name, value in (("payment_methods", payment_methods), ("tfm_statuses", tfm_statuses),
-                            ("buyer_email", buyer_email), ("seller_order_id", seller_order_id)):
-            if value:
-                raise ValueError(f"{name}: searchOrders (Orders v2026-01-01) has no such filter")
-        if (last_updated_after is None) == (created_after is None):
-            raise ValueError("last_updated_after: give exactly one of last_updated_after and created_after")
-        if last_updated_after is None and last_updated_before is not None:
-            raise ValueError("last_updated_before: only allowed with last_updated_after")
-        if created_after is None and created_before is not None:
-            raise ValueError("created_before: only allowed with created_after")
-        if isinstance(max_results, bool) or not isinstance(max_results, int) or not 1 <= max_results <= 100:
-            raise ValueError(f"max_results: must be an integer from 1 to 100, got {max_results!r}")
+    def list_orders(self, *, last_updated_after: datetime | str | None = None,
+                    last_updated_before: datetime | str | None = None, created_after: datetime | str | None = None,
+                    created_before: datetime | str | None = None, statuses: list[str] | None = None,
+                    max_results: int = 100, marketplace_ids: list[str] | None = None,
+                    fulfillment_channels: list[str] | None = None, **mws_filters: Any) -> V2026OrdersPage:
+        """One searchOrders page, under the ListOrders rules searchOrders shares (checked before any request).
+        `mws_filters`: the MWS filters searchOrders does not have (payment_methods, tfm_statuses, buyer_email,
+        seller_order_id), refused by name when given."""
+        given = [name for name, value in mws_filters.items() if value]
+        unknown = [name for name in mws_filters if name not in MWS_ONLY_FILTERS]
+        if unknown:
+            raise TypeError(f"list_orders() got an unexpected keyword argument {unknown[0]!r}")
+        if given:
+            raise ValueError(f"{given[0]}: searchOrders (Orders v2026-01-01) has no such filter")
+        checked_filters(last_updated_after=last_updated_after, last_updated_before=last_updated_before,
+                        created_after=created_after, created_before=created_before, statuses=statuses,
+                        max_results=max_results, fulfillment_channels=fulfillment_channels, paired_statuses=False)
         query: dict[str, Any] = {"marketplaceIds": self._markets(marketplace_ids),
                                  "fulfillmentStatuses": _wire_statuses(statuses),
                                  "fulfilledBy": _wire_channels(fulfillment_channels)}

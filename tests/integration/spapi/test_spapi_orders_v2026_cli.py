@@ -5,6 +5,9 @@ the v2026 output format, the new fields, PII by role, expired page tokens, and v
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -15,6 +18,7 @@ from amazon_mws.spapi import amazon_clock, orders
 from amazon_mws.spapi.connection import SpConnection
 from amazon_mws.spapi.credentials import SpCredentials
 from amazon_mws.spapi.orders_v2026 import SpOrdersV2026Api
+from testsupport import AMAZON_MWS_BIN
 
 from .spapi_support import (
     TIME_SCALE,
@@ -196,3 +200,22 @@ def test_a_cursor_at_amazons_latest_visible_moment_is_an_empty_window_without_a_
     assert page.orders == [] and page.next_token is None and parse_time(page.last_updated_before, "b") == recent
     assert sp_requests(sandbox, SEARCH) == []
     amazon_clock.forget(conn.base_url)
+
+
+def test_the_sandbox_cli_plays_sp_api_after_the_removal_date(run_cli):
+    proc = subprocess.Popen([str(AMAZON_MWS_BIN), "sandbox", "--port", "0", "--orders", "12", "--time-scale",
+                             str(TIME_SCALE), "--orders-v0-removed"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        proc.stdout.readline()  # the MWS config
+        sp = json.loads(proc.stdout.readline())
+        fields = {"orderStatus": ["Shipped", "Unshipped"], "startTime": "1970-01-01T00:00:00Z"}
+        v0 = run_cli(TRIGGER, {**sp, **fields, "ordersApi": "v0"})
+        assert v0.returncode != 0
+        message = v0.errors()[0]["error"]["message"]
+        assert "2027-03-27" in message and "getOrders" in message  # Amazon's 403, naming the date
+        assert run_cli(TRIGGER, {**sp, **fields}).returncode == 0  # Orders v2026-01-01 still answers
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=15)
+    assert proc.returncode == 0

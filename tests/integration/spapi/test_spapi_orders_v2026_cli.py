@@ -219,3 +219,13 @@ def test_the_sandbox_cli_plays_sp_api_after_the_removal_date(run_cli):
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=15)
     assert proc.returncode == 0
+
+
+def test_a_sample_makes_exactly_one_search_and_changes_no_state(sandbox, run_cli, tmp_path):
+    snap = tmp_path / "snap.json"
+    snap.write_text("{}")
+    run = run_cli(TRIGGER, trigger_cfg(sandbox, maxResultsPerPage=10, includeOrderItems=True), snapshot=snap,
+                  sample=True)
+    assert run.returncode == 0, run.stderr
+    assert len(sp_requests(sandbox, SEARCH)) == 1 and 0 < len(run.orders()) <= 10
+    assert sp_requests(sandbox, GET, "getOrders", "getOrderItems") == [] and json.loads(snap.read_text()) == {}

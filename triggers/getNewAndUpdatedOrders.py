@@ -8,7 +8,7 @@ get_meta_model.
 import json
 
 from amazon_mws.backends import orders_api
-from amazon_mws.core.marketplaces import marketplace_choices
+from amazon_mws.core.marketplaces import marketplace_choices, region_of
 from amazon_mws.runtime.paths import component_root
 from amazon_mws.steps.order_sync import OUTPUT_SPREE, OUTPUT_V2026, OrderSync, SyncOptions, output_format
 
@@ -22,8 +22,9 @@ def process(ctx, msg, cfg, snapshot):
 
 
 def marketplaces(cfg):
-    """The Marketplaces field's choices (one region per config: checked when the trigger runs)."""
-    return marketplace_choices()
+    """The Marketplaces field's choices: those of the credentials' marketplace's region (one host, one region)."""
+    home = region_of(str(cfg.get("marketplaceId") or ""))
+    return {mid: name for mid, name in marketplace_choices().items() if home is None or region_of(mid) == home}
 
 
 def get_meta_model(cfg):

@@ -229,3 +229,14 @@ def test_a_sample_makes_exactly_one_search_and_changes_no_state(sandbox, run_cli
     assert run.returncode == 0, run.stderr
     assert len(sp_requests(sandbox, SEARCH)) == 1 and 0 < len(run.orders()) <= 10
     assert sp_requests(sandbox, GET, "getOrders", "getOrderItems") == [] and json.loads(snap.read_text()) == {}
+
+
+def test_the_marketplaces_field_offers_the_credentials_region_only(tmp_path):
+    cfg = tmp_path / "cfg.json"
+    for home, expected in (("ATVPDKIKX0DER", {"ATVPDKIKX0DER", "A2EUQ1WTGCTBG2", "A1AM78C64UM0Y8", "A2Q3Y263D00KWC"}),
+                           ("A1VC38T7YXB528", {"A1VC38T7YXB528", "A39IBJ37TRP1C6", "A19VAU5U5O7RUS"})):
+        cfg.write_text(json.dumps({"backend": "sp-api", "marketplaceId": home}))
+        out = subprocess.run([str(AMAZON_MWS_BIN), "select", TRIGGER, "marketplaceIds", "--config", str(cfg)],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert set(json.loads(out.stdout)) == expected

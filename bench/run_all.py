@@ -88,6 +88,7 @@ BENCHES = {
     "memory": lambda q: json_bench("memory.py", [], q, 3600),
     "workers": lambda q: workers_bench(q, 3600),
     "feeds": lambda q: json_bench("feed_batching.py", [], q, 3600),
+    "orders-v2026": lambda q: json_bench("orders_v2026.py", [], q, 1800),
 }
 
 

@@ -10,10 +10,10 @@ steps ask the row instead of comparing backend names:
 - `shipments`: a confirmShipment call answered at once (SP-API), or None where shipping is a feed (MWS);
 - `verify`: the credential check that names the wrong credential (`credentials`: the offline one).
 
-Orders APIs within a backend: on SP-API, `cfg["ordersApi"]` picks the orders client from `SP_ORDERS_APIS`
-(missing means "v0"). The Orders API v2026-01-01 client slots in as one more entry there, a function
-`(SpConnection, cfg) -> OrdersBackend` (e.g. `"2026-01-01": lambda conn, cfg: SpOrdersV2026(conn)` with
-`SpOrdersV2026` from `spapi/orders_v2026.py`), plus its value in the ordersApi field of component.json;
+Orders APIs within a backend: on SP-API, `cfg["ordersApi"]` picks the orders client from `SP_ORDERS_APIS`:
+"2026-01-01" (the default: `spapi/orders_v2026.py`) or "v0" (until Amazon removes its orders reads on
+2027-03-27; `spapi/orders.py` refuses them from that day). Another orders API slots in as one more entry, a
+function `(SpConnection, cfg) -> OrdersBackend`, plus its value in the ordersApi field of component.json;
 nothing else changes: the steps get an `OrdersBackend` either way, confirmShipment stays the v0 call
 (v2026-01-01 has none), and `tests/contract/` runs it once it has an entry in contract_support.SETUPS
 (its coverage test fails until then).
@@ -41,6 +41,7 @@ from amazon_mws.spapi.connection import SpConnection
 from amazon_mws.spapi.credentials import SpCredentials
 from amazon_mws.spapi.feeds import SpFeedsApi
 from amazon_mws.spapi.orders import SpOrdersApi
+from amazon_mws.spapi.orders_v2026 import SpOrdersV2026Api
 from amazon_mws.spapi.verify import verify_sp_api
 
 MWS, SP_API = "mws", "sp-api"
@@ -64,9 +65,16 @@ def _sp_orders_v0(conn: SpConnection, cfg: Cfg) -> SpOrdersApi:
     return SpOrdersApi(conn, restricted_data=not as_bool(cfg.get("withoutRestrictedData")))
 
 
+def _sp_orders_v2026(conn: SpConnection, cfg: Cfg) -> SpOrdersV2026Api:
+    return SpOrdersV2026Api(conn, restricted_data=not as_bool(cfg.get("withoutRestrictedData")))
+
+
 # cfg.ordersApi -> the SP-API orders client (see the module docstring for adding one)
-SP_ORDERS_APIS: dict[str, Callable[[SpConnection, Cfg], OrdersBackend]] = {"v0": _sp_orders_v0}
-DEFAULT_SP_ORDERS_API = "v0"
+SP_ORDERS_APIS: dict[str, Callable[[SpConnection, Cfg], OrdersBackend]] = {
+    "2026-01-01": _sp_orders_v2026,
+    "v0": _sp_orders_v0,
+}
+DEFAULT_SP_ORDERS_API = "2026-01-01"
 
 
 def _mws_orders(cfg: Cfg, sample: bool) -> OrdersBackend:

@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--seed", type=int, default=1)
     sandbox.add_argument("--time-scale", type=float, default=1.0, help="multiplies quota restore intervals")
     sandbox.add_argument("--no-throttle", action="store_true", help="turn request quotas off")
+    sandbox.add_argument("--orders-v0-removed", action="store_true",
+                         help="play SP-API after 2027-03-27: Orders v0 getOrders/getOrder/getOrderItems/... refused")
 
     run = sub.add_parser("run", help="run one step once; one JSON line per event on stdout")
     run.add_argument("step")
@@ -66,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--orders", type=int, default=300, help="orders in the embedded sandbox")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--days", type=int, default=30, help="how far back the trigger looks")
+    demo.add_argument("--backend", choices=("mws", "sp-api"), default="mws",
+                      help="which API of the embedded sandbox (sp-api: Orders v2026-01-01)")
 
     serve = sub.add_parser("serve", help="the Spree hub endpoint and the Order REST API over HTTP(S)")
     serve.add_argument("--host", default="127.0.0.1")

@@ -3,6 +3,7 @@
 It starts the sandbox in this process on a free port with Amazon's real quotas, and runs the real steps
 through the real runtime (validation, state store, emitter) over real HTTP: the trigger over the last N
 days, then Get Order and List Order Items on a few of the orders. What a newcomer sees is what a flow does.
+`--backend sp-api` runs the same job on the sandbox's SP-API (Orders v2026-01-01, the default `ordersApi`).
 """
 
 from __future__ import annotations
@@ -40,9 +41,9 @@ def _checked(result: RunResult) -> RunResult:
     return result
 
 
-def run_demo(sandbox: Sandbox, days: int, progress: Progress, state_dir: Path) -> dict[str, Any]:
+def run_demo(sandbox: Sandbox, days: int, progress: Progress, state_dir: Path, backend: str = "mws") -> dict[str, Any]:
     store = SqliteStateStore(state_dir / "demo-state.sqlite3")
-    cfg = dict(sandbox.credentials)
+    cfg = dict(sandbox.sp_credentials if backend == "sp-api" else sandbox.credentials)
     trigger_cfg = {
         **cfg,
         "orderStatus": list(ORDER_STATUSES),
@@ -129,7 +130,7 @@ def _summary(console: Console, outcome: dict[str, Any], sandbox: Sandbox, elapse
     console.print(looked)
 
     requests = sandbox.requests
-    throttled = sum(1 for r in requests if r.get("error_code") == "RequestThrottled")
+    throttled = sum(1 for r in requests if r.get("error_code") in ("RequestThrottled", "QuotaExceeded"))
     actions = Counter(r["action"] for r in requests)
     console.print(
         f"[bold]{len(orders)}[/] orders, "
@@ -146,12 +147,13 @@ def main(args: argparse.Namespace) -> int:
     with Sandbox(orders=args.orders, seed=args.seed) as sandbox, tempfile.TemporaryDirectory() as state_dir:
         console.print(
             f"Sandbox Amazon at {sandbox.endpoint} with {args.orders} seeded orders "
-            f"(marketplace {sandbox.marketplace_id}, Amazon's published quotas)."
+            f"(marketplace {sandbox.marketplace_id}, Amazon's published quotas, "
+            f"{'SP-API Orders v2026-01-01' if args.backend == 'sp-api' else 'MWS'})."
         )
         columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
         try:
             with Progress(*columns, console=console, transient=False) as progress:
-                outcome = run_demo(sandbox, args.days, progress, Path(state_dir))
+                outcome = run_demo(sandbox, args.days, progress, Path(state_dir), args.backend)
         except DemoError as exc:
             console.print(f"[red]demo failed:[/] {exc}")
             return 1

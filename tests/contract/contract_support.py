@@ -23,13 +23,20 @@ class Setup:
     denied_value: str
     list_orders: str
     list_items: str
+    # requests the items of an order with n items cost: pages of two on MWS and v0; one getOrder on v2026,
+    # whose orders carry their items (no item pages, so no item NextTokens to cycle)
+    item_requests: Callable[[int], int] = lambda n: -(-n // 2)
+    items_paged: bool = True
 
 
 SETUPS: dict[str, Setup] = {
     # denied: an MWSAuthToken the seller never gave this developer
     "mws": Setup(lambda sb: sb.credentials, "mwsAuthToken", "amzn.mws.revoked", "ListOrders", "ListOrderItems"),
     # denied: a refresh token Login with Amazon does not know (revoked, or another app's)
-    "sp-api": Setup(lambda sb: sb.sp_credentials, "refreshToken", "Atzr|revoked", "getOrders", "getOrderItems"),
+    "sp-api": Setup(lambda sb: sb.sp_credentials, "refreshToken", "Atzr|revoked", "searchOrders",
+                    "getOrder@2026-01-01", item_requests=lambda n: 1, items_paged=False),
+    "sp-api-v0": Setup(lambda sb: {**sb.sp_credentials, "ordersApi": "v0"}, "refreshToken", "Atzr|revoked",
+                       "getOrders", "getOrderItems"),
 }
 
 

@@ -80,7 +80,7 @@ def test_order_items_come_from_every_page(backend: Harness):
     items = order_items(backend.orders(), order["AmazonOrderId"])
     assert [i["OrderItemId"] for i in items] == [i["OrderItemId"] for i in order["OrderItems"]]
     assert all(isinstance(i["QuantityOrdered"], int) for i in items)
-    assert len(_requests(backend.sandbox, backend.setup.list_items)) == math.ceil(len(items) / 2)
+    assert len(_requests(backend.sandbox, backend.setup.list_items)) == backend.setup.item_requests(len(items))
 
 
 def test_a_feed_is_submitted_checked_and_its_report_fetched(backend: Harness):
@@ -127,6 +127,8 @@ def test_a_next_token_cycle_is_refused_for_orders_and_items(backend: Harness):
     with pytest.raises(PagingLoop, match="ListOrders: NextToken repeated after 4 pages"):
         _walk(backend.orders())  # 5 pages: A -> B -> C -> D -> A
     assert len(_requests(sb, backend.setup.list_orders)) == 5, "the repeated token was followed"
+    if not backend.setup.items_paged:
+        return
     order = _many_items(sb)
     sb.inject_fault("cycle", operation=backend.setup.list_items)
     with pytest.raises(PagingLoop, match=f"ListOrderItems of {order['AmazonOrderId']}: NextToken repeated"):
@@ -161,6 +163,6 @@ def test_every_backend_and_orders_api_is_in_the_contract(sandbox):
 
 
 def test_an_orders_api_the_backend_does_not_have_is_refused_naming_the_field(sandbox):
-    with pytest.raises(ValueError, match=r"^cfg\.ordersApi: 'v1' is not one of v0"):
+    with pytest.raises(ValueError, match=r"^cfg\.ordersApi: 'v1' is not one of 2026-01-01, v0"):
         backends.orders_api({**sandbox.sp_credentials, "ordersApi": "v1"})
     assert sandbox.requests == []

@@ -1,8 +1,9 @@
 """The third-party `python-amazon-sp-api` package (PyPI) against the sandbox's SP-API.
 
 A client written by others must work unchanged against our local Amazon: the LWA token exchange, getOrders
-through every NextToken page (with a Restricted Data Token for buyer and address data), getOrderItems, and a
-feed from createFeedDocument through the upload, createFeed and getFeed to the GZIP result document.
+through every NextToken page (with a Restricted Data Token for buyer and address data), getOrderItems, the
+Orders API v2026-01-01's searchOrders through every paginationToken page and getOrder (its `OrdersV20260101`),
+and a feed from createFeedDocument through the upload, createFeed and getFeed to the GZIP result document.
 Two adaptations, both through the package's own options: its endpoint is set to the sandbox's (its
 marketplaces table knows only Amazon's hosts), and its LWA client class is pointed at the sandbox's token URL
 (`auth_token_client_class`, the package's hook for that).
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from sp_api.api import Feeds, Orders
+from sp_api.api.orders.orders_2026_01_01 import OrdersV20260101
 from sp_api.auth import AccessTokenClient
 from sp_api.base import Marketplaces
 
@@ -80,6 +82,26 @@ def test_get_orders_through_every_page_and_the_items(sandbox):
             break
     assert [i["OrderItemId"] for i in items] == [i["OrderItemId"] for i in big["OrderItems"]]
     assert [r["action"] for r in sandbox.requests].count("lwaToken") == 1
+
+
+def test_orders_v2026_search_through_every_page_and_get_order(sandbox):
+    api = client(OrdersV20260101, sandbox)
+    query = {"lastUpdatedAfter": "1970-01-01T00:00:00Z", "maxResultsPerPage": 25, "fulfillmentStatuses": ["SHIPPED"],
+             "includedData": ["BUYER", "RECIPIENT", "PROCEEDS", "FULFILLMENT"]}
+    seen, token = [], None
+    while True:
+        res = api.search_orders(**query, **({"paginationToken": token} if token else {}))
+        seen.extend(res.payload["orders"])
+        token = res.next_token  # the package lifts `pagination` out of the payload
+        if not token:
+            break
+    shipped = {i for i, o in sandbox.orders.items() if o["OrderStatus"] in ("Shipped", "InvoiceUnconfirmed")}
+    assert sorted(o["orderId"] for o in seen) == sorted(shipped)
+    assert all(o["fulfillment"]["fulfillmentStatus"] == "SHIPPED" and o["buyer"]["buyerEmail"] for o in seen)
+    one = api.get_order(seen[0]["orderId"], includedData=["PROCEEDS"]).payload["order"]
+    assert one["orderId"] == seen[0]["orderId"] and one["proceeds"]["grandTotal"] and "buyer" not in one
+    assert [i["orderItemId"] for i in one["orderItems"]] == [
+        i["OrderItemId"] for i in sandbox.orders[one["orderId"]]["OrderItems"]]
 
 
 def test_a_feed_from_create_feed_document_to_the_report(sandbox):

@@ -58,3 +58,10 @@ def marketplace_of(marketplace_id: str, *, hint: str) -> Marketplace:
     if market is None:
         raise ValueError(f"marketplaceId: unknown marketplace {marketplace_id!r} ({hint})")
     return market
+
+
+def region_of(marketplace_id: str) -> str | None:
+    """The SP-API region ("na", "eu", "fe") that serves a marketplace; None for an unknown id. One selling
+    partner's call reaches only its region's marketplaces."""
+    market = MARKETPLACES.get(marketplace_id)
+    return market.region if market else None

@@ -92,10 +92,12 @@ def checked_filters(
     tfm_statuses: list[str] | None = None,
     buyer_email: str | None = None,
     seller_order_id: str | None = None,
+    paired_statuses: bool = True,
 ) -> ListOrdersFilters:
     """Amazon's ListOrders rules, checked before a request spends quota (MWS ListOrders and SP-API
     getOrders share them). BuyerEmail and SellerOrderId look one buyer or order up, so Amazon refuses
-    them with LastUpdatedAfter or any filter. A broken rule is a ValueError naming the argument."""
+    them with LastUpdatedAfter or any filter. `paired_statuses`: MWS wants Unshipped and PartiallyShipped
+    together; SP-API's getOrders has no such rule. A broken rule is a ValueError naming the argument."""
     if (last_updated_after is None) == (created_after is None):
         raise ValueError(
             "last_updated_after: give exactly one of last_updated_after and created_after (Amazon "
@@ -111,7 +113,7 @@ def checked_filters(
     unknown = [s for s in status_list if s not in ORDER_STATUSES]
     if unknown:
         raise ValueError(f"statuses: unknown order status {unknown[0]!r} (one of {', '.join(ORDER_STATUSES)})")
-    if ("Unshipped" in status_list) != ("PartiallyShipped" in status_list):
+    if paired_statuses and ("Unshipped" in status_list) != ("PartiallyShipped" in status_list):
         raise ValueError("statuses: Unshipped and PartiallyShipped must be requested together")
     filters = ListOrdersFilters(
         statuses=status_list,

@@ -61,6 +61,9 @@ SP_API_RATES: dict[str, tuple[float, int]] = {
     "getOrderBuyerInfo": (0.5, 30),
     "getOrderItemsBuyerInfo": (0.5, 30),
     "confirmShipment": (2.0, 10),
+    # Orders v2026-01-01 (orders_2026-01-01.json); its getOrder is a resource of its own, hence the suffix
+    "searchOrders": (0.0056, 20),
+    "getOrder@2026-01-01": (0.5, 30),
     "createRestrictedDataToken": (1.0, 10),
     "getMarketplaceParticipations": (0.016, 15),
     "createFeed": (0.0083, 15),

@@ -67,6 +67,7 @@ class Sandbox:
         items_page_size: int = 100,
         xsd_dir: str | Path | None = None,
         credentials: dict[str, str] | None = None,
+        orders_v0_removed: bool = False,
     ) -> None:
         if orders < 0:
             raise ValueError(f"orders must be >= 0, got {orders}")
@@ -97,6 +98,7 @@ class Sandbox:
         sp_creds = default_sp_credentials()
         sp_creds.update({k: str(v) for k, v in (credentials or {}).items() if k in SP_CREDENTIAL_KEYS and v})
         self.sp = SpSandbox(self, sp_creds)  # the SP-API side: same orders, clock, quotas, faults, log
+        self.sp.v0_orders_removed = orders_v0_removed  # play SP-API after 2027-03-27
         self._log: list[dict[str, Any]] = []
         self._log_lock = threading.Lock()
         self._server: Any = None

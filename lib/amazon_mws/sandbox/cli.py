@@ -27,6 +27,7 @@ def main(args: argparse.Namespace) -> int:
             throttle=not args.no_throttle,
             host=args.host,
             port=args.port,
+            orders_v0_removed=args.orders_v0_removed,
         )
         sandbox.start()
     except (ValueError, OSError) as e:

@@ -36,12 +36,13 @@ class OrdersApi:
         self.marketplace_id = marketplace_id
         self.items_page_size = items_page_size
 
-    def handle(self, action: str, p: Mapping[str, str], now: datetime) -> Result:
-        return getattr(self, "_" + action)(p, now)
+    def handle(self, action: str, p: Mapping[str, str], now: datetime, **rules: bool) -> Result:
+        """`rules`: `paired_statuses=False` for SP-API's getOrders (no Unshipped/PartiallyShipped rule)."""
+        return getattr(self, "_" + action)(p, now, **rules)
 
     # ListOrders ------------------------------------------------------------------------------------
 
-    def _ListOrders(self, p: Mapping[str, str], now: datetime) -> Result:
+    def _ListOrders(self, p: Mapping[str, str], now: datetime, paired_statuses: bool = True) -> Result:
         markets = enumerated(p, "MarketplaceId.Id")
         if not markets:
             raise missing("MarketplaceId.Id.1")
@@ -80,7 +81,7 @@ class OrdersApi:
             )
         statuses = enumerated(p, "OrderStatus.Status")
         one_of(statuses, ORDER_STATUSES, "OrderStatus.Status")
-        if ("Unshipped" in statuses) != ("PartiallyShipped" in statuses):
+        if paired_statuses and ("Unshipped" in statuses) != ("PartiallyShipped" in statuses):
             raise invalid("OrderStatus Unshipped and PartiallyShipped must be used together.")
         channels = enumerated(p, "FulfillmentChannel.Channel")
         one_of(channels, ("AFN", "MFN"), "FulfillmentChannel.Channel")

@@ -85,7 +85,10 @@ class _Handler(TrackingHandler):
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
-        self.send_response(reply.status)
+        self.send_response_only(reply.status)  # one Date header: the sandbox clock's, when the reply has it
+        self.send_header("Server", self.version_string())
+        if "Date" not in reply.headers:
+            self.send_header("Date", self.date_time_string())
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Type", reply.content_type)

@@ -11,9 +11,10 @@
 
 Why a file and not flags: it holds secrets, and flags show up in `ps`. At least one token or key is
 required: the service answers nothing without authentication. `amazon` is needed only by the Order REST
-API (the Spree hub sends its own Amazon keys with every poll); `spree.endpoint` replaces the marketplace's
-MWS host for hub polls (the hub's parameters have no endpoint), which is how tests point it at the sandbox.
-Every problem is reported at start-up, naming the key and the rule; the repr shows no secret.
+API (MWS keys, or SP-API's with `"backend": "sp-api"`: its orders then come from Orders v2026-01-01 unless
+`ordersApi` says v0; the Spree hub sends its own Amazon keys with every poll); `spree.endpoint` replaces
+the marketplace's MWS host for hub polls (the hub's parameters have no endpoint), which is how tests point it
+at the sandbox. Every problem is reported at start-up, naming the key and the rule; the repr shows no secret.
 """
 
 from __future__ import annotations

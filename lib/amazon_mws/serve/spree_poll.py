@@ -8,6 +8,8 @@ from the original Spree endpoint, on purpose:
 - The next `amazon.last_updated_after` is the `LastUpdatedBefore` Amazon returned for the window (the
   trigger's new cursor), not the newest order's date: the original never moved when every order of a
   window was filtered out, and skipped orders that Amazon had not made visible yet.
+- A hub that sends SP-API keys (`amazon.lwa_client_id`, `amazon.lwa_client_secret`, `amazon.refresh_token`,
+  optionally `amazon.lwa_token_url`) instead of the MWS ones is polled on SP-API's Orders v2026-01-01.
 - Orders are mapped by the pure `to_spree_order`; a total that does not match its parts is reported
   (the order's `warnings` and the answer's `summary`), not hidden.
 
@@ -40,6 +42,15 @@ REQUIRED_PARAMS = {
     "amazon.seller_id": "sellerId",
 }
 OPTIONAL_PARAMS = {"amazon.mws_auth_token": "mwsAuthToken"}
+# a hub that sends SP-API keys instead polls SP-API (Orders v2026-01-01): no MWS key is needed then
+SP_REQUIRED_PARAMS = {
+    "amazon.lwa_client_id": "lwaClientId",
+    "amazon.lwa_client_secret": "lwaClientSecret",
+    "amazon.refresh_token": "refreshToken",
+    "amazon.marketplace_id": "marketplaceId",
+    "amazon.seller_id": "sellerId",
+}
+SP_OPTIONAL_PARAMS = {"amazon.lwa_token_url": "lwaTokenUrl"}
 
 
 def _parameters(raw: Any, problems: list[str]) -> dict[str, Any]:
@@ -77,11 +88,13 @@ def parse_poll(body: bytes) -> tuple[str, dict[str, Any], str]:
         problems.append("message_id: is required (a string)")
         message_id = ""
     params = _parameters(message.get("parameters"), problems)
-    cfg: dict[str, Any] = {}
-    for name, key in {**REQUIRED_PARAMS, **OPTIONAL_PARAMS}.items():
+    sp_api = params.get("amazon.refresh_token") is not None
+    required, optional = (SP_REQUIRED_PARAMS, SP_OPTIONAL_PARAMS) if sp_api else (REQUIRED_PARAMS, OPTIONAL_PARAMS)
+    cfg: dict[str, Any] = {"backend": "sp-api"} if sp_api else {}
+    for name, key in {**required, **optional}.items():
         value = params.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
-            if name in REQUIRED_PARAMS:
+            if name in required:
                 problems.append(f"parameters.{name}: is required")
         elif not isinstance(value, str):
             problems.append(f"parameters.{name}: must be a string")

@@ -8,6 +8,13 @@ generous than getOrders' one a minute; unknown ids are a 404, hence absent), Lis
 (its NextToken pages need the order id in the path: remembered per token). Amazon's rules are checked
 before a request spends quota, with errors naming the parameter, as on MWS.
 
+Unlike MWS, getOrders has no rule pairing Unshipped with PartiallyShipped (ordersV0.json states none), so only
+the statuses asked for are sent (`pairs_unshipped_statuses`, read by the order sync).
+
+Amazon removes getOrders, getOrder, getOrderItems and the buyer/address operations on 2027-03-27
+(confirmShipment stays): from that day, by our clock, those calls are refused here before any request, with
+an error naming the date and the way out (`ordersApi` 2026-01-01, orders_v2026.py).
+
 Buyer and address data (BuyerEmail, BuyerName, ShippingAddress's name and street, gift fields of items) are
 restricted on SP-API: they come back only under a Restricted Data Token. With `restricted_data` (the
 default) every orders call carries one (cached, see tokens.py), so the JSON matches MWS; without it
@@ -16,6 +23,7 @@ default) every orders call carries one (cached, see tokens.py), so the JSON matc
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
@@ -29,6 +37,7 @@ from amazon_mws.core.orders import (
     checked_token,
 )
 from amazon_mws.core.params import iso8601, str_list
+from amazon_mws.core.times import utcnow
 from amazon_mws.spapi.connection import Restricted, SpConnection
 from amazon_mws.spapi.errors import NotFound
 from amazon_mws.spapi.shape import item_from_sp, order_from_sp
@@ -37,6 +46,14 @@ ORDERS_PATH = "/orders/v0/orders"
 RDT_ORDERS = Restricted("GET", ORDERS_PATH, ("buyerInfo", "shippingAddress"))
 RDT_ORDER = Restricted("GET", ORDERS_PATH + "/{orderId}", ("buyerInfo", "shippingAddress"))
 RDT_ITEMS = Restricted("GET", ORDERS_PATH + "/{orderId}/orderItems", ("buyerInfo",))
+V0_REMOVAL = datetime(2027, 3, 27, tzinfo=timezone.utc)
+
+
+def still_served(operation: str) -> None:
+    """Refuse an Orders v0 read that Amazon no longer serves (from 2027-03-27), before it spends a request."""
+    if utcnow() >= V0_REMOVAL:
+        raise ValueError(f"ordersApi: Amazon removed the Orders API v0 {operation} on 2027-03-27; set ordersApi "
+                         "to 2026-01-01 (the default)")
 
 
 def _text(value: str, field: str) -> str:
@@ -52,6 +69,7 @@ class SpOrdersApi:
 
     # Amazon's "no" to one confirmShipment package: the order is unknown, not shippable, or not this seller's
     shipment_refusals: tuple[type[MwsError], ...] = (InvalidParameter, NotFound, AccessDenied)
+    pairs_unshipped_statuses = False
 
     def __init__(self, conn: SpConnection, *, restricted_data: bool = True) -> None:
         self.conn = conn
@@ -62,6 +80,7 @@ class SpOrdersApi:
         return spec if self.restricted_data else None
 
     def _orders_page(self, params: dict[str, Any]) -> OrdersPage:
+        still_served("getOrders")
         resp = self.conn.request("getOrders", "GET", ORDERS_PATH, params=params, restricted=self._rdt(RDT_ORDERS))
         payload = (resp.data or {}).get("payload") or {}
         return OrdersPage(
@@ -100,7 +119,7 @@ class SpOrdersApi:
             last_updated_after=last_updated_after, last_updated_before=last_updated_before,
             created_after=created_after, created_before=created_before, statuses=statuses,
             max_results=max_results, fulfillment_channels=fulfillment_channels, payment_methods=payment_methods,
-            buyer_email=buyer_email, seller_order_id=seller_order_id,
+            buyer_email=buyer_email, seller_order_id=seller_order_id, paired_statuses=False,
         )
         return self._orders_page({
             "MarketplaceIds": self._markets(marketplace_ids),
@@ -124,6 +143,7 @@ class SpOrdersApi:
 
     def get_order(self, ids: list[str]) -> list[dict[str, Any]]:
         """Orders by AmazonOrderId (1 to 50 ids, as on MWS); ids Amazon does not know are absent."""
+        still_served("getOrder")
         found = []
         for order_id in dict.fromkeys(checked_ids(ids)):
             try:
@@ -137,6 +157,7 @@ class SpOrdersApi:
         return found
 
     def _items(self, order_id: str, token: str | None) -> OrderItemsPage:
+        still_served("getOrderItems")
         resp = self.conn.request(
             "getOrderItems", "GET", f"{ORDERS_PATH}/{quote(order_id, safe='')}/orderItems",
             params={"NextToken": token}, restricted=self._rdt(RDT_ITEMS),

@@ -8,10 +8,10 @@ Why it is shaped like this:
   (window, NextToken, pages gathered, pages emitted) is in the snapshot and the orders themselves are in the
   state store, one list per page, so a killed run resumes at the page it stopped at and memory stays flat.
   Delivery is at least once: a run killed while emitting may deliver one page (or the one message) twice.
-- A sample run (the designer's "retrieve sample") makes exactly one request and changes no state.
 - Paging always ends (core.paging): a NextToken already followed, or more than AMAZON_MWS_MAX_PAGES pages in
   one run (resumes included), is a PagingLoop error; the run and its gathered pages are dropped and the
   cursor stays, so state stays bounded and the next poll reads the window again.
+- A sample run (the designer's "retrieve sample") makes exactly one request and changes no state.
 
 Snapshot format (documented in the README):
     {"cursor": "<LastUpdatedBefore of the last completed window>",
@@ -33,15 +33,17 @@ from amazon_mws.core.flags import as_bool
 from amazon_mws.core.orders import OrdersPage
 from amazon_mws.core.paging import NextTokenWalker
 from amazon_mws.core.times import EPOCH, parse_time, to_amazon, utcnow
+from amazon_mws.core.windows import PageTokenExpired
 from amazon_mws.mapping.spree import from_trigger_order
 from amazon_mws.runtime.message import LazyList, Message
 from amazon_mws.steps.fields import as_int, order_statuses, wire_statuses
+from amazon_mws.steps.order_filters import fulfillment_channels, marketplace_ids
 from amazon_mws.steps.order_lookup import order_items
 
 EMIT_ALL, EMIT_ORDER, EMIT_PAGE = "all", "order", "page"
 EMIT_BEHAVIOURS = (EMIT_ALL, EMIT_ORDER, EMIT_PAGE)
-OUTPUT_AMAZON, OUTPUT_SPREE = "amazon", "spree"
-OUTPUT_FORMATS = (OUTPUT_AMAZON, OUTPUT_SPREE)
+OUTPUT_AMAZON, OUTPUT_SPREE, OUTPUT_V2026 = "amazon", "spree", "v2026"
+OUTPUT_FORMATS = (OUTPUT_AMAZON, OUTPUT_SPREE, OUTPUT_V2026)
 # Amazon refuses a LastUpdatedBefore later than two minutes ago; keep a margin for clock skew.
 VISIBILITY_DELAY = timedelta(minutes=2, seconds=30)
 
@@ -55,6 +57,8 @@ class SyncOptions:
     emit: str
     include_items: bool
     output: str = OUTPUT_AMAZON
+    marketplaces: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
 
     @classmethod
     def from_cfg(cls, cfg: Mapping[str, Any]) -> SyncOptions:
@@ -75,6 +79,8 @@ class SyncOptions:
             emit=emit,
             # Spree's line items come from the order items: that format always fetches them
             include_items=as_bool(cfg.get("includeOrderItems")) or output == OUTPUT_SPREE,
+            marketplaces=tuple(marketplace_ids(cfg)),
+            channels=tuple(fulfillment_channels(cfg)),
         )
 
 
@@ -87,6 +93,11 @@ def output_format(cfg: Mapping[str, Any]) -> str:
 
 def page_key(run: Mapping[str, Any], page: int) -> str:
     return f"run:{run['id']}:page:{page}"
+
+
+def order_id(order: Mapping[str, Any]) -> str:
+    """The id of an order in either shape (MWS `AmazonOrderId`, Orders v2026-01-01 `orderId`)."""
+    return str(order.get("AmazonOrderId") or order["orderId"])
 
 
 class OrderSync:
@@ -123,12 +134,14 @@ class OrderSync:
         if self.ctx.sample:
             self._sample(run)
             return
-        if not run["complete"]:
+        while not run["complete"]:
             try:
                 for page in self._walk(run):
                     run = self._gather_page(run, page)
                     if self.options.emit != EMIT_ALL:
                         run = self._emit_pages(run)
+            except PageTokenExpired as expired:
+                run = self._restarted(run, expired)
             except PagingLoop:
                 self._abandon(state, run)
                 raise
@@ -144,16 +157,19 @@ class OrderSync:
         if run["pages"]:
             return NextTokenWalker(self.api.list_orders_by_next_token, start_token=run["nextToken"],
                                    pages_done=run["pages"], what="ListOrders")
-        before = None
-        if self.options.end and self.options.end <= utcnow() - VISIBILITY_DELAY:
+        before = run["before"]  # set when an expired page token restarts the window
+        if not before and self.options.end and self.options.end <= utcnow() - VISIBILITY_DELAY:
             before = to_amazon(self.options.end)
+        paired = getattr(self.api, "pairs_unshipped_statuses", True)  # MWS's rule; SP-API has none
 
         def first() -> OrdersPage:
             return self.api.list_orders(
                 last_updated_after=run["after"],
                 last_updated_before=before,
-                statuses=wire_statuses(self.options.statuses),
+                statuses=wire_statuses(self.options.statuses) if paired else list(self.options.statuses),
                 max_results=self.options.max_per_page,
+                marketplace_ids=list(self.options.marketplaces) or None,
+                fulfillment_channels=list(self.options.channels) or None,
             )
 
         return NextTokenWalker(self.api.list_orders_by_next_token, first, what="ListOrders")
@@ -163,9 +179,27 @@ class OrderSync:
         chosen = set(self.options.statuses)
         return [o for o in orders if o.get("OrderStatus") in chosen]
 
+    def _taken(self, page: Any) -> list[dict[str, Any]]:
+        """The page's orders in the chosen shape: Amazon's v2026 objects (items inside), or the MWS shape."""
+        if self.options.output == OUTPUT_V2026:
+            native = getattr(page, "v2026_orders", None)
+            if native is None:
+                raise ValueError("cfg.outputFormat: v2026 needs backend sp-api with ordersApi 2026-01-01")
+            return list(native)  # v2026 returns only the statuses asked for
+        return self._wanted(page.orders)
+
+    def _restarted(self, run: dict[str, Any], why: PageTokenExpired) -> dict[str, Any]:
+        """The window again from its lower bound, to the same upper bound: its pages are dropped and fetched
+        anew (pages already emitted are emitted again: at least once, bounded by one window)."""
+        self.ctx.logger.warning("%s: restarting the window from %s", why, run["after"])
+        self._clear_pages(run)
+        run = {**run, "nextToken": None, "pages": 0, "orders": 0, "emittedPages": 0, "complete": False}
+        self.ctx.emit("updateSnapshot", {"run": run})
+        return run
+
     def _gather_page(self, run: dict[str, Any], page: OrdersPage) -> dict[str, Any]:
-        orders = self._wanted(page.orders)
-        if self.options.include_items:
+        orders = self._taken(page)
+        if self.options.include_items and self.options.output != OUTPUT_V2026:
             for order in orders:
                 order["orderItems"] = order_items(self.api, order["AmazonOrderId"])
         key = page_key(run, run["pages"])
@@ -186,7 +220,7 @@ class OrderSync:
 
     def _sample(self, run: Mapping[str, Any]) -> None:
         page = next(iter(self._walk(run)))  # exactly one request
-        orders = self._wanted(page.orders)
+        orders = self._taken(page)
         if self.options.output == OUTPUT_SPREE:  # one request, so no items: Spree line items stay empty
             orders = [self._shaped({"orderItems": [], **o}) for o in orders]
         if orders:
@@ -223,7 +257,7 @@ class OrderSync:
                     self.ctx.emit("data", Message(id=f"{run['id']}-page-{page}", body=body))
             else:
                 for order in self.ctx.state.list_iter(page_key(run, page)):
-                    message_id = f"{run['id']}-order-{order['AmazonOrderId']}"
+                    message_id = f"{run['id']}-order-{order_id(order)}"
                     self.ctx.emit("data", Message(id=message_id, body={"orders": [self._shaped(order)]}))
             run = {**run, "emittedPages": page + 1}
             self.ctx.emit("updateSnapshot", {"run": run})

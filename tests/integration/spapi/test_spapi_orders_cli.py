@@ -1,23 +1,29 @@
-"""The orders trigger, Get Order and List Order Items on the SP-API backend, through the installed CLI, over
-real HTTP to the sandbox: the same assertions as on MWS, plus what only SP-API has (tokens, RDT, 429)."""
+"""The orders trigger, Get Order and List Order Items on the SP-API backend's Orders v0 (`ordersApi` v0), through
+the installed CLI, over real HTTP to the sandbox: the same assertions as on MWS, plus what only SP-API has
+(tokens, RDT, 429). test_spapi_orders_v2026_cli.py runs the default, Orders v2026-01-01."""
 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import time
 from datetime import timedelta
 
 import pytest
 
 from amazon_mws.core.times import parse_time
-from testsupport import AMAZON_MWS_BIN
 
-from .spapi_support import sp_cfg, sp_requests, trigger_cfg, visible_ids
+from . import spapi_support
+from .spapi_support import kill_after_first_page, sp_requests, visible_ids
 
 TRIGGER = "getNewAndUpdatedOrders"
+
+
+def sp_cfg(sb, **fields) -> dict:
+    return spapi_support.sp_cfg(sb, ordersApi="v0", **fields)
+
+
+def trigger_cfg(sb, backend: str = "sp-api", **fields) -> dict:
+    return spapi_support.trigger_cfg(sb, backend, **({"ordersApi": "v0"} if backend == "sp-api" else {}), **fields)
 
 
 def test_first_window_is_exact_every_page_followed_and_cursor_is_amazons_bound(sandbox, run_cli, tmp_path):
@@ -78,12 +84,13 @@ def test_second_run_returns_exactly_what_changed_including_the_two_minute_window
     assert sorted(o["AmazonOrderId"] for o in second.orders()) == sorted([*some, late["AmazonOrderId"]])
 
 
-def test_unshipped_is_asked_with_partially_shipped_and_only_chosen_statuses_come_out(sandbox, run_cli):
+def test_only_the_chosen_status_is_asked_for_sp_api_v0_has_no_pairing_rule(sandbox, run_cli):
     run = run_cli(TRIGGER, trigger_cfg(sandbox, orderStatus="Unshipped"))
     assert run.returncode == 0, run.stderr
     first = sp_requests(sandbox, "getOrders")[0]
-    assert set(first["params"]["OrderStatuses"].split(",")) == {"Unshipped", "PartiallyShipped"}
-    assert {o["OrderStatus"] for o in run.orders()} == {"Unshipped"}
+    assert first["params"]["OrderStatuses"] == "Unshipped"  # MWS would need PartiallyShipped too
+    expected = {o["AmazonOrderId"] for o in sandbox.orders.values() if o["OrderStatus"] == "Unshipped"}
+    assert {o["AmazonOrderId"] for o in run.orders()} == expected and expected
 
 
 def test_sample_makes_exactly_one_orders_request_and_throttling_is_an_error_at_once(sandbox, run_cli, tmp_path):
@@ -195,24 +202,11 @@ def test_verify_names_the_wrong_credential(sandbox, tmp_path, cli, cli_env):
 
 def test_a_run_killed_between_pages_resumes_at_amazons_next_token(sandbox, run_cli, cli_env, tmp_path):
     """The NextToken kept in the snapshot is SP-API's: a new process continues the window with it."""
-    snap, cfg_path = tmp_path / "snap.json", tmp_path / "cfg-killed.json"
+    snap = tmp_path / "snap.json"
     cfg = trigger_cfg(sandbox, maxResultsPerPage=25)
-    cfg_path.write_text(json.dumps(cfg))
     sandbox.inject_fault("slow", count=1, operation="getOrders", delay=0)  # the first page: on time
     sandbox.inject_fault("slow", count=1, operation="getOrders", delay=6)  # the second: hangs until killed
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    env.update({k: v for k, v in cli_env.items() if v is not None})
-    env["AMAZON_MWS_STATE_PATH"] = str(tmp_path / "cli-state.sqlite3")  # the state the `cli` fixture uses
-    proc = subprocess.Popen([str(AMAZON_MWS_BIN), "run", TRIGGER, "--config", str(cfg_path), "--snapshot", str(snap)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and json.loads(snap.read_text() if snap.exists() else "{}").get(
-            "run", {}).get("pages", 0) < 1:
-        time.sleep(0.05)
-    time.sleep(0.5)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    killed = json.loads(snap.read_text())["run"]
+    killed = kill_after_first_page(TRIGGER, cfg, snap, cli_env, tmp_path)
     assert killed["complete"] is False and killed["pages"] == 1 and killed["nextToken"]
     resumed = run_cli(TRIGGER, cfg, snapshot=snap)
     assert resumed.returncode == 0, resumed.stderr

@@ -71,6 +71,7 @@ def _invalid(e: SandboxError) -> SpRefusal:
 class SpOrders:
     def __init__(self, sandbox: Any) -> None:
         self.sb = sandbox
+        self.packages: dict[str, list[dict[str, Any]]] = {}  # confirmed packages, as v2026 reports them
 
     def get_orders(self, q: Mapping[str, str], now: datetime, elements: frozenset[str]) -> dict[str, Any]:
         if not q.get("MarketplaceIds"):
@@ -83,7 +84,7 @@ class SpOrders:
                 for name, prefix in LIST_FILTERS.items():
                     for i, value in enumerate([v for v in (q.get(name) or "").split(",") if v], start=1):
                         p[f"{prefix}.{i}"] = value
-                result = self.sb.orders_api.handle("ListOrders", p, now)
+                result = self.sb.orders_api.handle("ListOrders", p, now, paired_statuses=False)
         except SandboxError as e:
             raise _invalid(e) from None
         payload: dict[str, Any] = {}
@@ -158,6 +159,13 @@ class SpOrders:
         _fulfil(self.sb.store, outcome, 1, el)
         if outcome.results:
             raise SpRefusal(400, "InvalidInput", outcome.results[0].description)
+        self.packages.setdefault(order_id, []).append({
+            "packageReferenceId": str(package["packageReferenceId"]), "carrier": str(package["carrierCode"]),
+            "trackingNumber": str(package["trackingNumber"]), "shipTime": str(package["shipDate"]),
+            "packageStatus": {"status": "SHIPPED"},
+            "packageItems": [{"orderItemId": str(line["orderItemId"]), "quantity": line["quantity"]}
+                             for line in package["orderItems"]],
+        })
 
     def marketplace_participations(self) -> dict[str, Any]:
         from amazon_mws.core.marketplaces import MARKETPLACES

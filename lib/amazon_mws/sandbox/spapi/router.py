@@ -16,9 +16,10 @@ from urllib.parse import parse_qsl, unquote
 
 from amazon_mws.core.quotas import SP_API_RATES
 from amazon_mws.sandbox.clock import http_date
-from amazon_mws.sandbox.spapi.auth import LwaRefusal, SpAuth, SpRefusal
+from amazon_mws.sandbox.spapi.auth import ACCESS_DENIED, LwaRefusal, SpAuth, SpRefusal
 from amazon_mws.sandbox.spapi.feeds import SpFeeds
 from amazon_mws.sandbox.spapi.orders import SpOrders
+from amazon_mws.sandbox.spapi.orders_v2026 import SpOrdersV2026
 from amazon_mws.sandbox.wire import Reply, Request
 
 TOKEN_PATH = "/auth/o2/token"
@@ -30,6 +31,8 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(rf"^/orders/v0/orders/{ORDER}$"), "getOrder"),
     ("GET", re.compile(rf"^/orders/v0/orders/{ORDER}/orderItems$"), "getOrderItems"),
     ("POST", re.compile(rf"^/orders/v0/orders/{ORDER}/shipmentConfirmation$"), "confirmShipment"),
+    ("GET", re.compile(r"^/orders/2026-01-01/orders$"), "searchOrders"),
+    ("GET", re.compile(rf"^/orders/2026-01-01/orders/{ORDER}$"), "getOrder@2026-01-01"),
     ("POST", re.compile(r"^/tokens/2021-03-01/restrictedDataToken$"), "createRestrictedDataToken"),
     ("GET", re.compile(r"^/sellers/v1/marketplaceParticipations$"), "getMarketplaceParticipations"),
     ("POST", re.compile(r"^/feeds/2021-06-30/documents$"), "createFeedDocument"),
@@ -39,7 +42,10 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(rf"^/feeds/2021-06-30/feeds/{FEED_ID}$"), "getFeed"),
     ("DELETE", re.compile(rf"^/feeds/2021-06-30/feeds/{FEED_ID}$"), "cancelFeed"),
 ]
-PREFIXES = ("/orders/v0/", "/tokens/2021-03-01/", "/sellers/v1/", "/feeds/2021-06-30/", DOCUMENTS_PREFIX)
+# the v0 orders operations Amazon removes on 2027-03-27 (confirmShipment stays)
+V0_REMOVED = ("getOrders", "getOrder", "getOrderItems", "getOrderBuyerInfo", "getOrderAddress",
+              "getOrderItemsBuyerInfo")
+V0_REMOVAL_DATE = "2027-03-27"
 SECRET_FORM = {"client_secret", "refresh_token"}
 FAULTS = {
     "500": (500, "InternalFailure", "We encountered an internal error. Please try again."),
@@ -49,7 +55,9 @@ FAULTS = {
 
 
 def handles(path: str) -> bool:
-    return path == TOKEN_PATH or path.startswith(PREFIXES)
+    """SP-API paths start with a lower-case segment (`/orders/`, `/feeds/`, `/auth/o2/token`, ...), MWS
+    sections with a capital (`/Orders/2013-09-01`): an unknown lower-case path gets SP-API's JSON 404."""
+    return path[1:2].islower()
 
 
 def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:
@@ -63,6 +71,8 @@ class SpSandbox:
         self.creds = creds
         self.auth = SpAuth(creds, sandbox.clock.time, token_seconds)
         self.orders = SpOrders(sandbox)
+        self.orders_v2026 = SpOrdersV2026(sandbox, self.orders.packages)
+        self.v0_orders_removed = False  # True plays SP-API after 2027-03-27
         self.feeds = SpFeeds(sandbox)
 
     def handle(self, req: Request) -> Reply:
@@ -85,6 +95,10 @@ class SpSandbox:
                 self._record(req, operation, None, "ConnectionCut", "cut")
                 return Reply(0, b"", cut=True)
             elements = self.auth.check(req.headers.get("x-amz-access-token"), req.method, req.path)
+            if self.v0_orders_removed and operation in V0_REMOVED:
+                raise SpRefusal(403, "Unauthorized", ACCESS_DENIED,
+                                f"{operation} of the Orders API v0 was removed on {V0_REMOVAL_DATE}; "
+                                "use the Orders API v2026-01-01.")
             if not self.sb.throttle.take(self.sb.seller_id, operation):
                 raise SpRefusal(*FAULTS["throttle"])
             with self.sb.cursors.cycling(fault is not None and fault.kind == "cycle"):
@@ -110,6 +124,10 @@ class SpSandbox:
             return 200, self.orders.get_orders(q, now, elements)
         if operation == "getOrder":
             return 200, self.orders.get_order(order_id, elements)
+        if operation == "searchOrders":
+            return 200, self.orders_v2026.search_orders(q, now)
+        if operation == "getOrder@2026-01-01":
+            return 200, self.orders_v2026.get_order(order_id, q)
         if operation == "getOrderItems":
             return 200, self.orders.get_order_items(order_id, q, now, elements)
         if operation == "getMarketplaceParticipations":

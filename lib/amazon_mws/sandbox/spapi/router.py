@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, unquote
 from amazon_mws.core.quotas import SP_API_RATES
 from amazon_mws.sandbox.clock import http_date
 from amazon_mws.sandbox.spapi.auth import LwaRefusal, SpAuth, SpRefusal
+from amazon_mws.sandbox.spapi.consent import CONSENT_PATH, consent
 from amazon_mws.sandbox.spapi.feeds import SpFeeds
 from amazon_mws.sandbox.spapi.orders import SpOrders
 from amazon_mws.sandbox.wire import Reply, Request
@@ -40,7 +41,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("DELETE", re.compile(rf"^/feeds/2021-06-30/feeds/{FEED_ID}$"), "cancelFeed"),
 ]
 PREFIXES = ("/orders/v0/", "/tokens/2021-03-01/", "/sellers/v1/", "/feeds/2021-06-30/", DOCUMENTS_PREFIX)
-SECRET_FORM = {"client_secret", "refresh_token"}
+SECRET_FORM = {"client_secret", "refresh_token", "code"}
 FAULTS = {
     "500": (500, "InternalFailure", "We encountered an internal error. Please try again."),
     "503": (503, "ServiceUnavailable", "Service temporarily unavailable. Please try again."),
@@ -49,7 +50,7 @@ FAULTS = {
 
 
 def handles(path: str) -> bool:
-    return path == TOKEN_PATH or path.startswith(PREFIXES)
+    return path in (TOKEN_PATH, CONSENT_PATH) or path.startswith(PREFIXES)
 
 
 def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:
@@ -68,6 +69,8 @@ class SpSandbox:
     def handle(self, req: Request) -> Reply:
         if req.path == TOKEN_PATH:
             return self._token(req)
+        if req.path == CONSENT_PATH:
+            return consent(req, self.auth, self.sb.seller_id)
         if req.path.startswith(DOCUMENTS_PREFIX):
             return self.feeds.document(req)
         request_id = str(uuid.uuid4())

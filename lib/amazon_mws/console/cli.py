@@ -21,9 +21,14 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def main(args: argparse.Namespace) -> int:
-    import uvicorn
+    try:
+        import uvicorn
 
-    from amazon_mws.console.app import create_app, new_token
+        from amazon_mws.console.app import create_app, new_token
+    except ImportError as exc:  # the console extra is not installed
+        print(f"amazon-mws console: {exc.name} is missing: pip install 'amazon-mws-component[console]'",
+              file=sys.stderr)
+        return 2
     from amazon_mws.console.workspace import default_workdir
 
     configure_logging()  # stderr, LOG_LEVEL, secrets masked

@@ -39,6 +39,7 @@ def main(args: argparse.Namespace) -> int:
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((args.host, args.port))
+        sock.listen(128)  # before the address is printed: a caller may connect at once (the server accepts later)
     except (OSError, ValueError) as exc:  # port in use, a short token, an unwritable folder
         print(f"amazon-mws console: cannot start: {exc}", file=sys.stderr)
         return 2

@@ -64,6 +64,13 @@ def test_credentials_verify_then_sample_shows_orders(page, sandbox):
     assert calls == ["ListOrders"], calls  # a sample is one request
     shot(page, "sample")
 
+    out = page.locator("#metadata summary", has_text="out:")
+    expect(out).to_have_text("out: Orders")
+    page.get_by_label("Output Format").select_option("spree")  # dynamic metadata follows the field
+    expect(out).to_have_text("out: Orders (Spree hub shape)")
+    page.get_by_label("Output Format").select_option("amazon")
+    expect(out).to_have_text("out: Orders")
+
 
 def test_broken_fields_show_their_error_next_to_them(page, sandbox):
     console = page.console

@@ -13,11 +13,9 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -25,38 +23,18 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from amazon_mws.console import credentials, flows, runs, steps
+from amazon_mws.console.context import Console, console_of
 from amazon_mws.console.workspace import Workspace
 from amazon_mws.runtime.manifest import Manifest, load_manifest
 
 COOKIE = "amazon_mws_console"
 MIN_TOKEN_LENGTH = 16
 PACKAGE = Path(str(resources.files("amazon_mws.console")))
-
-
-@dataclass
-class Console:
-    """What every route needs: the workspace, the manifest, the token, the templates, OAuth states."""
-
-    workspace: Workspace
-    manifest: Manifest
-    token: str
-    templates: Environment
-    oauth_states: dict[str, float] = field(default_factory=dict)
-
-    def __repr__(self) -> str:  # the token is a secret
-        return f"Console({self.workspace!r})"
-
-    def render(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        page = self.templates.get_template(name).render(request=request, manifest=self.manifest, **context)
-        return HTMLResponse(page, status_code=status)
-
-
-def console_of(request: Request) -> Console:
-    return request.app.state.console
 
 
 def _token_ok(presented: str, token: str) -> bool:
@@ -69,9 +47,9 @@ class TokenAuth(BaseHTTPMiddleware):
         given = request.query_params.get("token", "")
         if given and _token_ok(given, token):
             query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
-            response = RedirectResponse(request.url.path + (f"?{query}" if query else ""), status_code=303)
-            response.set_cookie(COOKIE, token, httponly=True, samesite="lax", path="/")
-            return response
+            redirect = RedirectResponse(request.url.path + (f"?{query}" if query else ""), status_code=303)
+            redirect.set_cookie(COOKIE, token, httponly=True, samesite="lax", path="/")
+            return redirect
         authorization = request.headers.get("authorization", "")
         bearer = authorization[7:].strip() if authorization[:7].lower() == "bearer " else ""
         if _token_ok(request.cookies.get(COOKIE, ""), token) or _token_ok(bearer, token):
@@ -97,8 +75,6 @@ def new_token() -> str:
 def create_app(workdir: Path, token: str, manifest: Manifest | None = None) -> Starlette:
     if len(token) < MIN_TOKEN_LENGTH:
         raise ValueError(f"token: must be at least {MIN_TOKEN_LENGTH} characters")
-    from amazon_mws.console import credentials, flows, runs, steps
-
     manifest = manifest or load_manifest()
     templates = Environment(loader=FileSystemLoader(PACKAGE / "templates"),
                             autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)

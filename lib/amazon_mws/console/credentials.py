@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from amazon_mws.console.app import console_of
+from amazon_mws.console.context import console_of
 from amazon_mws.console.forms import error_lines, form_fields, parse_fields, split_errors
 from amazon_mws.runtime.designer import verify_credentials
 from amazon_mws.runtime.secrets import redact

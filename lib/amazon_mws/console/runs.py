@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from amazon_mws.console.app import Console, console_of
+from amazon_mws.console.context import Console, console_of
 from amazon_mws.console.forms import error_lines
 from amazon_mws.flows.spec import Flow
 from amazon_mws.runtime.secrets import redact

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from amazon_mws.console.app import Console, console_of
+from amazon_mws.console.context import Console, console_of
 from amazon_mws.console.forms import error_lines, form_fields, parse_fields, split_errors
 from amazon_mws.runtime.designer import get_metadata, select_model
 from amazon_mws.runtime.errors import UnknownStepError, ValidationError

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,7 @@ class Workspace:
         """The stored credentials, secrets included: for calls to Amazon, never for a page."""
         return dict(_read_json(self.credentials_path, {}))
 
-    def save_credentials(self, values: dict[str, Any], clear: set[str] = frozenset()) -> dict[str, Any]:
+    def save_credentials(self, values: dict[str, Any], clear: Collection[str] = ()) -> dict[str, Any]:
         """Merge a submitted form: a secret left empty keeps the stored one (the page never has it), one
         named in ``clear`` is removed; other fields take the submitted value (empty removes it)."""
         with self._lock:

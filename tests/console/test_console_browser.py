@@ -13,15 +13,22 @@ from .console_support import secrets_of, shot
 START = "2020-01-01T00:00:00Z"
 
 
-def fill_mws(page, creds: dict[str, str], **override: str) -> None:
-    creds = {**creds, **override}
-    page.get_by_label("Amazon API").select_option("mws")
-    page.get_by_label("Seller ID").fill(creds["sellerId"])
-    page.get_by_label("MWS Auth Token").fill(creds["mwsAuthToken"])
-    page.get_by_label("AWS Access Key ID (MWS)").fill(creds["accessKeyId"])
-    page.get_by_label("Secret Key (MWS)").fill(creds["secretKey"])
+MWS_LABELS = {"Seller ID": "sellerId", "MWS Auth Token": "mwsAuthToken", "AWS Access Key ID (MWS)": "accessKeyId",
+              "Secret Key (MWS)": "secretKey", "Endpoint": "endpoint"}
+SP_API_LABELS = {"Seller ID": "sellerId", "Endpoint": "endpoint", "LWA Client ID (SP-API)": "lwaClientId",
+                 "LWA Client Secret (SP-API)": "lwaClientSecret", "LWA Token URL (SP-API)": "lwaTokenUrl"}
+
+
+def fill_credentials(page, backend: str, creds: dict[str, str], labels: dict[str, str]) -> None:
+    """The credentials form, field by field as a person fills it: by each field's label."""
+    page.get_by_label("Amazon API").select_option(backend)
     page.get_by_label("Marketplace").select_option(creds["marketplaceId"])
-    page.get_by_label("Endpoint").fill(creds["endpoint"])
+    for label, key in labels.items():
+        page.get_by_label(label).fill(creds[key])
+
+
+def fill_mws(page, creds: dict[str, str], **override: str) -> None:
+    fill_credentials(page, "mws", {**creds, **override}, MWS_LABELS)
 
 
 def verify(page) -> None:
@@ -153,14 +160,8 @@ def test_build_a_flow_and_run_it_once(page, sandbox):
 def test_connect_with_amazon_stores_the_refresh_token(page, sandbox):
     console = page.console
     sp = sandbox.sp_credentials
-    page.get_by_label("Amazon API").select_option("sp-api")
+    fill_credentials(page, "sp-api", sp, SP_API_LABELS)
     expect(page.get_by_label("AWS Access Key ID (MWS)")).to_be_hidden()
-    page.get_by_label("Seller ID").fill(sp["sellerId"])
-    page.get_by_label("Marketplace").select_option(sp["marketplaceId"])
-    page.get_by_label("Endpoint").fill(sp["endpoint"])
-    page.get_by_label("LWA Client ID (SP-API)").fill(sp["lwaClientId"])
-    page.get_by_label("LWA Client Secret (SP-API)").fill(sp["lwaClientSecret"])
-    page.get_by_label("LWA Token URL (SP-API)").fill(sp["lwaTokenUrl"])
     if page.locator("[data-secret-state=refreshToken]").inner_text() == "set":
         page.locator("input[name=clear-refreshToken]").check()
     page.get_by_label("Application ID").fill(sandbox.sp.auth.application_id)

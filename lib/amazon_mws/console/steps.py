@@ -37,7 +37,7 @@ def feed_steps() -> set[str]:
     return set(KINDS) | {"submitProduct", "submitProductCategoryFromPayload"}
 
 
-def _cfg(console: Console, step: str, fields: dict[str, Any]) -> dict[str, Any]:
+def _cfg(console: Console, fields: dict[str, Any]) -> dict[str, Any]:
     return {**console.workspace.credentials(), **fields}
 
 
@@ -64,7 +64,7 @@ async def show(request: Request) -> Response:
 
 def _metadata(console: Console, name: str, config: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     try:
-        return get_metadata(name, _cfg(console, name, config), manifest=console.manifest), []
+        return get_metadata(name, _cfg(console, config), manifest=console.manifest), []
     except Exception as exc:  # get_meta_model needs a field not chosen yet, or Amazon refused
         return {"in": None, "out": None}, error_lines(exc)
 
@@ -80,37 +80,44 @@ async def options(request: Request) -> Response:
     try:
         if the_step is None:  # a credentials field: any step's manifest entry finds it
             step = next(iter(console.manifest.steps))
-        found = select_model(step, field, _cfg(console, step, config), manifest=console.manifest)
+        found = select_model(step, field, _cfg(console, config), manifest=console.manifest)
         problem = ""
     except Exception as exc:
         found, problem = {}, "; ".join(error_lines(exc))
     return console.render(request, "options.html", options=found, chosen=[str(c) for c in chosen], problem=problem)
 
 
+async def _posted(request: Request) -> tuple[Console, Any, Any, dict[str, Any]] | None:
+    """The step named in the path, the posted form, and the step's fields from it, saved (for the Flow
+    screen); None for a step the component does not have."""
+    console = console_of(request)
+    step = _step_or_404(console, request.path_params["name"])
+    if step is None:
+        return None
+    form = await request.form()
+    config = parse_fields(step.fields, form)
+    console.workspace.save_step_config(step.name, config)
+    return console, step, form, config
+
+
 async def metadata(request: Request) -> Response:
     """A field changed: save the fields, answer the metadata (dynamic metadata follows the fields)."""
-    console = console_of(request)
-    name = request.path_params["name"]
-    step = _step_or_404(console, name)
-    if step is None:
+    posted = await _posted(request)
+    if posted is None:
         return Response("no such step", 404)
-    config = parse_fields(step.fields, await request.form())
-    console.workspace.save_step_config(name, config)
-    meta, meta_errors = _metadata(console, name, config)
+    console, step, _, config = posted
+    meta, meta_errors = _metadata(console, step.name, config)
     return console.render(request, "metadata.html", step=step, meta=meta, meta_errors=meta_errors)
 
 
 async def try_step(request: Request) -> Response:
     """Sample (``mode=sample``) or Run (``mode=run``); the result panel, errors by field out of band."""
-    console = console_of(request)
-    name = request.path_params["name"]
-    step = _step_or_404(console, name)
-    if step is None:
+    posted = await _posted(request)
+    if posted is None:
         return Response("no such step", 404)
-    form = await request.form()
-    config = parse_fields(step.fields, form)
-    console.workspace.save_step_config(name, config)
-    cfg = _cfg(console, name, config)
+    console, step, form, config = posted
+    name = step.name
+    cfg = _cfg(console, config)
     sample = form.get("mode") != "run"
     try:
         body = json.loads(str(form.get("body") or "{}")) if step.kind == "action" else {}

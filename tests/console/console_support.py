@@ -12,7 +12,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from testsupport import AMAZON_MWS_BIN
+from testsupport import AMAZON_MWS_BIN, SHARED_AMAZON
 
 TIME_SCALE = 0.01
 TOKEN = "console-test-token-0123456789"
@@ -45,6 +45,9 @@ def start_console(tmp: Path, extra_env: dict[str, str] | None = None) -> Running
         "AMAZON_MWS_TIME_SCALE": str(TIME_SCALE),
         "RESPONSE_CHECK_DELAY": "50",
         "LOG_LEVEL": "INFO",
+        # Amazon's feed XSDs (../shared/amazon, as CI lays it): feeds validated before they are shown or sent,
+        # and Submit Product's input derived from a category's XSD
+        "AMAZON_XSD_DIR": os.environ.get("AMAZON_XSD_DIR_TESTS") or str(SHARED_AMAZON / "xsd"),
         **(extra_env or {}),
     })
     workdir = tmp / "console"

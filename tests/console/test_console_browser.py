@@ -113,10 +113,23 @@ def test_actions_run_and_a_feed_sample_sends_nothing(page, sandbox):
     page.evaluate("() => window.consoleEditor.setValue({messages: [{SKU: 'SKU-CONSOLE-1', Quantity: 7}]})")
     page.get_by_role("button", name="Build feed (sends nothing)").click()
     feed = page.locator("pre.feed")
-    expect(feed).to_contain_text("<SKU>SKU-CONSOLE-1</SKU>")
+    expect(feed).to_contain_text("<SKU>SKU-CONSOLE-1</SKU>", timeout=60_000)  # the first feed compiles the XSDs
     expect(feed).to_contain_text("<Quantity>7</Quantity>")
     assert len(sandbox.feeds) == feeds_before  # built and validated, not submitted
     shot(page, "feed-sample")
+
+
+def test_select_lists_load_live_and_metadata_follows_them(page, sandbox):
+    """Submit Product's Category is a select model (a function): its options come from the console as the
+    page loads, and picking one derives the input form from that category's XSD."""
+    page.goto(f"{page.console.url}/step?name=submitProduct")
+    category = page.get_by_label("Category")
+    expect(category.locator("option[value=Toys]")).to_have_count(1, timeout=60_000)  # read from the XSDs
+    with page.expect_response(re.compile(r"/metadata$"), timeout=60_000):
+        category.select_option("Toys")
+    expect(page.locator("#metadata summary", has_text="in:")).to_have_text("in: Submit Product: Toys & Games")
+    page.wait_for_function("window.consoleEditor && window.consoleEditor.ready")
+    expect(page.locator("#input-editor")).to_contain_text("Toys")
 
 
 def test_build_a_flow_and_run_it_once(page, sandbox):

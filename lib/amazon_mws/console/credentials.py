@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import requests
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -45,7 +46,7 @@ def _page(request: Request, *, errors: dict[str, list[str]] | None = None, notic
                           problems=problems or [], backend=stored.get("backend") or "mws", connect=connect)
 
 
-async def show(request: Request) -> Response:
+def show(request: Request) -> Response:
     notice = {"connected": "Connected: the refresh token from Amazon is stored."}.get(
         request.query_params.get("done", ""), "")
     problem = request.query_params.get("problem", "")
@@ -54,8 +55,13 @@ async def show(request: Request) -> Response:
 
 async def save(request: Request) -> Response:
     """Save the form; with ``action=verify``, then ask Amazon whether it takes the credentials."""
-    console = console_of(request)
     form = await request.form()
+    return await run_in_threadpool(_save, request, form)
+
+
+def _save(request: Request, form: Any) -> Response:
+    """Off the event loop: Verify calls Amazon."""
+    console = console_of(request)
     specs = console.manifest.credential_fields
     clear = {name for name in specs if form.get(f"clear-{name}") == "on"}
     stored = console.workspace.save_credentials(parse_fields(specs, form), clear)
@@ -74,7 +80,7 @@ def _callback_url(request: Request) -> str:
     return str(request.url_for("connect_callback"))
 
 
-async def connect(request: Request) -> Response:
+def connect(request: Request) -> Response:
     """Start the website authorization workflow: off to Seller Central with a fresh state."""
     console = console_of(request)
     settings = console.workspace.connect_settings()
@@ -96,7 +102,7 @@ def _back(problem: str = "", done: str = "") -> Response:
     return RedirectResponse(f"/credentials?{query}", status_code=303)
 
 
-async def callback(request: Request) -> Response:
+def callback(request: Request) -> Response:
     """Seller Central sent the seller back: check the state, exchange the code, store the refresh token."""
     console = console_of(request)
     q = request.query_params

@@ -16,6 +16,7 @@ import json
 import os
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -131,7 +132,7 @@ def _render(console: Console, request: Request, draft: dict[str, Any], *, proble
                           name_re=NAME_RE)
 
 
-async def show(request: Request) -> Response:
+def show(request: Request) -> Response:
     console = console_of(request)
     name = request.query_params.get("name", "")
     path = console.workspace.flow_path(name) if name else None
@@ -143,8 +144,13 @@ async def show(request: Request) -> Response:
 
 async def edit(request: Request) -> Response:
     """Save (``do=save``), Run once (``do=run``), Schedule (``do=schedule``), or only redraw the form."""
-    console = console_of(request)
     form = await request.form()
+    return await run_in_threadpool(_edit, request, form)
+
+
+def _edit(request: Request, form: Any) -> Response:
+    """Off the event loop: metadata for the map choices, and Run once, take their time."""
+    console = console_of(request)
     draft = draft_from_form(form)
     action = str(form.get("do") or "")
     if not action:

@@ -146,13 +146,13 @@ def workers_view() -> dict[str, Any] | None:
         return {"flows": [], "problem": redact(str(exc)), "pendingFeedChecks": 0, "otherFeedChecks": []}
 
 
-async def show(request: Request) -> Response:
+def show(request: Request) -> Response:
     console = console_of(request)
     return console.render(request, "runs.html", runs=console.workspace.runs(), workers=workers_view(),
                           redis=bool(os.environ.get("REDIS_URL")))
 
 
-async def detail(request: Request) -> Response:
+def detail(request: Request) -> Response:
     console = console_of(request)
     record = console.workspace.run(request.path_params["run_id"])
     if record is None:

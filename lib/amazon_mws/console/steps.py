@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -48,7 +49,7 @@ def _step_or_404(console: Console, name: str):
         return None
 
 
-async def show(request: Request) -> Response:
+def show(request: Request) -> Response:
     console = console_of(request)
     names = sorted(console.manifest.steps, key=lambda n: (console.manifest.steps[n].kind != "trigger", n))
     name = request.query_params.get("name") or names[0]
@@ -69,8 +70,8 @@ def _metadata(console: Console, name: str, config: dict[str, Any]) -> tuple[dict
         return {"in": None, "out": None}, error_lines(exc)
 
 
-async def options(request: Request) -> Response:
-    """``<option>``s of a select whose model is a function, chosen values selected."""
+def options(request: Request) -> Response:
+    """The ``<select>`` of a field whose model is a function, its options listed, chosen values selected."""
     console = console_of(request)
     step, field = request.query_params.get("step", ""), request.query_params.get("field", "")
     the_step = _step_or_404(console, step) if step else None
@@ -84,7 +85,9 @@ async def options(request: Request) -> Response:
         problem = ""
     except Exception as exc:
         found, problem = {}, "; ".join(error_lines(exc))
-    return console.render(request, "options.html", options=found, chosen=[str(c) for c in chosen], problem=problem)
+    spec = (the_step.fields if the_step else console.manifest.credential_fields).get(field) or {}
+    return console.render(request, "options.html", options=found, chosen=[str(c) for c in chosen], problem=problem,
+                          field=field, multiple=spec.get("viewClass") == "MultiSelectView")
 
 
 async def _posted(request: Request) -> tuple[Console, Any, Any, dict[str, Any]] | None:
@@ -105,7 +108,10 @@ async def metadata(request: Request) -> Response:
     posted = await _posted(request)
     if posted is None:
         return Response("no such step", 404)
-    console, step, _, config = posted
+    return await run_in_threadpool(_metadata_panel, request, *posted)
+
+
+def _metadata_panel(request: Request, console: Console, step, form, config: dict[str, Any]) -> Response:
     meta, meta_errors = _metadata(console, step.name, config)
     return console.render(request, "metadata.html", step=step, meta=meta, meta_errors=meta_errors)
 
@@ -115,7 +121,11 @@ async def try_step(request: Request) -> Response:
     posted = await _posted(request)
     if posted is None:
         return Response("no such step", 404)
-    console, step, form, config = posted
+    return await run_in_threadpool(_try, request, *posted)
+
+
+def _try(request: Request, console: Console, step, form, config: dict[str, Any]) -> Response:
+    """Off the event loop: a run calls Amazon and may wait for a feed's processing report."""
     name = step.name
     cfg = _cfg(console, config)
     sample = form.get("mode") != "run"

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -103,29 +104,27 @@ async def _posted(request: Request) -> tuple[Console, Any, Any, dict[str, Any]] 
     return console, step, form, config
 
 
-async def metadata(request: Request) -> Response:
-    """A field changed: save the fields, answer the metadata (dynamic metadata follows the fields)."""
-    posted = await _posted(request)
-    if posted is None:
-        return Response("no such step", 404)
-    return await run_in_threadpool(_metadata_panel, request, *posted)
+def _on_posted(work: Callable[..., Response]) -> Callable[[Request], Awaitable[Response]]:
+    """An endpoint that reads the posted step form here, then runs ``work`` off the event loop (it calls
+    Amazon, reads XSDs, may wait for a feed's report)."""
+
+    async def endpoint(request: Request) -> Response:
+        posted = await _posted(request)
+        if posted is None:
+            return Response("no such step", 404)
+        return await run_in_threadpool(work, request, *posted)
+
+    return endpoint
 
 
 def _metadata_panel(request: Request, console: Console, step, form, config: dict[str, Any]) -> Response:
+    """A field changed (the fields are saved): the metadata, since dynamic metadata follows the fields."""
     meta, meta_errors = _metadata(console, step.name, config)
     return console.render(request, "metadata.html", step=step, meta=meta, meta_errors=meta_errors)
 
 
-async def try_step(request: Request) -> Response:
-    """Sample (``mode=sample``) or Run (``mode=run``); the result panel, errors by field out of band."""
-    posted = await _posted(request)
-    if posted is None:
-        return Response("no such step", 404)
-    return await run_in_threadpool(_try, request, *posted)
-
-
 def _try(request: Request, console: Console, step, form, config: dict[str, Any]) -> Response:
-    """Off the event loop: a run calls Amazon and may wait for a feed's processing report."""
+    """Sample (``mode=sample``) or Run (``mode=run``); the result panel, errors by field out of band."""
     name = step.name
     cfg = _cfg(console, config)
     sample = form.get("mode") != "run"
@@ -173,6 +172,6 @@ def _result(console: Console, request: Request, step, *, errors: list[str] | Non
 ROUTES = [
     Route("/step", show, methods=["GET"]),
     Route("/select", options, methods=["GET"]),
-    Route("/step/{name}/metadata", metadata, methods=["POST"]),
-    Route("/step/{name}/try", try_step, methods=["POST"]),
+    Route("/step/{name}/metadata", _on_posted(_metadata_panel), methods=["POST"]),
+    Route("/step/{name}/try", _on_posted(_try), methods=["POST"]),
 ]

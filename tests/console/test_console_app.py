@@ -135,3 +135,10 @@ def test_every_credential_field_belongs_to_a_backend_group():
     fields = set(load_manifest().credential_fields)
     assert fields == MWS_ONLY | SP_API_ONLY | SHARED
     assert not (MWS_ONLY & SP_API_ONLY) and not (SHARED & (MWS_ONLY | SP_API_ONLY))
+
+
+def test_schedule_without_redis_says_what_it_needs(signed_in):
+    page = signed_in.post("/flow", data={"name": "needs-redis", "trigger": "getNewAndUpdatedOrders",
+                                         "actionCount": "0", "sinkType": "file", "interval": "60", "do": "schedule"})
+    assert "Schedule: needs REDIS_URL" in page.text
+    assert 'title="needs REDIS_URL"' in page.text  # the button is off

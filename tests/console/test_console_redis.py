@@ -54,3 +54,25 @@ def test_runs_show_the_workers_view_from_redis(tmp_path, redis_url, prefix, monk
     assert "2026-11-30T10:00:00.000Z" in workers and "2023-11-14 22:13:20 UTC" in workers
     assert 'value="schedule"' in flow_page and "needs REDIS_URL" not in flow_page  # Schedule enabled
     assert sandbox.credentials["secretKey"] not in page
+
+
+def test_schedule_registers_the_flow_for_workers_and_beat(tmp_path, redis_url, prefix, sandbox):
+    console = start_console(tmp_path, {"REDIS_URL": redis_url, "AMAZON_MWS_STATE_PREFIX": prefix})
+    flow = {"name": "scheduled-here", "trigger": "getNewAndUpdatedOrders", "actionCount": "0", "sinkType": "file"}
+    try:
+        with requests.Session() as session:
+            session.cookies.set(COOKIE, TOKEN)
+            session.post(f"{console.url}/credentials", data={**sandbox.credentials, "action": "save"}, timeout=30)
+            session.post(f"{console.url}/step/getNewAndUpdatedOrders/metadata",
+                         data={"orderStatus": "Shipped"}, timeout=30)
+            unscheduled = session.post(f"{console.url}/flow", data={**flow, "do": "schedule"}, timeout=30).text
+            scheduled = session.post(f"{console.url}/flow", data={**flow, "do": "schedule", "interval": "60"},
+                                     timeout=30).text
+    finally:
+        console.stop()
+    assert "flow.schedule: give an interval to schedule" in unscheduled
+    assert "Scheduled every 60.0 s." in scheduled
+    client = redis.Redis.from_url(redis_url)
+    assert client.sismember(f"{prefix}flows", "scheduled-here")
+    entries = [k.decode() for k in client.scan_iter(match=f"{prefix}redbeat:*scheduled-here*")]
+    assert entries, "no beat entry for the flow"

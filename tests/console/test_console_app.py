@@ -92,11 +92,11 @@ def test_a_feed_sample_builds_and_validates_and_sends_nothing(signed_in, sandbox
     feeds_before = len(sandbox.feeds)
     good = signed_in.post("/step/updateItem/try", data={
         "mode": "sample", "body": json.dumps({"messages": [{"SKU": "SKU-1", "Quantity": 3}]})})
-    assert "Feed built and valid: nothing was sent" in good.text
+    assert "Built and valid: nothing was sent" in good.text
     assert "&lt;SKU&gt;SKU-1&lt;/SKU&gt;" in good.text
     bad = signed_in.post("/step/updateItem/try", data={
         "mode": "sample", "body": json.dumps({"messages": [{"SKU": "", "Quantity": -1}]})})
-    assert "Feed built" not in bad.text and "messages[0]" in bad.text
+    assert "Built and valid" not in bad.text and "messages[0]" in bad.text
     assert len(sandbox.feeds) == feeds_before  # neither reached Amazon
     assert all(secret not in good.text + bad.text for secret in secrets_of(creds))
 
@@ -142,3 +142,20 @@ def test_schedule_without_redis_says_what_it_needs(signed_in):
                                          "actionCount": "0", "sinkType": "file", "interval": "60", "do": "schedule"})
     assert "Schedule: needs REDIS_URL" in page.text
     assert 'title="needs REDIS_URL"' in page.text  # the button is off
+
+
+def test_ship_order_by_confirm_shipment_shows_its_calls_and_makes_none(signed_in, sandbox):
+    signed_in.post("/credentials", data={**sandbox.sp_credentials, "action": "save"})
+    order_id = next(iter(sandbox.orders))
+    message = {"amazonOrderID": order_id, "fulfillmentDate": "2026-11-30T10:00:00Z", "carrierCode": "UPS",
+               "shipperTrackingNumber": "1Z999", "items": [{"amazonOrderItemCode": "12345678901234", "quantity": 1}]}
+    sandbox.reset_log()
+    page = signed_in.post("/step/shipOrder/try", data={"shipVia": "confirmShipment", "mode": "sample",
+                                                        "body": json.dumps({"messages": [message]})})
+    assert "Built and valid: nothing was sent" in page.text and "confirmShipment, 1 message(s)" in page.text
+    assert "1Z999" in page.text and order_id in page.text
+    no_items = json.dumps({"messages": [{**message, "items": []}]})
+    missing = signed_in.post("/step/shipOrder/try", data={"shipVia": "confirmShipment", "mode": "sample",
+                                                           "body": no_items})
+    assert "messages[0].items: confirmShipment needs the items" in missing.text
+    assert sandbox.requests == []  # neither asked Amazon anything

@@ -24,6 +24,7 @@ from starlette.routing import Route
 
 from amazon_mws.console.context import Console, console_of
 from amazon_mws.console.forms import error_lines, form_fields, parse_fields, split_errors
+from amazon_mws.core.errors import MwsError
 from amazon_mws.runtime.designer import get_metadata, select_model
 from amazon_mws.runtime.errors import UnknownStepError, ValidationError
 from amazon_mws.runtime.executor import run_step
@@ -163,12 +164,13 @@ def _feed_preview(console: Console, request: Request, step, cfg: dict[str, Any],
 class _Planner:
     """A shipments backend that sends nothing: it keeps the confirmShipment calls Run would make."""
 
-    shipment_refusals: tuple[type[Exception], ...] = ()  # nothing is refused: nothing is asked
+    shipment_refusals: tuple[type[MwsError], ...] = ()  # nothing is refused: nothing is asked
 
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
 
-    def confirm_shipment(self, order_id: str, package: dict[str, Any], *, cod_collection_method=None) -> None:
+    def confirm_shipment(self, order_id: str, package: dict[str, Any], /, *,
+                         cod_collection_method: str | None = None) -> None:
         self.calls.append({"orderId": order_id, "package": package, "codCollectionMethod": cod_collection_method})
 
 

@@ -23,6 +23,7 @@ COMMANDS = {
     "beat": "amazon_mws.workers.scheduler:beat",
     "flow": "amazon_mws.flows.runner:flow_command",
     "status": "amazon_mws.status:main",
+    "console": "amazon_mws.console.cli:main",
 }
 
 
@@ -83,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--request-read-seconds", type=float, default=30.0, metavar="S",
                        help="time a client has to send a whole request (default 30)")
     _add_celery_commands(sub)
+
+    console = sub.add_parser("console", help="the designer console: credentials, steps, samples, flows, runs")
+    console.add_argument("--host", default="127.0.0.1", help="default loopback: it holds the credentials")
+    console.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    console.add_argument("--workdir", default=None, help="credentials, flows, runs (default: the user data dir)")
     return parser
 
 

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from amazon_mws.runtime.validation import CHECKBOX_WORDS
+
 
 def as_bool(value: Any) -> bool:
-    """Missing means false; designers send true/false, "true"/"false", "on"."""
+    """Missing means false; designers send true/false, "true"/"false", or "on" (a ticked CheckBoxView on
+    elastic.io). The same words as cfg validation accepts, so a value that passed it reads the same here."""
     if isinstance(value, str):
-        return value.strip().lower() in ("true", "on", "yes", "1")
+        return CHECKBOX_WORDS.get(value.strip().lower(), False)
     return bool(value)

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from amazon_mws.core.errors import Throttled
-from amazon_mws.core.quotas import OPERATION_GROUP, Quota, quota_for, time_scale_from_env
+from amazon_mws.core.quotas import OPERATION_GROUP, QUOTAS, Quota, quota_for, time_scale_from_env
 
 
 class Limiter(Protocol):
@@ -116,6 +116,18 @@ class LocalLimiter:
             now = self._clock()
             tokens = self._refill(key, quota, now)
             self._buckets[key] = (min(tokens, 0.0), now)
+
+    def levels(self, seller_id: str) -> dict[str, dict[str, float]]:
+        """``{group: {"tokens", "burst"}}`` for the seller's buckets used so far, refilled to now: what
+        ``amazon-mws status`` shows from Redis, for a process that paces by itself (the console)."""
+        out: dict[str, dict[str, float]] = {}
+        with self._lock:
+            now = self._clock()
+            for (seller, group), _ in self._buckets.items():
+                if seller == seller_id and group in QUOTAS:
+                    quota = QUOTAS[group].scaled(self.time_scale)
+                    out[group] = {"tokens": round(self._refill((seller, group), quota, now), 2), "burst": quota.burst}
+        return out
 
 
 # KEYS[1] bucket; ARGV: burst, restore_seconds, mode ("take" reserves, "try" takes only if available,

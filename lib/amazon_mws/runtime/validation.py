@@ -176,6 +176,9 @@ def check_schema(schema: Any) -> str | None:
 CHECKBOX = "CheckBoxView"
 SELECT = "SelectView"
 MULTISELECT = "MultiSelectView"
+CHECKBOX_WORDS = {"true": True, "on": True, "false": False}
+"""What designers send for a checkbox besides JSON booleans: a ticked CheckBoxView arrives as "on" on
+elastic.io (an HTML form's value), text-only designers send the word."""
 
 
 def _missing(value: Any) -> bool:
@@ -189,7 +192,7 @@ def validate_cfg(fields: Mapping[str, Mapping[str, Any]], cfg: Mapping[str, Any]
     whose ``model`` is a static dict only takes its keys (a model that is a function name is checked by
     the function's caller, since listing it may need Amazon); MultiSelectView takes a list of such keys
     (one key alone is a list of one); an unticked checkbox sends nothing, so a missing CheckBoxView
-    becomes False, and the words "true"/"false" count as the booleans.
+    becomes False, and the words "true"/"false" (and "on", a ticked box on elastic.io) count as booleans.
     """
     if not isinstance(cfg, Mapping):
         raise ValidationError([f"{prefix}: must be a JSON object, got {type(cfg).__name__}"])
@@ -202,8 +205,8 @@ def validate_cfg(fields: Mapping[str, Mapping[str, Any]], cfg: Mapping[str, Any]
         if view == CHECKBOX:
             if value is None:
                 out[name] = False
-            elif isinstance(value, str) and value.lower() in ("true", "false"):
-                out[name] = value.lower() == "true"  # text-only designers send the word
+            elif isinstance(value, str) and value.strip().lower() in CHECKBOX_WORDS:
+                out[name] = CHECKBOX_WORDS[value.strip().lower()]  # elastic.io sends "on"; text designers a word
             elif not isinstance(value, bool):
                 errors.append(f"{where}: must be true or false (a checkbox), got {_shorten(repr(value))}")
             continue

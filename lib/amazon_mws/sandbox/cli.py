@@ -42,6 +42,8 @@ def main(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _stop)
     print(json.dumps(sandbox.credentials), flush=True)  # line 1: an MWS config
     print(json.dumps(sandbox.sp_credentials), flush=True)  # line 2: the same seller as an SP-API config
+    print(f"amazon-mws sandbox: Seller Central for 'Connect with Amazon': {sandbox.endpoint}, "
+          f"application id {sandbox.sp.auth.application_id}", file=sys.stderr, flush=True)
     try:
         while not stop.wait(0.5):
             pass

@@ -40,10 +40,25 @@ def test_select_unknown_field_or_no_model(manifest):
 def test_metadata_static_and_dynamic(manifest):
     meta = get_metadata("echoOrders", CFG, manifest=manifest)
     assert meta["in"] == json.loads((FIXTURE / "schemas" / "echoOrders.in.json").read_text())
-    assert meta["out"]["properties"]["orders"]["items"] == {"$ref": "definitions/order.json"}
+    order = json.loads((FIXTURE / "schemas" / "definitions" / "order.json").read_text())
+    assert meta["out"]["properties"]["orders"]["items"]["properties"].keys() == order["properties"].keys()
+    assert "$ref" not in json.dumps(meta)
     assert get_metadata("flaky", CFG, manifest=manifest)["out"] is None
     dynamic = get_metadata("dynamic", dict(CFG, fieldName="sku"), manifest=manifest)
     assert dynamic["in"]["properties"] == {"sku": {"type": "string", "required": True, "title": "sku"}}
+
+
+def test_metadata_of_the_real_component_has_no_ref_left():
+    """elastic.io's mapper follows no $ref: every step's metadata comes out whole, nested refs
+    (order -> money.json, relative to definitions/) included."""
+    real = load_manifest(Path(__file__).resolve().parents[3])
+    cfg = {"sellerId": "A1SELLER", "marketplaceId": "ATVPDKIKX0DER", "orderStatus": ["Unshipped"]}
+    for name in set(real.steps) - {"submitProduct"}:  # its schema comes from a category's XSD
+        meta = get_metadata(name, cfg, manifest=real)
+        assert "$ref" not in json.dumps(meta), name
+    out = get_metadata("getNewAndUpdatedOrders", cfg, manifest=real)["out"]
+    total = out["properties"]["orders"]["items"]["properties"]["OrderTotal"]
+    assert total["properties"]["Amount"]["type"] == "string"
 
 
 def test_verify_credentials(manifest):

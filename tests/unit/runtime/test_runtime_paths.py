@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,14 @@ def test_real_marketplaces_come_from_the_endpoints_table():
     assert set(options) == set(MARKETPLACES)
     assert options["ATVPDKIKX0DER"] == "United States (amazon.com)"
     assert options["A1PA6795UKMFR9"] == "Germany (amazon.de)"
+
+
+def test_the_marketplace_select_carries_its_values_inline():
+    """elastic.io's credential screen calls no select model: the values are in component.json, and they
+    are the endpoints table's (the verifier's model stays for designers that call it)."""
+    manifest = json.loads((REPO / "component.json").read_text(encoding="utf-8"))
+    model = manifest["credentials"]["fields"]["marketplaceId"]["model"]
+    assert model == _real_verifier().marketplaces({})
 
 
 def test_the_real_component_loads(monkeypatch):

@@ -161,6 +161,16 @@ def test_cfg_checkbox_accepts_the_words_true_and_false():
     )
 
 
+def test_cfg_checkbox_accepts_elastic_ios_on():
+    """A ticked CheckBoxView arrives as "on" on elastic.io; the step reads it as ticked too."""
+    from amazon_mws.core.flags import as_bool
+
+    out = validate_cfg(FIELDS, {"sellerId": "S", "status": "Pending", "includeItems": "on"})
+    assert out["includeItems"] is True
+    assert as_bool("on") is True and as_bool(" On ") is True
+    assert as_bool("off") is False and as_bool("false") is False and as_bool(None) is False
+
+
 def test_cfg_function_models_are_not_checked_statically():
     out = validate_cfg(FIELDS, {"sellerId": "S", "status": "Pending", "market": "anything"})
     assert out["market"] == "anything"

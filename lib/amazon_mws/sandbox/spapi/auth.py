@@ -6,6 +6,11 @@ wrong refresh token (`invalid_grant`, 400) the way LWA does. `createRestrictedDa
 bound to (method, path, dataElements); a path may be generic (`/orders/v0/orders/{orderId}`). Every SP-API
 call then presents one of these in `x-amz-access-token`; expired, unknown or misused tokens get Amazon's
 403 `Unauthorized`. `expire_all()` is the test hook that makes every issued token stale at once.
+
+The website authorization workflow is played too (see `consent.py` for Seller Central's page): consenting
+issues an `spapi_oauth_code` that LWA exchanges (`grant_type=authorization_code`) for the refresh token.
+As Amazon's, the code is good for one exchange within five minutes, and only with the `redirect_uri` it
+was sent to and the app's client id and secret.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 ACCESS_DENIED = "Access to requested resource is denied."
+OAUTH_CODE_SECONDS = 300.0  # Amazon: the spapi_oauth_code expires after five minutes
 DATA_ELEMENTS = ("buyerInfo", "shippingAddress", "buyerTaxInformation")
 
 
@@ -50,6 +56,12 @@ def default_sp_credentials() -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class OAuthCode:
+    redirect_uri: str
+    expires_at: float
+
+
+@dataclass(frozen=True)
 class Grant:
     expires_at: float
     resources: tuple[tuple[str, re.Pattern[str], frozenset[str]], ...] = ()  # RDT: method, path, elements
@@ -71,20 +83,24 @@ class SpAuth:
         self.clock = clock
         self.token_seconds = token_seconds
         self._grants: dict[str, Grant] = {}
+        self._codes: dict[str, OAuthCode] = {}
         self._lock = threading.Lock()
         self.exchanges = 0
+        self.application_id = "amzn1.sp.solution." + secrets.token_hex(16)  # the app sellers consent to
 
     # -- LWA ------------------------------------------------------------------------------------------
 
     def exchange(self, form: Mapping[str, str]) -> dict[str, Any]:
         grant_type = form.get("grant_type")
-        if grant_type != "refresh_token":
+        if grant_type not in ("refresh_token", "authorization_code"):
             raise LwaRefusal(400, "unsupported_grant_type", f"The grant type {grant_type!r} is not supported.")
         if form.get("client_id") != self.creds["lwaClientId"] or form.get("client_secret") != self.creds[
             "lwaClientSecret"
         ]:
             raise LwaRefusal(401, "invalid_client", "Client authentication failed")
-        if form.get("refresh_token") != self.creds["refreshToken"]:
+        if grant_type == "authorization_code":
+            self._redeem(form.get("code") or "", form.get("redirect_uri") or "")
+        elif form.get("refresh_token") != self.creds["refreshToken"]:
             raise LwaRefusal(400, "invalid_grant", "The request has an invalid grant parameter : refresh_token")
         token = "Atza|" + secrets.token_urlsafe(64)
         with self._lock:
@@ -96,6 +112,23 @@ class SpAuth:
             "token_type": "bearer",
             "expires_in": int(self.token_seconds),
         }
+
+    # -- website authorization ----------------------------------------------------------------------------
+
+    def issue_code(self, redirect_uri: str) -> str:
+        """The seller consented: an `spapi_oauth_code` for this redirect URI."""
+        code = "ANSA" + secrets.token_urlsafe(24)
+        with self._lock:
+            self._codes[code] = OAuthCode(redirect_uri, self.clock() + OAUTH_CODE_SECONDS)
+        return code
+
+    def _redeem(self, code: str, redirect_uri: str) -> None:
+        with self._lock:
+            issued = self._codes.pop(code, None)  # one exchange per code, whatever its outcome
+        if issued is None or issued.expires_at <= self.clock():
+            raise LwaRefusal(400, "invalid_grant", "The authorization code is invalid or has expired.")
+        if issued.redirect_uri != redirect_uri:
+            raise LwaRefusal(400, "invalid_grant", "The redirect_uri does not match the authorization request.")
 
     # -- RDT ------------------------------------------------------------------------------------------
 

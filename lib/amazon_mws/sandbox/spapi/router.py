@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, unquote
 from amazon_mws.core.quotas import SP_API_RATES
 from amazon_mws.sandbox.clock import http_date
 from amazon_mws.sandbox.spapi.auth import ACCESS_DENIED, LwaRefusal, SpAuth, SpRefusal
+from amazon_mws.sandbox.spapi.consent import CONSENT_PATH, consent
 from amazon_mws.sandbox.spapi.feeds import SpFeeds
 from amazon_mws.sandbox.spapi.orders import SpOrders
 from amazon_mws.sandbox.spapi.orders_v2026 import SpOrdersV2026
@@ -46,7 +47,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
 V0_REMOVED = ("getOrders", "getOrder", "getOrderItems", "getOrderBuyerInfo", "getOrderAddress",
               "getOrderItemsBuyerInfo")
 V0_REMOVAL_DATE = "2027-03-27"
-SECRET_FORM = {"client_secret", "refresh_token"}
+SECRET_FORM = {"client_secret", "refresh_token", "code"}
 FAULTS = {
     "500": (500, "InternalFailure", "We encountered an internal error. Please try again."),
     "503": (503, "ServiceUnavailable", "Service temporarily unavailable. Please try again."),
@@ -78,6 +79,8 @@ class SpSandbox:
     def handle(self, req: Request) -> Reply:
         if req.path == TOKEN_PATH:
             return self._token(req)
+        if req.path == CONSENT_PATH:
+            return consent(req, self.auth, self.sb.seller_id)
         if req.path.startswith(DOCUMENTS_PREFIX):
             return self.feeds.document(req)
         request_id = str(uuid.uuid4())

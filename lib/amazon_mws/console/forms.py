@@ -18,7 +18,8 @@ from amazon_mws.runtime.secrets import secret_field_names
 
 # Which credentials each backend reads (mws/credentials.py, spapi/credentials.py); the rest are shared.
 MWS_ONLY = frozenset({"mwsAuthToken", "accessKeyId", "secretKey"})
-SP_API_ONLY = frozenset({"lwaClientId", "lwaClientSecret", "refreshToken", "lwaTokenUrl", "withoutRestrictedData"})
+SP_API_ONLY = frozenset({"lwaClientId", "lwaClientSecret", "refreshToken", "lwaTokenUrl", "withoutRestrictedData",
+                         "ordersApi"})
 SHARED = frozenset({"backend", "sellerId", "marketplaceId", "endpoint"})
 
 _FIELD_AT_START = re.compile(r"^(?:cfg\.)?([A-Za-z][A-Za-z0-9]*)(?:\[\d+\])?\s*:\s*(.*)$", re.S)

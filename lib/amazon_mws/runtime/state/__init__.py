@@ -4,7 +4,8 @@ One interface, two backends: ``RedisStateStore`` when ``REDIS_URL`` is set (shar
 survives a killed worker) and ``SqliteStateStore`` otherwise (a local file, no services). A store hands out
 namespaces, one per flow step (or per CLI snapshot file). A namespace holds
 
-- a JSON object (the snapshot): ``load``, ``replace`` (atomic), ``merge`` (atomic, shallow: top-level keys);
+- a JSON object (the snapshot): ``load``, ``replace`` (atomic), ``merge`` (atomic, shallow: top-level keys),
+  ``forget`` (drops top-level keys atomically);
 - durable lists of dicts, for data too large for memory (the orders a trigger gathered across pages):
   ``list_append``, ``list_iter`` (batched reads), ``list_len``, ``list_clear``.
 

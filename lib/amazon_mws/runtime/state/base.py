@@ -29,6 +29,10 @@ class StateNamespace(abc.ABC):
         """Set the top-level keys of ``update`` atomically; returns the whole state right after."""
 
     @abc.abstractmethod
+    def forget(self, keys: list[str]) -> None:
+        """Remove these top-level keys atomically (a key that is not there is no error)."""
+
+    @abc.abstractmethod
     def list_append(self, key: str, items: list[dict[str, Any]]) -> int:
         """Append items to the durable list ``key``; returns its new length."""
 
@@ -72,6 +76,11 @@ class StateStore(abc.ABC):
     @abc.abstractmethod
     def namespace(self, name: str) -> StateNamespace: ...
 
+    def epoch(self) -> str | None:
+        """A random id the store got when it was empty (None: this store cannot tell). A shared store that
+        is emptied under its users gets a new one, so they can tell a lost state from a first run."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections (optional)."""
 
@@ -103,6 +112,11 @@ class MemoryNamespace(StateNamespace):
         with self._lock:
             self._state.update(copy.deepcopy(update))
             return copy.deepcopy(self._state)
+
+    def forget(self, keys: list[str]) -> None:
+        with self._lock:
+            for key in keys:
+                self._state.pop(key, None)
 
     def list_append(self, key: str, items: list[dict[str, Any]]) -> int:
         with self._lock:

@@ -109,6 +109,10 @@ class SqliteNamespace(StateNamespace):
             rows = conn.execute("SELECT key, value FROM state WHERE ns = ?", (self.name,)).fetchall()
         return {k: json.loads(v) for k, v in rows}
 
+    def forget(self, keys: list[str]) -> None:
+        with self._store.transaction() as conn:
+            conn.executemany("DELETE FROM state WHERE ns = ? AND key = ?", [(self.name, k) for k in keys])
+
     def list_append(self, key: str, items: list[dict[str, Any]]) -> int:
         with self._store.transaction() as conn:
             conn.executemany(

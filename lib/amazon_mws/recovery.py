@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from amazon_mws.runtime.errors import ValidationError
+from amazon_mws.runtime.state import StateStoreError
 
 USAGE, FAILED = 2, 1
 
@@ -58,6 +59,8 @@ def retry(args) -> int:
     except TimeoutError as exc:
         print(f"amazon-mws flow retry: {exc}", file=sys.stderr)
         return FAILED
+    except StateStoreError as exc:
+        return _refused("retry", ValidationError([str(exc)]))
     print(json.dumps({"event": "flowRetried", **report.to_json()}))
     say_parked(report, args.flow_file)
     return 0 if report.ok else FAILED
@@ -77,7 +80,10 @@ def reset(args) -> int:
         return _refused("reset", exc)
     except ValueError as exc:
         return _refused("reset", ValidationError([str(exc)]))
-    store = state_store_from_env()
+    try:
+        store = state_store_from_env()
+    except StateStoreError as exc:
+        return _refused("reset", ValidationError([str(exc)]))
     try:
         ns = store.namespace(namespace_of(flow, 0))
         cursor = start or ns.load().get("cursor")

@@ -270,6 +270,7 @@ def flow_command(args) -> int:
 
     from amazon_mws.runtime.errors import ValidationError
     from amazon_mws.runtime.logs import configure_logging
+    from amazon_mws.runtime.state import StateStoreError
 
     configure_logging()
     try:
@@ -287,6 +288,9 @@ def flow_command(args) -> int:
         except ValidationError as exc:
             for line in exc.errors:
                 print(f"amazon-mws flow: {line}", file=sys.stderr)
+            return 2
+        except StateStoreError as exc:
+            print(f"amazon-mws flow: {exc}", file=sys.stderr)
             return 2
         except KeyboardInterrupt:
             print("amazon-mws flow: interrupted; the messages not yet delivered are kept, the next run of "

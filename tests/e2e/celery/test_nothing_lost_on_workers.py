@@ -14,11 +14,11 @@ from datetime import timedelta
 
 import pytest
 from celery_helpers import AMAZON_MWS_BIN, orders_flow
-from receivers import Receiver
 
 from amazon_mws.core.times import to_amazon
 from amazon_mws.flows.runner import parse_flow, run_once
 from amazon_mws.sandbox import Sandbox
+from receivers import Receiver
 
 pytestmark = pytest.mark.timeout(150)
 SCALE = "0.01"

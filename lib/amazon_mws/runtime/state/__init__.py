@@ -24,6 +24,7 @@ from amazon_mws.runtime.state.base import (
     MemoryStateStore,
     StateNamespace,
     StateStore,
+    StateStoreError,
 )
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "MemoryStateStore",
     "StateNamespace",
     "StateStore",
+    "StateStoreError",
     "default_sqlite_path",
     "state_store_from_env",
 ]
@@ -55,6 +57,11 @@ def state_store_from_env() -> StateStore:
         from amazon_mws.runtime.state.redis import DEFAULT_PREFIX, RedisStateStore
 
         return RedisStateStore(url, prefix=os.environ.get("AMAZON_MWS_STATE_PREFIX") or DEFAULT_PREFIX)
-    from amazon_mws.runtime.state.sqlite import SqliteStateStore
+    from amazon_mws.runtime.state.sqlite import BUSY_TIMEOUT_S, SqliteStateStore
 
-    return SqliteStateStore(default_sqlite_path())
+    raw = os.environ.get("AMAZON_MWS_STATE_BUSY_TIMEOUT") or ""
+    try:
+        busy = float(raw) if raw.strip() else BUSY_TIMEOUT_S
+    except ValueError:
+        raise StateStoreError(f"AMAZON_MWS_STATE_BUSY_TIMEOUT: {raw!r} is not a number of seconds") from None
+    return SqliteStateStore(default_sqlite_path(), busy_timeout=busy)

@@ -11,6 +11,11 @@ from typing import Any
 DEFAULT_BATCH = 500
 
 
+class StateStoreError(RuntimeError):
+    """The state store cannot be used at all (a locked, read-only or broken state file): a setup
+    problem the commands report naming the file, with exit status 2."""
+
+
 class StateNamespace(abc.ABC):
     """One step's state. All methods are safe to call from several threads and processes at once."""
 

@@ -1,4 +1,5 @@
-"""Nothing lost on Celery: a webhook that is down for a whole run, and a receiver that drips.
+"""Nothing lost on Celery: a webhook that is down for a whole run, a receiver that drips, a 5xx burst on
+the feed checks.
 
 Redis DB 13, real ``amazon-mws worker`` processes, a real webhook receiver on 127.0.0.1. The sink's budget is
 the flow's ``retries`` (5 by default: six attempts, more than Celery's own default of 3 retries); when it is
@@ -86,3 +87,21 @@ def test_the_next_poll_sends_parked_messages_first_and_a_dripping_receiver_is_cu
         keys = [key for key, _ in hook.received]
         assert set(keys[:2]) == parked_keys and keys[2].endswith(f"-order-{newer}")
         assert _parked(workers, name)["parked"]["count"] == 0
+
+
+def test_a_burst_of_500s_on_the_feed_checks_delays_the_result_but_never_drops_it(workers_factory):
+    from amazon_mws.workers.app import CeleryExecutor
+
+    with Sandbox(orders=0, time_scale=float(SCALE), feed_processing_seconds=200) as sandbox:
+        workers = workers_factory(13, AMAZON_MWS_TIME_SCALE=SCALE, RESPONSE_CHECK_DELAY="500")
+        workers.start(1)  # and no beat: nothing would re-send a check task that died
+        sandbox.inject_fault("500", count=10, operation="GetFeedSubmissionList")  # two whole checks fail
+        body = {"messages": [{"SKU": "SKU-1", "Quantity": 4}]}
+        handle = CeleryExecutor(workers.app(), queue=workers.queue).submit("updateItem", sandbox.credentials, body)
+        result = handle.result(timeout=60)
+        assert result.ok, result.errors
+        (out,) = [m.body for m in result.data]
+        assert out["status"] == "_DONE_" and out["processingReport"]["messagesProcessed"] == 1
+        checks = [r for r in sandbox.requests if r["action"] == "GetFeedSubmissionList"]
+        assert len(checks) >= 11 and not sandbox.faults.pending()
+        assert workers.log_text().count("check failed (ServerError") == 2

@@ -80,15 +80,21 @@ def _order_ids(hook: Receiver) -> set[str]:
     return {key.rsplit("-order-", 1)[1].split(":")[0] for key in hook.delivered_keys()}
 
 
+def _walk_flow(sandbox: Sandbox, workers, hook: Receiver, kind: str, per_page: int):
+    """One message per order, straight to the webhook; a page of ``per_page`` orders per ListOrders call."""
+    start = to_amazon(sandbox.now() - timedelta(days=400))
+    spec = orders_flow(f"{kind}-{workers.run_id}", sandbox.credentials, start, {"type": "webhook", "url": hook.url},
+                       per_page=per_page, items=False)
+    return parse_flow(spec)
+
+
 @pytest.mark.timeout(170)
 def test_redis_restarted_empty_mid_walk_stops_the_next_poll_until_reset(own_redis, workers_factory,  # noqa: F811
                                                                         monkeypatch):
     with Sandbox(orders=60, seed=41, time_scale=float(SCALE)) as sandbox, Receiver("ok") as hook:
         workers = _workers_on(workers_factory, own_redis, monkeypatch, 1)
-        name = f"lost-{workers.run_id}"
-        start = to_amazon(sandbox.now() - timedelta(days=400))
-        flow = parse_flow(orders_flow(name, sandbox.credentials, start, {"type": "webhook", "url": hook.url},
-                                      per_page=5, items=False))
+        flow = _walk_flow(sandbox, workers, hook, "lost", per_page=5)
+        name = flow.name
         thread, outcome = _in_background(flow, workers, timeout=40)
         deadline = time.monotonic() + 40
         while _trigger_pages(workers, name) < 3:
@@ -120,10 +126,8 @@ def test_killing_redis_and_workers_at_random_loses_no_order(own_redis, workers_f
     rng = random.Random(seed)
     with Sandbox(orders=80, seed=42, time_scale=float(SCALE)) as sandbox, Receiver("ok") as hook:
         workers = _workers_on(workers_factory, own_redis, monkeypatch, 2)
-        name = f"faults-{workers.run_id}"
-        start = to_amazon(sandbox.now() - timedelta(days=400))
-        flow = parse_flow(orders_flow(name, sandbox.credentials, start, {"type": "webhook", "url": hook.url},
-                                      per_page=8, items=False))
+        flow = _walk_flow(sandbox, workers, hook, "faults", per_page=8)
+        name = flow.name
         faults = []
         for _ in range(4):
             thread, _ = _in_background(flow, workers, timeout=25)

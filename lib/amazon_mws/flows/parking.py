@@ -54,12 +54,12 @@ class Parking:
         """Keep ``message`` (parking it again replaces its error: one entry per message id)."""
         entry = {"message": message.to_json(materialize=True), "error": error, "attempts": attempts,
                  "parkedAt": time.time()}
-        self.ns.merge({message.id: entry})
+        self.ns.put(message.id, entry)
         self._attempts.forget([message.id])
 
     def delivered(self, message_id: str) -> None:
+        """A message that came from the lot is out of it."""
         self.ns.forget([message_id])
-        self._attempts.forget([message_id])
 
     def failed_attempts(self, message_id: str) -> int:
         """Failed attempts so far of a delivery spread over several tasks (Celery): its own count, so
@@ -67,7 +67,10 @@ class Parking:
         return int(self._attempts.load().get(message_id, 0))
 
     def count_failure(self, message_id: str, failed: int) -> None:
-        self._attempts.merge({message_id: failed})
+        self._attempts.put(message_id, failed)
+
+    def forget_failures(self, message_id: str) -> None:
+        self._attempts.forget([message_id])
 
     def entries(self) -> list[dict[str, Any]]:
         """Oldest first, each with its ``id``."""
@@ -101,8 +104,8 @@ class InFlight:
 
     def put(self, stage: int, message: Message) -> None:
         seq = time.time_ns() + next(_SEQ)
-        self.ns.merge({self.key(stage, message): {"stage": stage, "message": message.to_json(materialize=True),
-                                                  "seq": seq}})
+        self.ns.put(self.key(stage, message), {"stage": stage, "message": message.to_json(materialize=True),
+                                               "seq": seq})
 
     def done(self, stage: int, message: Message) -> None:
         self.ns.forget([self.key(stage, message)])

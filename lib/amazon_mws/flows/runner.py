@@ -121,8 +121,10 @@ def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = ti
     return report
 
 
-def _sink_here(flow: Flow, store, msg: Message, report: FlowReport, sleep: Callable[[float], None]) -> None:
-    """Deliver one message; one the sink does not take is parked (with its error), never dropped."""
+def _sink_here(flow: Flow, store, msg: Message, report: FlowReport, sleep: Callable[[float], None], *,
+               parked: bool = False) -> None:
+    """Deliver one message; one the sink does not take is parked (with its error), never dropped.
+    ``parked``: it came from the lot, and leaves it once delivered."""
     from amazon_mws.flows.parking import Parking
     from amazon_mws.flows.sinks import SinkError, deliver_with_retries
 
@@ -136,7 +138,8 @@ def _sink_here(flow: Flow, store, msg: Message, report: FlowReport, sleep: Calla
         report.errors.append({"step": "sink", "messageId": msg.id, "type": "SinkError", "message": str(exc),
                               "parked": True})
         return
-    parking.delivered(msg.id)
+    if parked:
+        parking.delivered(msg.id)
     report.delivered += 1
 
 
@@ -144,7 +147,7 @@ def _retry_parked_here(flow: Flow, store, report: FlowReport, sleep: Callable[[f
     from amazon_mws.flows.parking import Parking
 
     for msg in Parking(store, flow.name).messages():
-        _sink_here(flow, store, msg, report, sleep)
+        _sink_here(flow, store, msg, report, sleep, parked=True)
 
 
 def retry_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = time.sleep) -> FlowReport:

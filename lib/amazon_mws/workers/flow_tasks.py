@@ -275,7 +275,9 @@ def _sink(task, fs: FlowStore, flow: Flow, msg: Message, tracker) -> dict[str, A
     except SinkError as exc:
         gave_up = exc
     else:
-        parking.delivered(msg.id)
+        parking.delivered(msg.id)  # if it came from the lot
+        if failed:
+            parking.forget_failures(msg.id)
         return {"message": msg.id, "delivered": True}
     parking.park(msg, str(gave_up), gave_up.attempts)
     error = {"type": "SinkError", "message": str(gave_up), "parked": True}

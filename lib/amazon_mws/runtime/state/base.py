@@ -33,6 +33,11 @@ class StateNamespace(abc.ABC):
     def merge(self, update: dict[str, Any]) -> dict[str, Any]:
         """Set the top-level keys of ``update`` atomically; returns the whole state right after."""
 
+    def put(self, key: str, value: Any) -> None:
+        """Set one top-level key, reading nothing back: cheap however large the rest of the state is
+        (``merge`` returns the whole state). The backends write it in one statement."""
+        self.merge({key: value})
+
     @abc.abstractmethod
     def forget(self, keys: list[str]) -> None:
         """Remove these top-level keys atomically (a key that is not there is no error)."""

@@ -55,6 +55,9 @@ class RedisNamespace(StateNamespace):
         raw = pipe.execute()[-1]
         return {k.decode(): json.loads(v) for k, v in raw.items()}
 
+    def put(self, key: str, value: Any) -> None:
+        self._r.hset(self._state_key, key, _dumps(value))
+
     def forget(self, keys: list[str]) -> None:
         if keys:
             self._r.hdel(self._state_key, *keys)
@@ -111,7 +114,7 @@ class RedisStateStore(StateStore):
         key = f"{self.prefix}epoch"
         self._client.set(key, uuid.uuid4().hex, nx=True)
         raw = self._client.get(key)
-        return raw.decode() if raw is not None else None
+        return raw.decode() if isinstance(raw, bytes) else raw
 
     def close(self) -> None:
         self._client.close()

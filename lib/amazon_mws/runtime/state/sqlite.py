@@ -117,6 +117,13 @@ class SqliteNamespace(StateNamespace):
             rows = conn.execute("SELECT key, value FROM state WHERE ns = ?", (self.name,)).fetchall()
         return {k: json.loads(v) for k, v in rows}
 
+    def put(self, key: str, value: Any) -> None:
+        self._store.connection().execute(  # one statement: its own transaction
+            "INSERT INTO state (ns, key, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value",
+            (self.name, key, _dumps(value)),
+        )
+
     def forget(self, keys: list[str]) -> None:
         with self._store.transaction() as conn:
             conn.executemany("DELETE FROM state WHERE ns = ? AND key = ?", [(self.name, k) for k in keys])

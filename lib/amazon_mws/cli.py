@@ -21,7 +21,9 @@ COMMANDS = {
     "demo": "amazon_mws.demo:main",
     "serve": "amazon_mws.serve.cli:main",
     "beat": "amazon_mws.workers.scheduler:beat",
-    "flow": "amazon_mws.flows.runner:flow_command",
+    "flow run": "amazon_mws.flows.runner:flow_command",
+    "flow retry": "amazon_mws.recovery:retry",
+    "flow reset": "amazon_mws.recovery:reset",
     "status": "amazon_mws.status:main",
     "console": "amazon_mws.console.cli:main",
 }
@@ -105,6 +107,13 @@ def _add_celery_commands(sub) -> None:
     flow_run.add_argument("--once", action="store_true",
                           help="one poll, wait until the sink got everything (in-process without REDIS_URL)")
     flow_run.add_argument("--timeout", type=float, default=600.0, help="seconds --once waits (default 600)")
+    flow_retry = flow_sub.add_parser("retry", help="send the flow's parked messages (the sink did not take them) now")
+    flow_retry.add_argument("flow_file", metavar="FLOW", help="the flow file (or, with REDIS_URL, a registered name)")
+    flow_retry.add_argument("--timeout", type=float, default=600.0, help="seconds it waits for workers (default 600)")
+    flow_reset = flow_sub.add_parser("reset", help="start the trigger over on purpose after its state was lost")
+    flow_reset.add_argument("flow_file", metavar="FLOW", help="the flow file (or, with REDIS_URL, a registered name)")
+    flow_reset.add_argument("--from", dest="start", metavar="TIME",
+                            help="walk from this time (default: the cursor kept, else the trigger's Start Time)")
 
     status = sub.add_parser("status", help="flows: cursor, last run, pending feed checks, quota levels")
     status.add_argument("--json", action="store_true", help="one JSON document instead of a table")
@@ -113,7 +122,8 @@ def _add_celery_commands(sub) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    module_name, func_name = COMMANDS[args.command].split(":")
+    command = f"flow {args.flow_command}" if args.command == "flow" else args.command
+    module_name, func_name = COMMANDS[command].split(":")
     func = getattr(importlib.import_module(module_name), func_name)
     return int(func(args) or 0)
 

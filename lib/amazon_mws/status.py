@@ -1,4 +1,4 @@
-"""``amazon-mws status``: each flow's cursor, last run, pending feed checks and quota levels.
+"""``amazon-mws status``: each flow's cursor, last run, parked messages, pending feed checks and quota levels.
 
 Everything is read from Redis (the same keys the workers write), so it answers from any machine while
 workers run, and it changes nothing. ``--json`` prints one document for scripts and monitoring; the
@@ -38,6 +38,7 @@ def quota_levels(client, seller_id: str, time_scale: float | None = None) -> dic
 
 
 def flow_status(fs, name: str, checks: list[dict[str, Any]], store) -> dict[str, Any]:
+    from amazon_mws.flows.parking import Parking
     from amazon_mws.workers.flow_tasks import namespace_of
 
     info: dict[str, Any] = {"flow": name}
@@ -56,6 +57,7 @@ def flow_status(fs, name: str, checks: list[dict[str, Any]], store) -> dict[str,
     info["lastRun"] = fs.last_run(name)
     info["lockedBy"] = fs.holder(fs.poll_lock_key(name))
     info["recentErrors"] = fs.errors(name, 5)
+    info["parked"] = Parking(store, name).summary()
     info["pendingFeedChecks"] = [
         {"key": c["key"], "step": c["step"], "dueInSeconds": round(c["dueAt"] - time.time(), 1),
          "submissions": [j.get("feedSubmissionId") for j in c["jobs"]]}
@@ -95,11 +97,12 @@ def render(data: dict[str, Any]) -> None:
     from rich.table import Table
 
     table = Table(title="amazon-mws flows")
-    for column in ("flow", "schedule", "cursor", "last run", "in progress", "feed checks", "quotas", "errors"):
+    for column in ("flow", "schedule", "cursor", "last run", "in progress", "feed checks", "quotas", "errors",
+                   "parked"):
         table.add_column(column)
     for f in data["flows"]:
         if "problem" in f:
-            table.add_row(f["flow"], "-", "-", f["problem"], "-", "-", "-", "-")
+            table.add_row(f["flow"], "-", "-", f["problem"], "-", "-", "-", "-", "-")
             continue
         last = f.get("lastRun") or {}
         last_text = "-" if not last else f"{_ago(last.get('finishedAt'))}, {last.get('messages')} msgs" + (
@@ -111,7 +114,8 @@ def render(data: dict[str, Any]) -> None:
                       else schedule.get("cron", "once"))
         quotas = ", ".join(f"{g} {q['tokens']:.1f}/{q['burst']}" for g, q in sorted(f["quotas"].items())) or "-"
         table.add_row(f["flow"], sched_text, f.get("cursor") or "-", last_text, run_text,
-                      str(len(f["pendingFeedChecks"])), quotas, str(len(f["recentErrors"])))
+                      str(len(f["pendingFeedChecks"])), quotas, str(len(f["recentErrors"])),
+                      str(f["parked"]["count"]))
     Console(file=sys.stdout, width=200).print(table)
     if data["otherFeedChecks"]:
         print(f"{len(data['otherFeedChecks'])} feed checks pending for single step runs")

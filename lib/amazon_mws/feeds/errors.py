@@ -31,14 +31,17 @@ class FeedCheckTimeout(RuntimeError):
     The feed was submitted: keep `submission_id` and call `getFeedSubmissionResult` with it later.
     """
 
-    def __init__(self, submission_id: str, feed_type: str, status: str, attempts: int, elapsed: float):
+    def __init__(self, submission_id: str, feed_type: str, status: str, attempts: int, elapsed: float,
+                 last_error: str | None = None):
         self.submission_id = submission_id
         self.feed_type = feed_type
         self.status = status
         self.attempts = attempts
         self.elapsed = elapsed
+        self.last_error = last_error
+        failing = f" (the last check failed: {last_error})" if last_error else ""
         super().__init__(
             f"feed submission {submission_id} ({feed_type}) still {status} after {attempts} checks "
-            f"in {elapsed:.1f}s; fetch it later with getFeedSubmissionResult "
+            f"in {elapsed:.1f}s{failing}; fetch it later with getFeedSubmissionResult "
             f'{{"submissionId": "{submission_id}"}}'
         )

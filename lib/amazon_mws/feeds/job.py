@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from amazon_mws.core.backend import FeedsBackend
+from amazon_mws.core.errors import QuotaExceeded, ServerError, Throttled, TransportError
 from amazon_mws.feeds.envelope import FeedDocument
 from amazon_mws.feeds.errors import FeedCheckTimeout
 
@@ -29,6 +30,8 @@ DONE = "_DONE_"
 CANCELLED = "_CANCELLED_"
 FATAL = "_FATAL_"  # SP-API's FATAL (MWS never reports it): finished, and its result document says why
 TERMINAL = frozenset({DONE, CANCELLED, FATAL})
+# What a later check can get past: the transport already retried these, and Amazon may answer next time.
+TRANSIENT = (ServerError, TransportError, Throttled, QuotaExceeded)
 
 
 def _env_number(name: str, default: float, *, minimum: float) -> float:
@@ -107,27 +110,45 @@ def start(
     return state
 
 
-def check(api: FeedsBackend, state: dict[str, Any], *, now: float | None = None) -> dict[str, Any]:
+def check(api: FeedsBackend, state: dict[str, Any]) -> dict[str, Any]:
     """One status check. Returns the new state: `done` True when Amazon finished (or cancelled),
-    else `delaySeconds` says when to check again. Raises FeedCheckTimeout at the cap."""
+    else `delaySeconds` says when to check again. Raises FeedCheckTimeout at the cap.
+
+    A check that fails transiently (a 5xx burst outlasting the transport's retries, a cut connection,
+    throttling) is an attempt with the status unknown: the job stays pending and is checked again on
+    schedule, within the same caps, so a burst never ends the job and never loses it.
+
+    The time cap counts the waits between checks plus the checks' own (monotonic) durations, never a
+    wall clock: checks run on whichever worker is free, and a worker whose clock is hours off must not
+    end a job after one check."""
     state = dict(state)
-    page = api.get_feed_submission_list(ids=[state["feedSubmissionId"]])
-    infos = [
-        i for i in page.infos if str(i.get("FeedSubmissionId")) == state["feedSubmissionId"]
-    ] or page.infos
-    if infos:  # right after SubmitFeed the list may not show the id yet: still pending
-        state["status"] = _info_status(infos[0])
-        state["feedType"] = infos[0].get("FeedType") or state["feedType"]
-        for key in ("SubmittedDate", "StartedProcessingDate", "CompletedProcessingDate"):
-            if infos[0].get(key):
-                state[key[0].lower() + key[1:]] = infos[0][key]
+    started = time.monotonic()
+    try:
+        page = api.get_feed_submission_list(ids=[state["feedSubmissionId"]])
+    except TRANSIENT as exc:
+        state["lastError"] = f"{type(exc).__name__}: {exc}"
+        log.warning("feed %s: check failed (%s); checking again in %.1f s",
+                    state["feedSubmissionId"], state["lastError"], state["delaySeconds"])
+    else:
+        state.pop("lastError", None)
+        infos = [
+            i for i in page.infos if str(i.get("FeedSubmissionId")) == state["feedSubmissionId"]
+        ] or page.infos
+        if infos:  # right after SubmitFeed the list may not show the id yet: still pending
+            state["status"] = _info_status(infos[0])
+            state["feedType"] = infos[0].get("FeedType") or state["feedType"]
+            for key in ("SubmittedDate", "StartedProcessingDate", "CompletedProcessingDate"):
+                if infos[0].get(key):
+                    state[key[0].lower() + key[1:]] = infos[0][key]
     state["attempts"] += 1
+    state["checkSeconds"] = float(state.get("checkSeconds") or 0.0) + (time.monotonic() - started)
     state["done"] = state["status"] in TERMINAL
     if not state["done"]:
-        elapsed = (time.time() if now is None else now) - state["startedAt"]
+        elapsed = state["attempts"] * state["delaySeconds"] + state["checkSeconds"]
         if state["attempts"] >= state["maxAttempts"] or elapsed + state["delaySeconds"] > state["maxSeconds"]:
             raise FeedCheckTimeout(
-                state["feedSubmissionId"], state["feedType"], state["status"], state["attempts"], elapsed
+                state["feedSubmissionId"], state["feedType"], state["status"], state["attempts"], elapsed,
+                last_error=state.get("lastError"),
             )
     return state
 
@@ -157,7 +178,7 @@ def run_to_completion(
 ) -> dict[str, Any]:
     """In-process: submit, wait RESPONSE_CHECK_DELAY between checks, fetch the report."""
     state = start(api, doc, marketplace_ids=marketplace_ids, settings=settings, now=clock())
-    return wait_and_finish(api, state, sleep=sleep, clock=clock)
+    return wait_and_finish(api, state, sleep=sleep)
 
 
 def wait_and_finish(
@@ -165,11 +186,10 @@ def wait_and_finish(
     state: dict[str, Any],
     *,
     sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.time,
 ) -> dict[str, Any]:
     while not state["done"]:
         sleep(state["delaySeconds"])
-        state = check(api, state, now=clock())
+        state = check(api, state)
     return finish(api, state)
 
 
@@ -179,7 +199,7 @@ def resume(
     """A job for a submission made earlier (a capped job, another process): one check at once."""
     settings = settings or CheckSettings.from_env()
     state = new_state(submission_id, "", "_SUBMITTED_", settings, now=now)
-    return check(api, state, now=now)
+    return check(api, state)
 
 
 def status_of(api: FeedsBackend, submission_id: str) -> dict[str, Any]:

@@ -39,6 +39,7 @@ class FlowReport:
     mode: str  # "workers" | "in-process"
     messages: int = 0  # tasks (or in-process step runs) the run went through, sink included
     delivered: int = 0
+    parked: int = 0  # messages the sink did not take, kept in the flow's parking lot (flows.parking)
     errors: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -48,17 +49,21 @@ class FlowReport:
 
     def to_json(self) -> dict[str, Any]:
         return {"flow": self.flow, "mode": self.mode, "messages": self.messages, "delivered": self.delivered,
-                "errors": self.errors, "seconds": round(self.seconds, 3), "ok": self.ok}
+                "parked": self.parked, "errors": self.errors, "seconds": round(self.seconds, 3), "ok": self.ok}
 
 
 # -- in one process ---------------------------------------------------------------------------------
 
 
 def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = time.sleep) -> FlowReport:
-    """The whole flow in this process: trigger, then each message through each step, then the sink.
+    """The whole flow in this process: parked messages first, then what a stopped run left, then the
+    trigger, each message through each step, then the sink.
 
-    The same ids, maps and passthrough as on workers; rebounds wait (ReboundPolicy) and sink retries sleep."""
-    from amazon_mws.flows.sinks import SinkError, deliver_with_retries
+    The same ids, maps and passthrough as on workers; rebounds wait (ReboundPolicy) and sink retries sleep.
+    Every message between steps is kept in the state store until its step is done (``InFlight``), and a
+    message the sink did not take is parked (``Parking``): a stopped run loses nothing, a failed one neither."""
+    from amazon_mws.flows.guards import guard
+    from amazon_mws.flows.parking import InFlight
     from amazon_mws.runtime.executor import run_step
     from amazon_mws.runtime.jsonlog import log_context
     from amazon_mws.runtime.state import state_store_from_env
@@ -68,7 +73,8 @@ def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = ti
     store = store or state_store_from_env()
     report = FlowReport(flow.name, "in-process")
     started = time.monotonic()
-    queue: deque[tuple[int, Message]] = deque()
+    in_flight = InFlight(store, flow.name)
+    queue: deque[tuple[int, Message]] = deque(in_flight.left())
     policy = ReboundPolicy.from_env()
 
     def run(index: int, msg: Message | None) -> None:
@@ -79,6 +85,7 @@ def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = ti
             nonlocal emitted
             if event.kind == "data" and event.message is not None:
                 for child in children(flow, index, event.message, msg, emitted):
+                    in_flight.put(index + 1, child)
                     queue.append((index + 1, child))
                 emitted += 1
 
@@ -96,18 +103,61 @@ def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = ti
         for error in result.errors:
             report.errors.append({"step": step.id, "messageId": msg.id if msg else "poll", **error})
 
+    def drain() -> None:
+        while queue:
+            index, msg = queue.popleft()
+            if index >= len(flow.steps):
+                _sink_here(flow, store, msg, report, sleep)
+            else:
+                run(index, msg)
+            in_flight.done(index, msg)
+
+    guard(store, flow)  # before anything moves: another seller's flow of this name is refused
+    _retry_parked_here(flow, store, report, sleep)
+    drain()  # a stopped run's messages, in the order they were queued
     run(0, None)
-    while queue:
-        index, msg = queue.popleft()
-        if index >= len(flow.steps):
-            report.messages += 1
-            try:
-                deliver_with_retries(flow.sink, flow.name, msg, sleep=sleep)
-                report.delivered += 1
-            except SinkError as exc:
-                report.errors.append({"step": "sink", "messageId": msg.id, "type": "SinkError", "message": str(exc)})
-        else:
-            run(index, msg)
+    drain()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _sink_here(flow: Flow, store, msg: Message, report: FlowReport, sleep: Callable[[float], None], *,
+               parked: bool = False) -> None:
+    """Deliver one message; one the sink does not take is parked (with its error), never dropped.
+    ``parked``: it came from the lot, and leaves it once delivered."""
+    from amazon_mws.flows.parking import Parking
+    from amazon_mws.flows.sinks import SinkError, deliver_with_retries
+
+    report.messages += 1
+    parking = Parking(store, flow.name)
+    try:
+        deliver_with_retries(flow.sink, flow.name, msg, sleep=sleep)
+    except SinkError as exc:
+        parking.park(msg, str(exc), exc.attempts)
+        report.parked += 1
+        report.errors.append({"step": "sink", "messageId": msg.id, "type": "SinkError", "message": str(exc),
+                              "parked": True})
+        return
+    if parked:
+        parking.delivered(msg.id)
+    report.delivered += 1
+
+
+def _retry_parked_here(flow: Flow, store, report: FlowReport, sleep: Callable[[float], None]) -> None:
+    from amazon_mws.flows.parking import Parking
+
+    for msg in Parking(store, flow.name).messages():
+        _sink_here(flow, store, msg, report, sleep, parked=True)
+
+
+def retry_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = time.sleep) -> FlowReport:
+    """``flow retry`` in one process: send the parked messages now (a failure parks them again)."""
+    from amazon_mws.runtime.state import state_store_from_env
+
+    store = store or state_store_from_env()
+    report = FlowReport(flow.name, "in-process")
+    started = time.monotonic()
+    _retry_parked_here(flow, store, report, sleep)
     report.seconds = time.monotonic() - started
     return report
 
@@ -115,10 +165,25 @@ def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = ti
 # -- on workers -------------------------------------------------------------------------------------
 
 
+def _claim_here(flow: Flow) -> None:
+    """Refuse, before it is stored, a flow whose name another seller's flow already uses (``guards``).
+    Credentials that resolve only on the workers are checked there, at the poll."""
+    from amazon_mws.flows.guards import claim
+    from amazon_mws.runtime.errors import ValidationError
+    from amazon_mws.runtime.state import state_store_from_env
+
+    try:
+        cfg = flow.cfg_for(0)
+    except ValidationError:
+        return
+    claim(state_store_from_env(), flow.name, cfg)
+
+
 def register(flow: Flow, *, schedule: bool = True, app=None) -> None:
     """Store the flow where workers find it; with a schedule (and ``schedule``), add it to beat's."""
     from amazon_mws.workers.flow_store import FlowStore
 
+    _claim_here(flow)
     FlowStore.from_env().register(flow)
     if schedule and flow.schedule:
         from amazon_mws.workers.scheduler import schedule_flow
@@ -134,12 +199,32 @@ def run_once_on_workers(flow: Flow, *, timeout: float = 600.0, app=None, interva
 
     app = app or default_app
     fs = FlowStore.from_env()
+    _claim_here(flow)
     fs.register(flow)
     tracker = uuid.uuid4().hex
     poll_id = f"once-{tracker}"
     started = time.monotonic()
     fs.track_sent(flow.name, tracker, [f"poll:{poll_id}"])
     app.send_task(FLOW_POLL_TASK, args=[flow.name, poll_id], kwargs={"tracker": tracker}, queue=poll_queue())
+    return _wait_for_tracker(fs, flow, tracker, started, timeout, interval)
+
+
+def retry_on_workers(flow: Flow, *, timeout: float = 600.0, app=None, interval: float = 0.1) -> FlowReport:
+    """``flow retry`` with REDIS_URL: the registered flow's parked messages go to the sink tasks now."""
+    from amazon_mws.workers.app import app as default_app
+    from amazon_mws.workers.flow_store import FlowStore
+    from amazon_mws.workers.flow_tasks import send_parked
+
+    fs = FlowStore.from_env()
+    tracker = uuid.uuid4().hex
+    started = time.monotonic()
+    if not send_parked(app or default_app, fs, flow, tracker):
+        return FlowReport(flow.name, "workers")
+    return _wait_for_tracker(fs, flow, tracker, started, timeout, interval)
+
+
+def _wait_for_tracker(fs, flow: Flow, tracker: str, started: float, timeout: float, interval: float) -> FlowReport:
+    """Until every message counted under ``tracker`` is finished; then what became of them."""
     try:
         while True:
             sent, finished = fs.tracker_counts(flow.name, tracker)
@@ -152,13 +237,13 @@ def run_once_on_workers(flow: Flow, *, timeout: float = 600.0, app=None, interva
                 )
             time.sleep(interval)
         errors = fs.tracker_errors(flow.name, tracker)
-        messages = sent
         sink_stage = f"{len(flow.steps)}:"
         delivered = sum(1 for m in fs.tracker_members(flow.name, tracker) if m.startswith(sink_stage))
-        delivered -= sum(1 for e in errors if e.get("step") == "sink")
+        delivered -= sum(1 for e in errors if e.get("step") == "sink" or e.get("parked"))
     finally:
         fs.forget_tracker(flow.name, tracker)
-    return FlowReport(flow.name, "workers", messages=messages, delivered=delivered, errors=errors,
+    return FlowReport(flow.name, "workers", messages=sent, delivered=delivered,
+                      parked=sum(1 for e in errors if e.get("parked")), errors=errors,
                       seconds=time.monotonic() - started)
 
 
@@ -174,12 +259,21 @@ def run_once(flow: Flow, *, timeout: float = 600.0, app=None) -> FlowReport:
 # -- CLI --------------------------------------------------------------------------------------------
 
 
+def say_parked(report: FlowReport, flow_ref: str) -> None:
+    """Tell the operator, on stderr, what the run left parked and how to send it."""
+    if report.parked:
+        print(f"amazon-mws flow: {report.parked} message(s) parked: the sink did not take them (see "
+              f"`amazon-mws status`); the next run sends them first, `amazon-mws flow retry {flow_ref}` "
+              "sends them now", file=sys.stderr)
+
+
 def flow_command(args) -> int:
     """``amazon-mws flow run FLOW.json [--once] [--timeout S]``."""
     import os
 
     from amazon_mws.runtime.errors import ValidationError
     from amazon_mws.runtime.logs import configure_logging
+    from amazon_mws.runtime.state import StateStoreError
 
     configure_logging()
     try:
@@ -198,8 +292,16 @@ def flow_command(args) -> int:
             for line in exc.errors:
                 print(f"amazon-mws flow: {line}", file=sys.stderr)
             return 2
+        except StateStoreError as exc:
+            print(f"amazon-mws flow: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("amazon-mws flow: interrupted; the messages not yet delivered are kept, the next run of "
+                  "this flow sends them first", file=sys.stderr)
+            return 130
         summary = json.dumps({"event": "flowDone", **report.to_json()})
         print(summary, file=sys.stderr if flow.sink.type == "stdout" else sys.stdout)
+        say_parked(report, args.flow_file)
         return 0 if report.ok else 1
     if not os.environ.get("REDIS_URL"):
         print("amazon-mws flow: a scheduled flow needs REDIS_URL (workers and `amazon-mws beat`); "
@@ -208,6 +310,11 @@ def flow_command(args) -> int:
     if not flow.schedule:
         print("amazon-mws flow: flow.schedule: is required to schedule a flow (or use --once)", file=sys.stderr)
         return 2
-    register(flow)
+    try:
+        register(flow)
+    except ValidationError as exc:
+        for line in exc.errors:
+            print(f"amazon-mws flow: {line}", file=sys.stderr)
+        return 2
     print(json.dumps({"event": "flowScheduled", "flow": flow.name, "schedule": flow.schedule}))
     return 0

@@ -2,7 +2,9 @@
 
 One attempt per call (``deliver``): a webhook that is down raises ``SinkRetry`` with the delay before the
 next attempt, and the caller decides how to wait. On Celery the wait is a task retry with a countdown (no
-worker sleeps); in one process it is a sleep. Both stop after ``sink.retries`` retries.
+worker sleeps); in one process it is a sleep. Both stop after ``sink.retries`` retries, and then the message
+is parked (``flows.parking``), never dropped. One webhook attempt, reply body included, lasts at most
+``sink.timeout`` seconds (``flows.webhook``): a receiver that drips its answer is cut off and retried.
 
 Every delivery carries the message id (the ``Idempotency-Key`` header of a webhook POST, the ``id`` of a
 JSON line): delivery is at least once, and a receiver that keeps the ids it saw gets every message once.
@@ -16,6 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from http.client import HTTPException
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,10 @@ class SinkRetry(Exception):
 
 class SinkError(Exception):
     """A delivery failed for good (a 4xx other than 408/429, or the retries are spent)."""
+
+    def __init__(self, message: str, attempts: int = 1):
+        super().__init__(message)
+        self.attempts = attempts
 
 
 def retry_delay(attempt: int) -> float:
@@ -72,8 +79,8 @@ def _write_file(path: str, text: str) -> None:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def _post(sink: Sink, flow_name: str, message: Message, attempt: int, session=None) -> None:
-    import requests
+def _post(sink: Sink, flow_name: str, message: Message, attempt: int) -> None:
+    from amazon_mws.flows import webhook
 
     payload = envelope(flow_name, message) if sink.envelope else message.body
     headers = {
@@ -83,23 +90,23 @@ def _post(sink: Sink, flow_name: str, message: Message, attempt: int, session=No
         **sink.headers,
     }
     data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    sender = session or requests
+    assert sink.url
     try:
-        reply = sender.post(sink.url, data=data, headers=headers, timeout=sink.timeout)
-    except requests.RequestException as exc:
+        reply = webhook.post(sink.url, data, headers, sink.timeout)
+    except (OSError, HTTPException) as exc:
         raise SinkRetry(f"webhook: {type(exc).__name__}: {redact(str(exc))}", retry_delay(attempt)) from None
-    if reply.status_code < 300:
+    if reply.status < 300:
         return
-    if reply.status_code in (408, 425, 429) or reply.status_code >= 500:
+    if reply.status in (408, 425, 429) or reply.status >= 500:
         delay = retry_delay(attempt)
-        after = reply.headers.get("Retry-After")
+        after = reply.retry_after
         if after and after.strip().isdigit():
             delay = min(float(after), RETRY_MAX_SECONDS)
-        raise SinkRetry(f"webhook: HTTP {reply.status_code}", delay)
-    raise SinkError(f"webhook: HTTP {reply.status_code}: the receiver refused message {message.id}")
+        raise SinkRetry(f"webhook: HTTP {reply.status}", delay)
+    raise SinkError(f"webhook: HTTP {reply.status}: the receiver refused message {message.id}")
 
 
-def deliver(sink: Sink, flow_name: str, message: Message, *, attempt: int = 0, session=None) -> None:
+def deliver(sink: Sink, flow_name: str, message: Message, *, attempt: int = 0) -> None:
     """One delivery attempt. Raises SinkRetry (try again after ``.delay``) or SinkError."""
     if sink.type == "stdout":
         with _stdout_lock:
@@ -109,7 +116,7 @@ def deliver(sink: Sink, flow_name: str, message: Message, *, attempt: int = 0, s
         assert sink.path
         _write_file(sink.path, _line(flow_name, message))
     elif sink.type == "webhook":
-        _post(sink, flow_name, message, attempt, session)
+        _post(sink, flow_name, message, attempt)
     else:  # parse_flow refuses other types; a stored spec from a newer version might not
         raise SinkError(f"flow.sink.type: {sink.type!r} is not one of stdout, file, webhook")
 
@@ -123,8 +130,10 @@ def deliver_with_retries(
         try:
             deliver(sink, flow_name, message, attempt=attempt)
             return
+        except SinkError as exc:
+            raise SinkError(str(exc), attempt + 1) from None
         except SinkRetry as exc:
             if attempt >= sink.retries:
-                raise SinkError(f"{exc}; gave up after {attempt} retries") from None
+                raise SinkError(f"{exc}; gave up after {attempt} retries", attempt + 1) from None
             sleep(exc.delay)
             attempt += 1

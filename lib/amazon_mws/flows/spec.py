@@ -21,7 +21,6 @@ that names a credentials file or environment variables keeps its secrets out of 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from amazon_mws.runtime import jsonfile
 from amazon_mws.runtime.errors import ValidationError
 
 NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -167,11 +167,13 @@ def resolve_credentials(
         if not path.is_absolute():
             path = Path(base_dir) / path
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            raw = path.read_bytes()
         except OSError as exc:
             raise ValidationError([f"{where}.file: cannot read {path}: {exc.strerror or exc}"]) from None
-        except ValueError as exc:
-            raise ValidationError([f"{where}.file: {path} is not valid JSON: {exc}"]) from None
+        try:
+            data = jsonfile.loads(raw, f"{where}.file: {path}")
+        except jsonfile.JsonInputError as exc:
+            raise ValidationError([str(exc)]) from None
         if not isinstance(data, dict):
             raise ValidationError([f"{where}.file: {path} must hold a JSON object"])
         return data
@@ -374,9 +376,7 @@ def load_flow(path: str | Path, manifest=None) -> Flow:
     """Read and check a flow file; errors name the file."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValidationError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
-    except ValueError as exc:
-        raise ValidationError([f"{path}: not valid JSON: {exc}"]) from None
+        data = jsonfile.read(path, str(path))
+    except jsonfile.JsonInputError as exc:
+        raise ValidationError([str(exc)]) from None
     return parse_flow(data, base_dir=path.resolve().parent, manifest=manifest)

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from amazon_mws.runtime import jsonfile
 from amazon_mws.runtime.emitter import Event, error_info
 from amazon_mws.runtime.errors import ManifestError, UnknownStepError
 from amazon_mws.runtime.jsonlines import write_line
@@ -29,22 +30,14 @@ class UsageError(Exception):
     """Something the user typed or pointed at is unusable; reported on stderr with exit status 2."""
 
 
-def _read_json_text(text: str, label: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise UsageError(f"{label}: not valid JSON: {exc}") from None
-
-
 def read_json_file(path: str, option: str) -> Any:
     """JSON from ``path`` (``-`` is stdin); errors name the option and the file."""
-    if path == "-":
-        return _read_json_text(sys.stdin.read(), f"{option} - (stdin)")
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"{option} {path}: cannot read: {exc.strerror or exc}") from None
-    return _read_json_text(text, f"{option} {path}")
+        if path == "-":
+            return jsonfile.loads(sys.stdin.buffer.read(), f"{option} - (stdin)")
+        return jsonfile.read(path, f"{option} {path}")
+    except jsonfile.JsonInputError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def write_json_atomic(path: Path, value: Any) -> None:
@@ -101,7 +94,7 @@ def _print_json(value: Any) -> None:
 def run(args) -> int:
     """``amazon-mws run STEP --config CFG.json [--message MSG.json|-] [--snapshot SNAP.json] [--sample]``."""
     from amazon_mws.runtime.executor import default_namespace, run_step
-    from amazon_mws.runtime.state import state_store_from_env
+    from amazon_mws.runtime.state import StateStoreError, state_store_from_env
 
     configure_logging()
     try:
@@ -117,7 +110,10 @@ def run(args) -> int:
     except UsageError as exc:
         return _usage("run", exc)
 
-    store = state_store_from_env()
+    try:
+        store = state_store_from_env()
+    except StateStoreError as exc:
+        return _usage("run", exc)
     if snapshot_path is not None:
         ns_name = "cli:snapshot:" + hashlib.sha256(str(snapshot_path).encode()).hexdigest()[:24]
     else:

@@ -36,6 +36,7 @@ from amazon_mws.core.times import EPOCH, parse_time, to_amazon, utcnow
 from amazon_mws.core.windows import PageTokenExpired
 from amazon_mws.mapping.spree import from_trigger_order
 from amazon_mws.runtime.message import LazyList, Message
+from amazon_mws.runtime.state.loss import check_gathered
 from amazon_mws.steps.fields import as_int, order_statuses, wire_statuses
 from amazon_mws.steps.order_filters import fulfillment_channels, marketplace_ids
 from amazon_mws.steps.order_lookup import order_items
@@ -131,6 +132,7 @@ class OrderSync:
             }
         else:
             self.ctx.logger.info("resuming run %s at page %d", run["id"], run["pages"])
+            self._check_gathered(run)
         if self.ctx.sample:
             self._sample(run)
             return
@@ -145,8 +147,14 @@ class OrderSync:
             except PagingLoop:
                 self._abandon(state, run)
                 raise
+        self._check_gathered(run)
         run = self._emit_pages(run) if self.options.emit != EMIT_ALL else self._emit_all(run)
         self._finish(run)
+
+    def _check_gathered(self, run: Mapping[str, Any]) -> None:
+        """Stop (StateLost) if the state store lost pages the run gathered, rather than skip them."""
+        keys = [page_key(run, page) for page in range(run["pages"])]
+        check_gathered(self.ctx.state, keys, run["orders"], f"run {run['id']} of getNewAndUpdatedOrders")
 
     # -- gathering --------------------------------------------------------------------------------
 

@@ -62,6 +62,33 @@ def children(flow: Flow, index: int, emitted: Message, incoming: Message | None,
     ]
 
 
+def send_message(app, fs: FlowStore, flow: Flow, stage: int, msg: Message, tracker: str | None) -> None:
+    """One message as a task on ``stage``, counted first for a waiting ``--once``."""
+    from amazon_mws.workers.app import actions_queue
+
+    fs.track_sent(flow.name, tracker, [f"{stage}:{msg.id}"])
+    app.send_task(
+        STEP_TASK,
+        args=[flow.name, stage, msg.to_json()],
+        kwargs={"tracker": tracker},
+        queue=actions_queue(),
+        argsrepr=f"({flow.name!r}, {stage}, <message {msg.id}>)",
+    )
+
+
+def send_parked(app, fs: FlowStore, flow: Flow, tracker: str | None) -> int:
+    """The flow's parked messages go to the sink again (before a poll's new ones); returns how many."""
+    from amazon_mws.flows.parking import Parking
+    from amazon_mws.workers.app import _store
+
+    messages = Parking(_store(), flow.name).messages()
+    for msg in messages:
+        send_message(app, fs, flow, len(flow.steps), msg, tracker)
+    if messages:
+        log.info("flow %s: %d parked messages sent to the sink again", flow.name, len(messages))
+    return len(messages)
+
+
 class Dispatcher:
     """Sends the next stage's tasks for one running task, counting them for a waiting ``--once``."""
 
@@ -71,18 +98,8 @@ class Dispatcher:
         self.emitted = 0
 
     def send(self, emitted: Message) -> None:
-        from amazon_mws.workers.app import actions_queue
-
         for child in children(self.flow, self.index, emitted, self.incoming, self.emitted):
-            stage = self.index + 1
-            self.fs.track_sent(self.flow.name, self.tracker, [f"{stage}:{child.id}"])
-            self.app.send_task(
-                STEP_TASK,
-                args=[self.flow.name, stage, child.to_json()],
-                kwargs={"tracker": self.tracker},
-                queue=actions_queue(),
-                argsrepr=f"({self.flow.name!r}, {stage}, <message {child.id}>)",
-            )
+            send_message(self.app, self.fs, self.flow, self.index + 1, child, self.tracker)
         self.emitted += 1
 
     def on_event(self, event: Event) -> None:
@@ -99,9 +116,11 @@ def _record_errors(fs: FlowStore, flow: Flow, stage: str, message_id: str, track
 MAX_TASK_RETRIES = 5
 
 
-def guarded(task, flow_name: str, stage: str, message_id: str, tracker: str | None, member: str, work):
+def guarded(task, flow_name: str, stage: str, message_id: str, tracker: str | None, member: str, work,
+            give_up=None):
     """Run ``work()``; an unexpected exception (a broken deploy, Redis blinking) is retried with backoff a
-    few times, then recorded as the message's error and counted as finished, so ``--once`` ends."""
+    few times, then recorded as the message's error (and handed to ``give_up``) and counted as finished,
+    so ``--once`` ends."""
     from celery.exceptions import Retry
 
     try:
@@ -118,6 +137,8 @@ def guarded(task, flow_name: str, stage: str, message_id: str, tracker: str | No
         fs = FlowStore.from_env()
         info = {"step": stage, "messageId": message_id, **error_info(exc)}
         log.error("flow %s %s %s: giving up: %s", flow_name, stage, message_id, info["message"])
+        if give_up is not None:
+            give_up(info)
         fs.record_error(flow_name, tracker, info)
         fs.track_finished(flow_name, tracker, member)
         return {"message": message_id, "error": info}
@@ -130,7 +151,11 @@ def poll(task, flow_name: str, poll_id: str, tracker: str | None = None) -> dict
 
 
 def _poll(task, flow_name: str, poll_id: str, tracker: str | None = None) -> dict[str, Any]:
-    from amazon_mws.runtime.executor import run_step
+    from amazon_mws.flows.guards import guard
+    from amazon_mws.runtime.emitter import error_info
+    from amazon_mws.runtime.errors import ValidationError
+    from amazon_mws.runtime.executor import RunResult, run_step
+    from amazon_mws.runtime.state.loss import StateLost
     from amazon_mws.workers.app import ReboundPolicy, _store
 
     fs = FlowStore.from_env()
@@ -149,12 +174,19 @@ def _poll(task, flow_name: str, poll_id: str, tracker: str | None = None) -> dic
         return {"poll": poll_id, "skipped": f"poll {holder} still running"}
     started = time.time()
     try:
+        if not task.request.retries:  # a rebound or crash retry of this poll sent them already
+            send_parked(task.app, fs, flow, tracker)
         trigger = flow.trigger
         dispatcher = Dispatcher(task.app, fs, flow, 0, None, tracker)
         ns = _store().namespace(namespace_of(flow, 0))
-        with log_context(flow=flow.name, step=trigger.id, message=poll_id):
-            result = run_step(trigger.step, flow.cfg_for(0), {}, state_namespace=ns,
-                              on_event=dispatcher.on_event, attempt=task.request.retries or 0)
+        try:
+            guard(_store(), flow)
+        except (ValidationError, StateLost) as exc:  # another seller's flow name, or the state is gone
+            result = RunResult(trigger.step, [Event("error", error=error_info(exc)), Event("end")])
+        else:
+            with log_context(flow=flow.name, step=trigger.id, message=poll_id):
+                result = run_step(trigger.step, flow.cfg_for(0), {}, state_namespace=ns,
+                                  on_event=dispatcher.on_event, attempt=task.request.retries or 0)
         policy = ReboundPolicy.from_env()
         if result.rebound is not None and result.ok and (task.request.retries or 0) < policy.max_retries:
             lock.release()
@@ -178,7 +210,18 @@ def step(task, flow_name: str, stage: int, message: dict[str, Any], tracker: str
     """One message through one action (or into the sink), at most once per (stage, message id)."""
     message_id = str(message.get("id"))
     return guarded(task, flow_name, f"stage {stage}", message_id, tracker, f"{stage}:{message_id}",
-                   lambda: _step(task, flow_name, stage, message, tracker))
+                   lambda: _step(task, flow_name, stage, message, tracker),
+                   give_up=lambda info: _park_if_sink(flow_name, stage, message, info))
+
+
+def _park_if_sink(flow_name: str, stage: int, message: dict[str, Any], info: dict[str, Any]) -> None:
+    """A sink task that gave up on an unexpected error parks its message: no order ends with a log line."""
+    from amazon_mws.flows.parking import Parking
+    from amazon_mws.workers.app import _store
+
+    if stage >= len(FlowStore.from_env().flow(flow_name).steps):
+        Parking(_store(), flow_name).park(Message.from_json(message), f"{info['type']}: {info['message']}", 0)
+        info["parked"] = True
 
 
 def _step(task, flow_name: str, stage: int, message: dict[str, Any], tracker: str | None = None) -> dict[str, Any]:
@@ -203,7 +246,8 @@ def _step(task, flow_name: str, stage: int, message: dict[str, Any], tracker: st
                 outcome = _sink(task, fs, flow, msg, tracker)
             else:
                 outcome = _action(task, fs, flow, stage, msg, tracker)
-        fs.mark_done(flow.name, stage, msg.id)
+        if not outcome.get("parked"):  # a parked message is not done: a copy (or a retry) delivers it
+            fs.mark_done(flow.name, stage, msg.id)
         fs.track_finished(flow.name, tracker, member)
         return outcome
     finally:
@@ -211,23 +255,34 @@ def _step(task, flow_name: str, stage: int, message: dict[str, Any], tracker: st
 
 
 def _sink(task, fs: FlowStore, flow: Flow, msg: Message, tracker) -> dict[str, Any]:
+    """One delivery attempt; a retry is a task retry with a countdown, at most ``sink.retries`` of them
+    (counted by ``Parking``, not by Celery); a message the sink did not take is parked, never dropped."""
+    from amazon_mws.flows.parking import Parking
     from amazon_mws.flows.sinks import SinkError, SinkRetry, deliver
+    from amazon_mws.workers.app import _store
 
-    retries = task.request.retries or 0
+    parking = Parking(_store(), flow.name)
+    failed = parking.failed_attempts(msg.id)
     try:
-        deliver(flow.sink, flow.name, msg, attempt=retries)
+        deliver(flow.sink, flow.name, msg, attempt=failed)
     except SinkRetry as exc:
-        if retries < flow.sink.retries:
-            log.warning("flow %s: %s; retry %d in %.1f s", flow.name, exc, retries + 1, exc.delay)
-            raise task.retry(countdown=exc.delay, max_retries=None) from None
-        error = {"type": "SinkError", "message": f"{exc}; gave up after {retries} retries"}
-        _record_errors(fs, flow, "sink", msg.id, tracker, [error])
-        return {"message": msg.id, "error": error}
+        if failed < flow.sink.retries:
+            log.warning("flow %s: %s; retry %d in %.1f s", flow.name, exc, failed + 1, exc.delay)
+            parking.count_failure(msg.id, failed + 1)
+            # the budget is ours (above): Celery's own limit (3 by default) must not end it first
+            raise task.retry(countdown=exc.delay, max_retries=(task.request.retries or 0) + 1) from None
+        gave_up = SinkError(f"{exc}; gave up after {failed} retries", failed + 1)
     except SinkError as exc:
-        error = {"type": "SinkError", "message": str(exc)}
-        _record_errors(fs, flow, "sink", msg.id, tracker, [error])
-        return {"message": msg.id, "error": error}
-    return {"message": msg.id, "delivered": True}
+        gave_up = exc
+    else:
+        parking.delivered(msg.id)  # if it came from the lot
+        if failed:
+            parking.forget_failures(msg.id)
+        return {"message": msg.id, "delivered": True}
+    parking.park(msg, str(gave_up), gave_up.attempts)
+    error = {"type": "SinkError", "message": str(gave_up), "parked": True}
+    _record_errors(fs, flow, "sink", msg.id, tracker, [error])
+    return {"message": msg.id, "error": error, "parked": True}
 
 
 def _action(task, fs: FlowStore, flow: Flow, stage: int, msg: Message, tracker) -> dict[str, Any]:

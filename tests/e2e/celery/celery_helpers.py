@@ -7,21 +7,20 @@ process group, so a test can SIGKILL one whole worker (main process and pool chi
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
+
+from receivers import Receiver
 
 AMAZON_MWS_BIN = Path(sys.executable).parent / "amazon-mws"
 ALL_STATUSES = ["Pending", "Unshipped", "PartiallyShipped", "Shipped", "Canceled", "Unfulfillable",
@@ -131,50 +130,12 @@ def workers_factory(tmp_path: Path) -> Iterator[Any]:
         w.cleanup()
 
 
-class Webhook:
-    """A local HTTP receiver: records every POST (body, Idempotency-Key); can fail the first N with 503."""
-
-    def __init__(self, fail_first: int = 0):
-        self.received: list[tuple[str, dict[str, Any]]] = []
-        self.failures_left = fail_first
-        self.lock = threading.Lock()
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with hook.lock:
-                    fail = hook.failures_left > 0
-                    if fail:
-                        hook.failures_left -= 1
-                    else:
-                        hook.received.append((self.headers.get("Idempotency-Key"), json.loads(body)))
-                self.send_response(503 if fail else 204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def webhook_factory() -> Iterator[Any]:
-    made: list[Webhook] = []
+    made: list[Receiver] = []
 
-    def make(fail_first: int = 0) -> Webhook:
-        hook = Webhook(fail_first)
+    def make(fail_first: int = 0) -> Receiver:
+        hook = Receiver("ok", fail_first=fail_first)
         made.append(hook)
         return hook
 

@@ -60,6 +60,28 @@ def test_object_load_replace_merge(store):
     assert ns.load() == {}
 
 
+def test_put_and_forget_touch_one_key_each(store):
+    ns = store.namespace("step-keys")
+    ns.replace({"a": 1, "b": {"x": [1]}})
+    ns.put("c", {"big": "value"})
+    ns.put("a", 2)
+    assert ns.load() == {"a": 2, "b": {"x": [1]}, "c": {"big": "value"}}
+    ns.forget(["b", "not-there"])
+    assert ns.load() == {"a": 2, "c": {"big": "value"}}
+    ns.forget([])
+    assert store.namespace("other").load() == {}
+
+
+def test_only_a_shared_store_has_an_epoch_and_an_emptied_one_gets_a_new_one(store, redis_url):
+    epoch = store.epoch()
+    if not isinstance(store, RedisStateStore):
+        assert epoch is None
+        return
+    assert epoch and store.epoch() == epoch  # written once, then the same for everyone
+    redis.Redis.from_url(redis_url).delete(f"{store.prefix}epoch")  # what an emptied Redis looks like
+    assert store.epoch() not in (None, epoch)
+
+
 def test_lists_are_durable_ordered_and_batched(store):
     ns = store.namespace("step-b")
     assert ns.list_len("orders") == 0 and list(ns.list_iter("orders")) == []

@@ -13,6 +13,7 @@ import pytest
 from feed_samples import AMAZON, MERCHANT, VALID
 from jsonschema import Draft3Validator
 
+from amazon_mws.core.errors import AccessDenied, ServerError
 from amazon_mws.core.reports import parse_processing_report
 from amazon_mws.feeds import job
 from amazon_mws.feeds.build import build_feed
@@ -48,6 +49,8 @@ class ScriptedFeeds:
     def get_feed_submission_list(self, ids=None):
         self.calls.append(("GetFeedSubmissionList", tuple(ids)))
         status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        if isinstance(status, Exception):  # Amazon failing this check (after the transport's retries)
+            raise status
         return Page([{"FeedSubmissionId": ids[0], "FeedType": "_T_", "FeedProcessingStatus": status}])
 
     def get_feed_submission_result(self, submission_id):
@@ -127,9 +130,9 @@ def test_state_machine_one_check_per_call_with_json_state(monkeypatch, doc):
     api = ScriptedFeeds(["_IN_PROGRESS_", "_DONE_"])
     state = job.start(api, doc, settings=settings, now=0.0)
     assert state["done"] is False and state["delaySeconds"] == 2.0 and state["messages"] == 2
-    state = json.loads(json.dumps(job.check(api, json.loads(json.dumps(state)), now=2.0)))
+    state = json.loads(json.dumps(job.check(api, json.loads(json.dumps(state)))))
     assert state["done"] is False and state["attempts"] == 1 and state["status"] == "_IN_PROGRESS_"
-    state = job.check(api, state, now=4.0)
+    state = job.check(api, state)
     assert state["done"] is True
     assert job.finish(api, state)["processingReport"]["statusCode"] == "Complete"
 
@@ -164,3 +167,46 @@ def test_defaults(monkeypatch):
     for name in ("RESPONSE_CHECK_DELAY", "FEED_CHECK_MAX_ATTEMPTS", "FEED_CHECK_MAX_SECONDS"):
         monkeypatch.delenv(name, raising=False)
     assert job.CheckSettings.from_env() == job.CheckSettings(30.0, 240, 7200.0)
+
+
+def _server_error():
+    return ServerError("We encountered an internal error. Please try again.", code="InternalError", http_status=500)
+
+
+def test_a_burst_of_server_errors_is_checked_again_on_schedule_and_the_job_finishes(monkeypatch, doc):
+    monkeypatch.setenv("RESPONSE_CHECK_DELAY", "1000")
+    api, clock = ScriptedFeeds([_server_error()] * 5 + ["_IN_PROGRESS_", "_DONE_"]), FakeClock()
+    out = job.run_to_completion(api, doc, sleep=clock.sleep, clock=clock)
+    assert out["status"] == "_DONE_" and out["processingReport"]["statusCode"] == "Complete"
+    assert clock.sleeps == [1.0] * 7  # each failed check is one attempt on the usual schedule
+
+
+def test_a_check_that_keeps_failing_ends_at_the_cap_naming_the_submission_and_the_last_error(monkeypatch, doc):
+    monkeypatch.setenv("RESPONSE_CHECK_DELAY", "10")
+    monkeypatch.setenv("FEED_CHECK_MAX_ATTEMPTS", "3")
+    api, clock = ScriptedFeeds([_server_error()]), FakeClock()
+    with pytest.raises(FeedCheckTimeout) as info:
+        job.run_to_completion(api, doc, sleep=clock.sleep, clock=clock)
+    assert info.value.submission_id == "50001" and info.value.attempts == 3
+    assert (info.value.last_error or "").startswith("ServerError: ")
+    assert "the last check failed: ServerError" in str(info.value) and '"submissionId": "50001"' in str(info.value)
+
+
+def test_a_refusal_that_no_later_check_can_fix_is_not_retried(doc):
+    api = ScriptedFeeds([AccessDenied("Access denied", code="AccessDenied", http_status=401)])
+    state = job.start(api, doc, settings=job.CheckSettings(delay_seconds=1, max_attempts=10, max_seconds=60))
+    with pytest.raises(AccessDenied):
+        job.check(api, state)
+
+
+def test_a_worker_clock_hours_off_does_not_end_the_job_after_one_check(doc):
+    """The job was started by a worker whose clock was 3 h behind the one checking it (or the checker's is
+    3 h ahead): the 2 h cap counts waits and check durations, not clock differences."""
+    settings = job.CheckSettings(delay_seconds=30, max_attempts=240, max_seconds=7200)
+    api = ScriptedFeeds(["_IN_PROGRESS_", "_DONE_"])
+    state = job.start(api, doc, settings=settings)
+    state["startedAt"] -= 3 * 3600
+    state = job.check(api, state)
+    assert state["done"] is False and state["attempts"] == 1
+    state = job.check(api, state)
+    assert state["done"] is True and job.finish(api, state)["status"] == "_DONE_"

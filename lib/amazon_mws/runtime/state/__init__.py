@@ -4,7 +4,8 @@ One interface, two backends: ``RedisStateStore`` when ``REDIS_URL`` is set (shar
 survives a killed worker) and ``SqliteStateStore`` otherwise (a local file, no services). A store hands out
 namespaces, one per flow step (or per CLI snapshot file). A namespace holds
 
-- a JSON object (the snapshot): ``load``, ``replace`` (atomic), ``merge`` (atomic, shallow: top-level keys);
+- a JSON object (the snapshot): ``load``, ``replace`` (atomic), ``merge`` (atomic, shallow: top-level keys),
+  ``forget`` (drops top-level keys atomically);
 - durable lists of dicts, for data too large for memory (the orders a trigger gathered across pages):
   ``list_append``, ``list_iter`` (batched reads), ``list_len``, ``list_clear``.
 
@@ -23,6 +24,7 @@ from amazon_mws.runtime.state.base import (
     MemoryStateStore,
     StateNamespace,
     StateStore,
+    StateStoreError,
 )
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "MemoryStateStore",
     "StateNamespace",
     "StateStore",
+    "StateStoreError",
     "default_sqlite_path",
     "state_store_from_env",
 ]
@@ -54,6 +57,11 @@ def state_store_from_env() -> StateStore:
         from amazon_mws.runtime.state.redis import DEFAULT_PREFIX, RedisStateStore
 
         return RedisStateStore(url, prefix=os.environ.get("AMAZON_MWS_STATE_PREFIX") or DEFAULT_PREFIX)
-    from amazon_mws.runtime.state.sqlite import SqliteStateStore
+    from amazon_mws.runtime.state.sqlite import BUSY_TIMEOUT_S, SqliteStateStore
 
-    return SqliteStateStore(default_sqlite_path())
+    raw = os.environ.get("AMAZON_MWS_STATE_BUSY_TIMEOUT") or ""
+    try:
+        busy = float(raw) if raw.strip() else BUSY_TIMEOUT_S
+    except ValueError:
+        raise StateStoreError(f"AMAZON_MWS_STATE_BUSY_TIMEOUT: {raw!r} is not a number of seconds") from None
+    return SqliteStateStore(default_sqlite_path(), busy_timeout=busy)

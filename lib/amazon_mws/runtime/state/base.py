@@ -11,6 +11,11 @@ from typing import Any
 DEFAULT_BATCH = 500
 
 
+class StateStoreError(RuntimeError):
+    """The state store cannot be used at all (a locked, read-only or broken state file): a setup
+    problem the commands report naming the file, with exit status 2."""
+
+
 class StateNamespace(abc.ABC):
     """One step's state. All methods are safe to call from several threads and processes at once."""
 
@@ -27,6 +32,15 @@ class StateNamespace(abc.ABC):
     @abc.abstractmethod
     def merge(self, update: dict[str, Any]) -> dict[str, Any]:
         """Set the top-level keys of ``update`` atomically; returns the whole state right after."""
+
+    def put(self, key: str, value: Any) -> None:
+        """Set one top-level key, reading nothing back: cheap however large the rest of the state is
+        (``merge`` returns the whole state). The backends write it in one statement."""
+        self.merge({key: value})
+
+    @abc.abstractmethod
+    def forget(self, keys: list[str]) -> None:
+        """Remove these top-level keys atomically (a key that is not there is no error)."""
 
     @abc.abstractmethod
     def list_append(self, key: str, items: list[dict[str, Any]]) -> int:
@@ -72,6 +86,11 @@ class StateStore(abc.ABC):
     @abc.abstractmethod
     def namespace(self, name: str) -> StateNamespace: ...
 
+    def epoch(self) -> str | None:
+        """A random id the store got when it was empty (None: this store cannot tell). A shared store that
+        is emptied under its users gets a new one, so they can tell a lost state from a first run."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections (optional)."""
 
@@ -103,6 +122,11 @@ class MemoryNamespace(StateNamespace):
         with self._lock:
             self._state.update(copy.deepcopy(update))
             return copy.deepcopy(self._state)
+
+    def forget(self, keys: list[str]) -> None:
+        with self._lock:
+            for key in keys:
+                self._state.pop(key, None)
 
     def list_append(self, key: str, items: list[dict[str, Any]]) -> int:
         with self._lock:

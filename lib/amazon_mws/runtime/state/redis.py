@@ -10,6 +10,7 @@ A shallow merge is one HSET (atomic by itself) and a replace one MULTI/EXEC of D
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -53,6 +54,13 @@ class RedisNamespace(StateNamespace):
         pipe.hgetall(self._state_key)
         raw = pipe.execute()[-1]
         return {k.decode(): json.loads(v) for k, v in raw.items()}
+
+    def put(self, key: str, value: Any) -> None:
+        self._r.hset(self._state_key, key, _dumps(value))
+
+    def forget(self, keys: list[str]) -> None:
+        if keys:
+            self._r.hdel(self._state_key, *keys)
 
     def list_append(self, key: str, items: list[dict[str, Any]]) -> int:
         if not items:
@@ -101,6 +109,12 @@ class RedisStateStore(StateStore):
 
     def namespace(self, name: str) -> RedisNamespace:
         return RedisNamespace(self._client, self.prefix, name)
+
+    def epoch(self) -> str | None:
+        key = f"{self.prefix}epoch"
+        self._client.set(key, uuid.uuid4().hex, nx=True)
+        raw = self._client.get(key)
+        return raw.decode() if isinstance(raw, bytes) else raw
 
     def close(self) -> None:
         self._client.close()

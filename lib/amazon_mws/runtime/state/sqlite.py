@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from amazon_mws.runtime.state.base import DEFAULT_BATCH, StateNamespace, StateStore
+from amazon_mws.runtime.state.base import DEFAULT_BATCH, StateNamespace, StateStore, StateStoreError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
@@ -36,18 +36,26 @@ def _dumps(value: Any) -> str:
 class SqliteStateStore(StateStore):
     """State in the SQLite file at ``path`` (created, with its folder, on first use)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, busy_timeout: float = BUSY_TIMEOUT_S):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.busy_timeout = busy_timeout
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
-        self.connection().executescript(SCHEMA)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.connection().executescript(SCHEMA)
+            with self.transaction():  # can we write? (a read-only or locked file fails here, not mid-run)
+                pass
+        except (sqlite3.Error, OSError) as exc:
+            self.close()
+            raise StateStoreError(f"state file {self.path} (AMAZON_MWS_STATE_PATH): cannot use it: "
+                                  f"{getattr(exc, 'strerror', None) or exc}") from None
 
     def connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
@@ -108,6 +116,17 @@ class SqliteNamespace(StateNamespace):
             )
             rows = conn.execute("SELECT key, value FROM state WHERE ns = ?", (self.name,)).fetchall()
         return {k: json.loads(v) for k, v in rows}
+
+    def put(self, key: str, value: Any) -> None:
+        self._store.connection().execute(  # one statement: its own transaction
+            "INSERT INTO state (ns, key, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value",
+            (self.name, key, _dumps(value)),
+        )
+
+    def forget(self, keys: list[str]) -> None:
+        with self._store.transaction() as conn:
+            conn.executemany("DELETE FROM state WHERE ns = ? AND key = ?", [(self.name, k) for k in keys])
 
     def list_append(self, key: str, items: list[dict[str, Any]]) -> int:
         with self._store.transaction() as conn:

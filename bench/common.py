@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import os
 import platform
+import subprocess
 import sys
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,6 +21,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 IMG_DIR = ROOT / "docs" / "img"
+BIN = Path(sys.executable).parent / "amazon-mws"
 if str(ROOT / "lib") not in sys.path:  # a checkout without `pip install -e .` still runs the benches
     sys.path.insert(0, str(ROOT / "lib"))
 
@@ -103,3 +106,32 @@ def save(fig: Any, name: str) -> str:
     path = IMG_DIR / f"{name}.png"
     fig.savefig(path, dpi=110, bbox_inches="tight")
     return str(path.relative_to(ROOT))
+
+
+def start_sandbox(orders: int, seed: int = 7) -> tuple[subprocess.Popen, dict[str, str], dict[str, str], float]:
+    """`amazon-mws sandbox --no-throttle` in its own process, so its CPU is not the client's: (process, the MWS
+    config of its first stdout line, the SP-API config of its second, seconds to seed and serve)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [str(BIN), "sandbox", "--orders", str(orders), "--no-throttle", "--seed", str(seed)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    lines = [proc.stdout.readline() if proc.stdout else "" for _ in range(2)]
+    if not all(lines):
+        proc.kill()
+        raise SystemExit("the sandbox did not start")
+    return proc, json.loads(lines[0]), json.loads(lines[1]), time.perf_counter() - started
+
+
+def count_orders(path: Path) -> int:
+    """Orders in a run's output, counted by streaming the file (an "all" run's one line is large)."""
+    needle = b'"AmazonOrderId": '
+    count, tail = 0, b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            data = tail + chunk
+            count += data.count(needle)
+            tail = data[-(len(needle) - 1):]
+    return count

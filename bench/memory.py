@@ -26,29 +26,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, Result, pyplot, report, save, write_json
+from common import BIN, ROOT, Result, count_orders, pyplot, report, save, start_sandbox, write_json
 
 from amazon_mws.steps.fields import ORDER_STATUSES
 
 STATUSES = list(ORDER_STATUSES)
 TARGET_MB = 200
-BIN = Path(sys.executable).parent / "amazon-mws"
-
-
-def start_sandbox(orders: int) -> tuple[subprocess.Popen, dict[str, str], float]:
-    """`amazon-mws sandbox` in its own process; its first stdout line is the config to use."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [str(BIN), "sandbox", "--orders", str(orders), "--no-throttle", "--seed", "7"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    line = proc.stdout.readline() if proc.stdout else ""
-    if not line:
-        proc.kill()
-        raise SystemExit("the sandbox did not start")
-    return proc, json.loads(line), time.perf_counter() - started
 
 
 def sample_rss(cmd: list[str], env: dict[str, str], stdout: Path) -> tuple[int, list[tuple[float, float]], float]:
@@ -73,18 +56,6 @@ def sample_rss(cmd: list[str], env: dict[str, str], stdout: Path) -> tuple[int, 
     return proc.returncode, series, elapsed
 
 
-def count_orders(path: Path) -> int:
-    """Orders in a run's output, counted by streaming the file (an "all" run's one line is large)."""
-    needle = b'"AmazonOrderId": '
-    count, tail = 0, b""
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            data = tail + chunk
-            count += data.count(needle)
-            tail = data[-(len(needle) - 1):]
-    return count
-
-
 def naive_child(cfg_path: str) -> int:
     """The baseline: every page's orders in one list, one json.dumps at the end (stdout)."""
     sys.path.insert(0, str(ROOT / "lib"))
@@ -104,7 +75,7 @@ def naive_child(cfg_path: str) -> int:
 
 
 def run(orders: int, quick: bool, plot_it: bool) -> Result:
-    sandbox, creds, seed_seconds = start_sandbox(orders)
+    sandbox, creds, _, seed_seconds = start_sandbox(orders)
     print(f"  sandbox: {orders} orders seeded and serving in {seed_seconds:.1f} s", flush=True)
     runs: dict[str, dict[str, Any]] = {}
     try:

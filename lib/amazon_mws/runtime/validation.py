@@ -4,7 +4,9 @@
   with jsonschema's ``Draft3Validator``; every file under ``schemas/`` is loaded into one referencing
   ``Registry`` up front, so ``{"$ref": "definitions/order.json"}`` resolves relative to the referring file
   without touching the disk during validation.
-- A validator is compiled once per schema file (or per distinct dynamic schema) and cached.
+- A validator is compiled once per schema file (or per distinct dynamic schema) and cached, together with
+  the schema's compiled check (schema_compiler.py): a valid instance costs that check alone, and only an
+  invalid one is walked by jsonschema, for the wording of its errors.
 - ``LazyList`` body values count as arrays: ``items`` walks them one element at a time and
   ``minItems``/``maxItems`` use ``len``; nothing is materialised.
 - Error lines name the path and the rule: ``body.amazonOrderIds[2]: '12' does not match '^\\d{3}-...$'``,
@@ -28,6 +30,7 @@ from referencing.jsonschema import DRAFT3
 
 from amazon_mws.runtime.errors import ValidationError
 from amazon_mws.runtime.message import LazyList
+from amazon_mws.runtime.schema_compiler import Check, compile_check
 
 MAX_ERRORS = 10
 MAX_MESSAGE = 240
@@ -88,7 +91,7 @@ class SchemaSet:
         self.root = Path(root)
         self.folder = self.root / "schemas"
         self._lock = threading.Lock()
-        self._validators: dict[str, Draft3Validator] = {}
+        self._validators: dict[str, tuple[Draft3Validator, Check | None]] = {}
         self.registry, self.load_errors = self._build_registry()
 
     def _build_registry(self) -> tuple[Registry, dict[Path, str]]:
@@ -112,11 +115,18 @@ class SchemaSet:
         return json.loads(self.resolve(relative).read_text(encoding="utf-8"))
 
     def validator_for_file(self, relative: str) -> Draft3Validator:
+        return self._compiled_file(relative)[0]
+
+    def validator_for_schema(self, schema: Mapping[str, Any]) -> Draft3Validator:
+        """For dynamic metadata: compiled once per distinct schema; its refs resolve against schemas/."""
+        return self._compiled_schema(schema)[0]
+
+    def _compiled_file(self, relative: str) -> tuple[Draft3Validator, Check | None]:
         path = self.resolve(relative)
         key = str(path)
         with self._lock:
-            validator = self._validators.get(key)
-            if validator is None:
+            compiled = self._validators.get(key)
+            if compiled is None:
                 uri = path.as_uri()
                 registry = self.registry
                 try:
@@ -124,31 +134,35 @@ class SchemaSet:
                 except LookupError:  # a schema kept outside schemas/: add it on first use
                     contents = json.loads(path.read_text(encoding="utf-8"))
                     registry = registry.with_resource(uri, _resource(contents))
-                validator = StreamingDraft3Validator({"$ref": uri}, registry=registry)
-                self._validators[key] = validator
-        return validator
+                compiled = self._validators[key] = _compile(uri, registry)
+        return compiled
 
-    def validator_for_schema(self, schema: Mapping[str, Any]) -> Draft3Validator:
-        """For dynamic metadata: compiled once per distinct schema; its refs resolve against schemas/."""
+    def _compiled_schema(self, schema: Mapping[str, Any]) -> tuple[Draft3Validator, Check | None]:
         digest = hashlib.sha256(json.dumps(schema, sort_keys=True, default=str).encode()).hexdigest()[:16]
         with self._lock:
-            validator = self._validators.get(digest)
-            if validator is None:
+            compiled = self._validators.get(digest)
+            if compiled is None:
                 uri = (self.folder / f"dynamic-{digest}.json").resolve().as_uri()
                 registry = self.registry.with_resource(uri, _resource(schema))
-                validator = StreamingDraft3Validator({"$ref": uri}, registry=registry)
-                self._validators[digest] = validator
-        return validator
+                compiled = self._validators[digest] = _compile(uri, registry)
+        return compiled
 
     def validate(self, schema: str | Mapping[str, Any] | None, instance: Any, prefix: str = "body") -> None:
         """Raise ``ValidationError`` naming each problem; ``schema`` None means nothing to check."""
         if schema is None:
             return
-        by_file = isinstance(schema, str)
-        validator = self.validator_for_file(schema) if by_file else self.validator_for_schema(schema)
+        validator, check = self._compiled_file(schema) if isinstance(schema, str) else self._compiled_schema(schema)
+        if check is not None and check(instance):
+            return
         lines = collect_errors(validator, instance, prefix)
         if lines:
             raise ValidationError(lines)
+
+
+def _compile(uri: str, registry: Registry) -> tuple[Draft3Validator, Check | None]:
+    """jsonschema's validator (the reference, and the words of every error) and the fast check."""
+    root = {"$ref": uri}
+    return StreamingDraft3Validator(root, registry=registry), compile_check(root, registry.resolver())
 
 
 def check_schema_file(path: Path) -> str | None:

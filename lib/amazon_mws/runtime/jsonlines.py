@@ -3,6 +3,10 @@
 ``json.dumps`` needs the whole value in memory; a trigger's 100,000 orders behind a ``LazyList`` must not
 be. This writer walks dicts and lists itself and, at a LazyList, writes ``[``, then each item as it is
 produced, then ``]``. Everything else goes through ``json.dumps`` so the output is ordinary JSON.
+
+A value is first handed to ``json.dumps`` whole: it refuses a LazyList (a TypeError) before anything is
+written, and only then is the value searched for one and walked. Searching each of 100,000 order dicts
+for a LazyList first cost more than writing them.
 """
 
 from __future__ import annotations
@@ -17,6 +21,24 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
+def write_json(stream: TextIO, value: Any) -> None:
+    """Write ``value`` as JSON to ``stream`` without building LazyList contents in memory."""
+    if isinstance(value, LazyList):
+        _write_items(stream, value)
+        return
+    try:
+        text = _dumps(value)
+    except TypeError:  # a LazyList inside, or a value JSON cannot hold (refused before anything is written)
+        if not _contains_lazy(value):
+            raise
+        if isinstance(value, dict):
+            _write_object(stream, value)
+        else:
+            _write_items(stream, value)
+    else:
+        stream.write(text)
+
+
 def _contains_lazy(value: Any) -> bool:
     if isinstance(value, LazyList):
         return True
@@ -27,26 +49,24 @@ def _contains_lazy(value: Any) -> bool:
     return False
 
 
-def write_json(stream: TextIO, value: Any) -> None:
-    """Write ``value`` as JSON to ``stream`` without building LazyList contents in memory."""
-    if isinstance(value, LazyList) or (isinstance(value, (list, tuple)) and _contains_lazy(value)):
-        stream.write("[")
-        for index, item in enumerate(value):
-            if index:
-                stream.write(", ")
-            write_json(stream, item)
-        stream.write("]")
-    elif isinstance(value, dict) and _contains_lazy(value):
-        stream.write("{")
-        for index, (key, item) in enumerate(value.items()):
-            if index:
-                stream.write(", ")
-            stream.write(_dumps(str(key)))
-            stream.write(": ")
-            write_json(stream, item)
-        stream.write("}")
-    else:
-        stream.write(_dumps(value))
+def _write_items(stream: TextIO, items: Any) -> None:
+    stream.write("[")
+    for index, item in enumerate(items):
+        if index:
+            stream.write(", ")
+        write_json(stream, item)
+    stream.write("]")
+
+
+def _write_object(stream: TextIO, value: dict) -> None:
+    stream.write("{")
+    for index, (key, item) in enumerate(value.items()):
+        if index:
+            stream.write(", ")
+        stream.write(_dumps(str(key)))
+        stream.write(": ")
+        write_json(stream, item)
+    stream.write("}")
 
 
 def write_line(stream: TextIO, value: Any) -> None:

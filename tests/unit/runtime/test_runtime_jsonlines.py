@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import tracemalloc
+
+import pytest
 
 from amazon_mws.runtime.jsonlines import write_json, write_line
 from amazon_mws.runtime.message import LazyList
@@ -70,3 +73,16 @@ def test_fifty_thousand_items_stream_one_at_a_time():
     assert produced[0] == n
     assert sink.tail.endswith('"pad": "' + "x" * 40 + '"}]}, "headers": {}}\n')
     assert peak < 500_000, peak  # the 50,000 dicts as a list would be ~10 MB
+
+
+def test_a_value_json_cannot_hold_is_refused_before_anything_is_written():
+    buf = io.StringIO()
+    with pytest.raises(TypeError):
+        write_json(buf, {"orders": [{"at": datetime.date(2024, 1, 1)}], "n": 1})
+    assert buf.getvalue() == ""
+
+
+def test_items_of_a_lazy_list_holding_lazy_lists_are_walked():
+    inner = LazyList(lambda: iter([1, 2]), 2)
+    outer = LazyList(lambda: iter([{"pages": inner, "n": "é"}, {"n": None}]), 2)
+    assert dumps({"body": outer}) == '{"body": [{"pages": [1, 2], "n": "é"}, {"n": null}]}'

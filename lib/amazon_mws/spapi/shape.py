@@ -97,7 +97,7 @@ def _typed(value: dict[str, Any], steps: Plan, out: dict[str, Any] | None) -> di
             continue
         else:
             typed = [_leaf(v, kind) for v in item] if how == LEAVES else [retype(v, kind) for v in item]
-            new = item if all(a is b for a, b in zip(typed, item)) else typed
+            new = item if all(a is b for a, b in zip(typed, item, strict=True)) else typed
         if new is not item:
             if out is None:
                 out = dict(value)

@@ -5,7 +5,7 @@
     python bench/run_all.py --only memory feeds --markdown docs/benchmarks-results.md
 
 Each bench runs in its own process (the time scale and the quota limiter are per process, and the memory
-bench measures processes anyway); `bench/parse.py` is run as it is and its printed figures are read back.
+bench measures processes anyway) and hands its figures back as JSON (`--json`).
 `bench/workers.py` (Celery at scale) runs when present, with its own output. `--markdown PATH` writes the
 summary table with the machine and the date, for docs/benchmarks.md.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
 import tempfile
@@ -51,24 +50,6 @@ def json_bench(script: str, extra: list[str], quick: bool, timeout: float) -> li
         out.unlink(missing_ok=True)
 
 
-def parse_bench(quick: bool, timeout: float) -> list[Result]:
-    text = _run(["python", str(BENCH / "parse.py"), "--seconds", "1.5" if quick else "6"], timeout)
-
-    def rate(label: str) -> float:
-        m = re.search(re.escape(label) + r"[^:]*:\s*([\d,]+) orders/s", text)
-        if not m:
-            raise RuntimeError(f"parse.py: no figure for {label!r} in its output")
-        return float(m.group(1).replace(",", ""))
-
-    base, ours, x2d = rate("mws.mws.DictWrapper"), rate("amazon_mws parse_document"), rate("mws.utils.XML2Dict")
-    return [Result(
-        bench="parse", baseline_label="mws package DictWrapper (XML2Dict), orders/s", baseline=base,
-        figure_label="amazon_mws parse_document (hardened, typed), orders/s", figure=ours, unit="orders/s",
-        ratio=ours / base, target=">= 3x", met=ours / base >= 3,
-        details={"ratio vs XML2Dict alone": f"{ours / x2d:.2f}x"},
-    )]
-
-
 def workers_bench(quick: bool, timeout: float) -> list[Result]:
     script = BENCH / "workers.py"
     if not script.exists():
@@ -84,7 +65,8 @@ def workers_bench(quick: bool, timeout: float) -> list[Result]:
 
 BENCHES = {
     "sync": lambda q: json_bench("sync_walk.py", ["--pacing", "shipped", "5%", "0%"], q, 1800),
-    "parse": lambda q: parse_bench(q, 600),
+    "parse": lambda q: json_bench("parse.py", [], q, 600),
+    "peers": lambda q: json_bench("peers.py", [], q, 1800),
     "memory": lambda q: json_bench("memory.py", [], q, 3600),
     "workers": lambda q: workers_bench(q, 3600),
     "feeds": lambda q: json_bench("feed_batching.py", [], q, 3600),

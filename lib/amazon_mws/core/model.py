@@ -341,7 +341,8 @@ def _spec(field: str, kind: Kind) -> Spec:
             return (WRAPPED_TEXT, None, field)
         if isinstance(kind.item, str) and kind.item in _COMPILED:
             return (WRAPPED_NESTED, _COMPILED[kind.item], field)
-        return (PLAIN, lambda el, conv=_converter(kind.item): [conv(item) for item in el], field)
+        conv = _converter(kind.item)
+        return (PLAIN, lambda el: [conv(item) for item in el], field)
     if isinstance(kind, Many):
         return (REPEATED, _converter(kind.item), field)
     if kind == STR:

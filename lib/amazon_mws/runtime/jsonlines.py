@@ -4,6 +4,9 @@
 be. This writer walks dicts and lists itself and, at a LazyList, writes ``[``, then each item as it is
 produced, then ``]``. Everything else goes through ``json.dumps`` so the output is ordinary JSON.
 
+A LazyList that has its items as JSON texts already (``LazyList.texts``: the SQLite store keeps them so)
+is written text by text, without decoding and encoding each item again.
+
 A value is first handed to ``json.dumps`` whole: it refuses a LazyList (a TypeError) before anything is
 written, and only then is the value searched for one and walked. Searching each of 100,000 order dicts
 for a LazyList first cost more than writing them.
@@ -17,14 +20,19 @@ from typing import Any, TextIO
 from amazon_mws.runtime.message import LazyList
 
 
-def _dumps(value: Any) -> str:
+def json_text(value: Any) -> str:
+    """How this writer spells one value (a store keeping JSON texts for a LazyList spells them the same)."""
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+_dumps = json_text
 
 
 def write_json(stream: TextIO, value: Any) -> None:
     """Write ``value`` as JSON to ``stream`` without building LazyList contents in memory."""
     if isinstance(value, LazyList):
-        _write_items(stream, value)
+        texts = value.texts()
+        _write_items(stream, value) if texts is None else _write_texts(stream, texts)
         return
     try:
         text = _dumps(value)
@@ -55,6 +63,15 @@ def _write_items(stream: TextIO, items: Any) -> None:
         if index:
             stream.write(", ")
         write_json(stream, item)
+    stream.write("]")
+
+
+def _write_texts(stream: TextIO, texts: Any) -> None:
+    stream.write("[")
+    for index, text in enumerate(texts):
+        if index:
+            stream.write(", ")
+        stream.write(text)
     stream.write("]")
 
 

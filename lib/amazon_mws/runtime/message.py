@@ -20,18 +20,28 @@ class LazyList:
     ``factory`` is called afresh for every iteration (validation walks it once, the writer again), so it
     must return a new iterator each time. ``length`` is what ``len()`` reports (minItems/maxItems use it);
     the runtime trusts it rather than counting.
+
+    ``texts``, when given, yields the same items as JSON texts (as the JSON-lines writer spells them):
+    a store that keeps items as JSON hands them to the writer as they are, so an item validated on the
+    way out is decoded once, not twice, and never encoded again.
     """
 
-    __slots__ = ("_factory", "_length")
+    __slots__ = ("_factory", "_length", "_texts")
 
-    def __init__(self, factory: Callable[[], Iterator[dict]], length: int):
+    def __init__(self, factory: Callable[[], Iterator[dict]], length: int,
+                 texts: Callable[[], Iterator[str]] | None = None):
         if length < 0:
             raise ValueError(f"LazyList length: must be >= 0, got {length}")
         self._factory = factory
         self._length = int(length)
+        self._texts = texts
 
     def __iter__(self) -> Iterator[dict]:
         return iter(self._factory())
+
+    def texts(self) -> Iterator[str] | None:
+        """The items as JSON texts, or None when the list only knows its items."""
+        return iter(self._texts()) if self._texts is not None else None
 
     def __len__(self) -> int:
         return self._length

@@ -24,7 +24,6 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from amazon_mws.core.backend import OrdersBackend
@@ -243,14 +242,23 @@ class OrderSync:
     def _page_orders(self, run: Mapping[str, Any], page: int) -> Iterator[dict[str, Any]]:
         return map(self._shaped, self.ctx.state.list_iter(page_key(run, page)))
 
+    def _orders(self, run: Mapping[str, Any], pages: range, count: int) -> LazyList:
+        """The gathered orders of `pages` as a body value; in Amazon's shape the writer takes them as the
+        store keeps them (JSON texts), so each is decoded once, to be validated."""
+
+        def orders() -> Iterator[dict[str, Any]]:
+            for page in pages:
+                yield from self._page_orders(run, page)
+
+        def texts() -> Iterator[str]:
+            for page in pages:
+                yield from self.ctx.state.list_texts(page_key(run, page))
+
+        return LazyList(orders, count, texts if self.options.output == OUTPUT_AMAZON else None)
+
     def _emit_all(self, run: dict[str, Any]) -> dict[str, Any]:
         if run["orders"]:
-
-            def every_order() -> Iterator[dict[str, Any]]:
-                for page in range(run["pages"]):
-                    yield from self._page_orders(run, page)
-
-            body = {"orders": LazyList(every_order, run["orders"])}
+            body = {"orders": self._orders(run, range(run["pages"]), run["orders"])}
             self.ctx.emit("data", Message(id=f"{run['id']}-all", body=body))
         return run
 
@@ -261,7 +269,7 @@ class OrderSync:
                 key = page_key(run, page)
                 count = self.ctx.state.list_len(key)
                 if count:
-                    body = {"orders": LazyList(partial(self._page_orders, run, page), count)}
+                    body = {"orders": self._orders(run, range(page, page + 1), count)}
                     self.ctx.emit("data", Message(id=f"{run['id']}-page-{page}", body=body))
             else:
                 for order in self.ctx.state.list_iter(page_key(run, page)):

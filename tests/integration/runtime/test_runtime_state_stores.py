@@ -100,6 +100,24 @@ def test_lists_are_durable_ordered_and_batched(store):
         list(ns.list_iter("items", batch=0))
 
 
+def test_list_texts_are_the_items_as_the_writer_spells_them(store):
+    from amazon_mws.runtime.jsonlines import json_text
+
+    ns = store.namespace("step-texts")
+    items = [{"n": i, "s": "é", "f": 0.1, "l": [None, True]} for i in range(5)]
+    ns.list_append("orders", items)
+    assert list(ns.list_texts("orders", batch=2)) == [json_text(i) for i in items]
+    assert list(ns.list_iter("orders", batch=3)) == items
+    assert list(ns.lazy_list("orders").texts()) == [json_text(i) for i in items]
+
+
+def test_sqlite_hands_over_its_stored_texts_without_decoding(sqlite_store, monkeypatch):
+    ns = sqlite_store.namespace("step-raw")
+    ns.list_append("orders", [{"n": i} for i in range(3)])
+    monkeypatch.setattr("amazon_mws.runtime.state.sqlite.json.loads", lambda _: pytest.fail("decoded"))
+    assert list(ns.list_texts("orders")) == ['{"n": 0}', '{"n": 1}', '{"n": 2}']
+
+
 def test_namespaces_are_isolated_and_clear_forgets_everything(store):
     a, b = store.namespace("flow1:step"), store.namespace("flow2:step")
     a.replace({"k": "a"})

@@ -86,3 +86,12 @@ def test_items_of_a_lazy_list_holding_lazy_lists_are_walked():
     inner = LazyList(lambda: iter([1, 2]), 2)
     outer = LazyList(lambda: iter([{"pages": inner, "n": "é"}, {"n": None}]), 2)
     assert dumps({"body": outer}) == '{"body": [{"pages": [1, 2], "n": "é"}, {"n": null}]}'
+
+
+def test_a_lazy_list_with_texts_is_written_from_them_without_its_items():
+    def no_items():
+        raise AssertionError("the items were built")
+
+    lazy = LazyList(no_items, 2, lambda: iter(['{"id": 1}', '{"id": 2, "s": "é"}']))
+    assert dumps({"orders": lazy, "n": 1}) == '{"orders": [{"id": 1}, {"id": 2, "s": "é"}], "n": 1}'
+    assert dumps(LazyList(no_items, 0, lambda: iter([]))) == "[]"

@@ -50,6 +50,12 @@ class StateNamespace(abc.ABC):
     def list_iter(self, key: str, batch: int = DEFAULT_BATCH) -> Iterator[dict[str, Any]]:
         """The list's items in order, read ``batch`` at a time (never all at once)."""
 
+    def list_texts(self, key: str, batch: int = DEFAULT_BATCH) -> Iterator[str]:
+        """The same items as JSON texts (``jsonlines.json_text``); a store that keeps JSON hands over its own."""
+        from amazon_mws.runtime.jsonlines import json_text
+
+        return map(json_text, self.list_iter(key, batch))
+
     @abc.abstractmethod
     def list_len(self, key: str) -> int: ...
 
@@ -74,7 +80,7 @@ class StateNamespace(abc.ABC):
         """The list as a ``LazyList`` body value (length read now, items read on each iteration)."""
         from amazon_mws.runtime.message import LazyList
 
-        return LazyList(lambda: self.list_iter(key, batch), self.list_len(key))
+        return LazyList(lambda: self.list_iter(key, batch), self.list_len(key), lambda: self.list_texts(key, batch))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"

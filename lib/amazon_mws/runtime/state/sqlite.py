@@ -4,6 +4,10 @@ Two tables: ``state(ns, key, value)`` (one row per top-level key, so a shallow m
 transaction) and ``items(id, ns, key, value)`` (durable lists, read in id order, ``batch`` rows at a time).
 Each thread gets its own connection; WAL mode and a busy timeout let threads and processes write at once,
 and ``BEGIN IMMEDIATE`` makes each write one atomic transaction.
+
+List items are stored as the JSON-lines writer spells them (``jsonlines.json_text``), so ``list_texts``
+hands the rows to the writer as they are: an order emitted from here is decoded once (to validate it)
+and never encoded again. (Rows written by an older version are compact JSON: still JSON, other spacing.)
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from amazon_mws.runtime.jsonlines import json_text
 from amazon_mws.runtime.state.base import DEFAULT_BATCH, StateNamespace, StateStore, StateStoreError
 
 SCHEMA = """
@@ -132,12 +137,15 @@ class SqliteNamespace(StateNamespace):
         with self._store.transaction() as conn:
             conn.executemany(
                 "INSERT INTO items (ns, key, value) VALUES (?, ?, ?)",
-                [(self.name, key, _dumps(i)) for i in items],
+                [(self.name, key, json_text(i)) for i in items],
             )
             (count,) = conn.execute("SELECT COUNT(*) FROM items WHERE ns = ? AND key = ?", (self.name, key)).fetchone()
         return int(count)
 
     def list_iter(self, key: str, batch: int = DEFAULT_BATCH) -> Iterator[dict[str, Any]]:
+        return map(json.loads, self.list_texts(key, batch))
+
+    def list_texts(self, key: str, batch: int = DEFAULT_BATCH) -> Iterator[str]:
         if batch < 1:
             raise ValueError(f"batch: must be >= 1, got {batch}")
         last = 0
@@ -150,9 +158,10 @@ class SqliteNamespace(StateNamespace):
                 )
                 .fetchall()
             )
-            for row_id, value in rows:
-                last = row_id
-                yield json.loads(value)
+            if rows:
+                last = rows[-1][0]
+            for _, value in rows:
+                yield value
             if len(rows) < batch:
                 return
 

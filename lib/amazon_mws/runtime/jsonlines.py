@@ -75,7 +75,7 @@ def _write_texts(stream: TextIO, texts: Any) -> None:
     stream.write("]")
 
 
-def _write_object(stream: TextIO, value: dict) -> None:
+def _write_object(stream: TextIO, value: dict[str, Any]) -> None:
     stream.write("{")
     for index, (key, item) in enumerate(value.items()):
         if index:

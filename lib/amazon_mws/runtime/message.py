@@ -28,7 +28,7 @@ class LazyList:
 
     __slots__ = ("_factory", "_length", "_texts")
 
-    def __init__(self, factory: Callable[[], Iterator[dict]], length: int,
+    def __init__(self, factory: Callable[[], Iterator[dict[str, Any]]], length: int,
                  texts: Callable[[], Iterator[str]] | None = None):
         if length < 0:
             raise ValueError(f"LazyList length: must be >= 0, got {length}")
@@ -36,7 +36,7 @@ class LazyList:
         self._length = int(length)
         self._texts = texts
 
-    def __iter__(self) -> Iterator[dict]:
+    def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self._factory())
 
     def texts(self) -> Iterator[str] | None:
@@ -52,7 +52,7 @@ class LazyList:
     def __repr__(self) -> str:
         return f"LazyList(length={self._length})"
 
-    def materialize(self) -> list[dict]:
+    def materialize(self) -> list[dict[str, Any]]:
         """A plain list: only for small lists or for crossing a process boundary (Celery results)."""
         return list(self)
 

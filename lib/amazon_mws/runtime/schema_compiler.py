@@ -97,7 +97,7 @@ class Compiler:
         array = self._array(schema, resolver, strict=single == "array")
         obj = self._object(schema, resolver, strict=single == "object")
         folded = {"string": string, "number": number, "integer": number, "array": array, "object": obj}
-        if "type" in schema and folded.get(single) is None:
+        if "type" in schema and (single is None or folded.get(single) is None):
             checks.append(self._type(schema["type"], resolver))
         if "enum" in schema and not (single == "string" and string is not None):
             checks.append(self._enum(schema["enum"]))
@@ -259,7 +259,7 @@ class Compiler:
 
     @staticmethod
     def _dependencies(dependencies: Mapping[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
-        out = []
+        out: list[tuple[str, tuple[str, ...]]] = []
         for name, dep in dependencies.items():
             if isinstance(dep, str):
                 out.append((name, (dep,)))

@@ -22,6 +22,7 @@ validator (outside the timing), so "faster" never means "emitting less". Targets
 `mws` loop's speed on MWS, and at least the python-amazon-sp-api loop's speed on SP-API.
 
     python bench/peers.py [--orders 20000] [--rounds 3] [--quick] [--profile DIR] [--json PATH]
+    python bench/peers.py --shares DIR/ours-mws.prof ...   # the CPU-by-part line of saved profiles
 
 `--profile DIR` also runs ours once per backend under cProfile, timed by CPU (DIR/ours-<backend>.prof),
 and prints the functions that cost the most.
@@ -174,6 +175,40 @@ def check_against_schema(out: Path) -> int:
     return checked
 
 
+# Where a profile's CPU goes, by the file each function lives in (first match wins).
+SHARES = [
+    ("out-schema validation", ("jsonschema", "referencing", "schema_compiler", "runtime/validation")),
+    ("XML parse and typing", ("core/model", "core/xml", "lxml")),
+    ("SP-API shape", ("spapi/shape",)),
+    ("JSON encode and decode", ("json/", "runtime/jsonlines")),
+    ("SQLite state", ("sqlite",)),
+    ("HTTP (requests, sockets)", ("requests", "urllib3", "http/client", "socket", "ssl")),
+    ("imports and start-up", ("importlib", "<frozen", "marshal", "builtins.compile", "runtime/manifest")),
+]
+
+
+def profile_shares(path: Path) -> dict[str, float]:
+    """Share of the profile's own time (tottime) per SHARES group, the rest under "other". A built-in
+    (isinstance, dict.get, str.strip...) counts for the group of whoever called it."""
+    import pstats
+
+    stats = pstats.Stats(str(path)).stats  # type: ignore[attr-defined]
+
+    def group(func: tuple[str, int, str]) -> str:
+        where = f"{func[0]} {func[2]}"
+        return next((name for name, marks in SHARES if any(m in where for m in marks)), "other")
+
+    totals: dict[str, float] = dict.fromkeys([name for name, _ in SHARES] + ["other"], 0.0)
+    for func, (_, _, tottime, _, callers) in stats.items():
+        if func[0] == "~" and group(func) == "other" and callers:  # a built-in: its callers' time
+            for caller, (_, _, caller_tt, _) in callers.items():
+                totals[group(caller)] += caller_tt
+        else:
+            totals[group(func)] += tottime
+    whole = sum(totals.values()) or 1.0
+    return {name: value / whole for name, value in totals.items()}
+
+
 def profile_summary(path: Path, top: int = 14) -> str:
     import io
     import pstats
@@ -181,7 +216,8 @@ def profile_summary(path: Path, top: int = 14) -> str:
     text = io.StringIO()
     stats = pstats.Stats(str(path), stream=text)
     stats.sort_stats("tottime").print_stats(top)
-    return text.getvalue()
+    shares = ", ".join(f"{name} {share:.0%}" for name, share in profile_shares(path).items())
+    return f"  CPU by part: {shares}\n{text.getvalue()}"
 
 
 def run(orders: int, rounds: int, profile_dir: Path | None) -> list[Result]:
@@ -289,9 +325,15 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="5,000 orders, 2 rounds")
     parser.add_argument("--profile", help="also profile ours once per backend; .prof files go to this folder")
     parser.add_argument("--json", help="write the results here (for run_all.py)")
+    parser.add_argument("--shares", nargs="+", help="print where the CPU of these saved profiles went, and stop")
     parser.add_argument("--child", choices=sorted(LOOPS), help=argparse.SUPPRESS)
     parser.add_argument("--config", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.shares:
+        for path in args.shares:
+            shares = ", ".join(f"{name} {share:.0%}" for name, share in profile_shares(Path(path)).items())
+            print(f"{path}: {shares}")
+        return 0
     if args.child:
         LOOPS[args.child](json.loads(Path(args.config).read_text()), sys.stdout)
         return 0

@@ -17,12 +17,14 @@ import re
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import xmlschema
 from lxml import etree
 
 from amazon_mws.feeds.envelope import Fields, text_of
+
+if TYPE_CHECKING:  # imported where a schema is compiled: ~0.1 s of CPU that every CLI start paid otherwise
+    import xmlschema
 
 _lock = threading.Lock()
 _INTEGER = {
@@ -52,6 +54,8 @@ MAX_DEPTH = 12
 @lru_cache(maxsize=4)
 def product_schema(folder: str) -> xmlschema.XMLSchema10:
     """Product.xsd of `folder` (it includes amzn-base and every category), compiled once per process."""
+    import xmlschema
+
     with _lock:
         return xmlschema.XMLSchema10(str(Path(folder) / "Product.xsd"))
 

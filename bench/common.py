@@ -82,6 +82,14 @@ def report(result: Result) -> None:
     sys.stdout.flush()
 
 
+def finish(results: list[Result], json_path: str | None) -> int:
+    """Print every result, hand them to run_all.py when asked (`--json`); the bench's exit status."""
+    for result in results:
+        report(result)
+    write_json(json_path, results)
+    return 0
+
+
 def write_json(path: str | None, results: list[Result]) -> None:
     if path:
         Path(path).write_text(json.dumps([asdict(r) for r in results], indent=2, default=str))

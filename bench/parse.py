@@ -27,7 +27,7 @@ import json
 import time
 from datetime import datetime, timezone
 
-from common import ROOT, Result, report, write_json
+from common import ROOT, Result, finish
 from lxml import etree
 
 from amazon_mws.core.model import parse_document
@@ -162,10 +162,7 @@ def main() -> int:
                figure_label="order_from_sp, orders/s", figure=shape, unit="orders/s", ratio=shape / loads,
                target="> 1 (shaping costs less than decoding)", met=shape > loads),
     ]
-    for r in results:
-        report(r)
-    write_json(args.json, results)
-    return 0
+    return finish(results, args.json)
 
 
 if __name__ == "__main__":

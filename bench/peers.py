@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from common import BIN, ROOT, Result, count_orders, report, start_sandbox, write_json
+from common import BIN, ROOT, Result, count_orders, finish, start_sandbox
 
 from amazon_mws.steps.fields import ORDER_STATUSES
 
@@ -339,10 +339,7 @@ def main() -> int:
         return 0
     orders, rounds = (min(args.orders, 5_000), min(args.rounds, 2)) if args.quick else (args.orders, args.rounds)
     results = run(orders, rounds, Path(args.profile) if args.profile else None)
-    for r in results:
-        report(r)
-    write_json(args.json, results)
-    return 0
+    return finish(results, args.json)
 
 
 if __name__ == "__main__":

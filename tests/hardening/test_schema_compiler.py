@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from amazon_mws.runtime.message import LazyList
 from amazon_mws.runtime.schema_compiler import compile_check
-from amazon_mws.runtime.validation import SchemaSet, StreamingDraft3Validator, _resource
+from amazon_mws.runtime.validation import SchemaSet, StreamingDraft3Validator, draft3_resource
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "schemas").rglob("*.json"))
@@ -93,12 +93,12 @@ def _lazy(value):
 
 def test_every_schema_of_the_component_is_compiled(schemas):
     assert SCHEMA_FILES
-    assert [f for f in SCHEMA_FILES if schemas._compiled_file(f)[1] is None] == []
+    assert [f for f in SCHEMA_FILES if schemas.compiled_file(f)[1] is None] == []
 
 
 @pytest.mark.parametrize("relative", SCHEMA_FILES)
 def test_same_verdict_as_jsonschema_on_each_schema(schemas, relative):
-    validator, check = schemas._compiled_file(relative)
+    validator, check = schemas.compiled_file(relative)
     resolver = schemas.registry.resolver()
     shaped = instances({"$ref": schemas.resolve(relative).as_uri()}, resolver)
 
@@ -114,7 +114,7 @@ def test_same_verdict_as_jsonschema_on_each_schema(schemas, relative):
 
 def test_the_shaped_instances_reach_both_verdicts(schemas):
     """Guards the test above: drawn from the orders schema, both valid and invalid bodies occur."""
-    validator, _ = schemas._compiled_file("schemas/getNewAndUpdatedOrders.out.json")
+    validator, _ = schemas.compiled_file("schemas/getNewAndUpdatedOrders.out.json")
     seen = set()
     shaped = instances({"$ref": schemas.resolve("schemas/getNewAndUpdatedOrders.out.json").as_uri()},
                        schemas.registry.resolver())
@@ -149,7 +149,7 @@ def test_same_verdict_on_hand_written_schemas(schema):
     from referencing import Registry
 
     uri = "urn:test:schema"
-    registry = Registry().with_resource(uri, _resource(schema))
+    registry = Registry().with_resource(uri, draft3_resource(schema))
     validator = StreamingDraft3Validator({"$ref": uri}, registry=registry)
     check = compile_check({"$ref": uri}, registry.resolver())
     if "id" in schema:  # an `id` may move the base of refs: left to jsonschema
@@ -172,5 +172,5 @@ def test_keywords_left_to_jsonschema_are_not_compiled():
     for schema in ({"extends": {"type": "string"}}, {"disallow": "string"}, {"divisibleBy": 3},
                    {"uniqueItems": True}, {"items": [{"type": "string"}]}, {"enum": [1, 2]},
                    {"dependencies": {"a": {"type": "object"}}}, {"type": "bogus"}):
-        registry = Registry().with_resource("urn:s", _resource(schema))
+        registry = Registry().with_resource("urn:s", draft3_resource(schema))
         assert compile_check({"$ref": "urn:s"}, registry.resolver()) is None, schema

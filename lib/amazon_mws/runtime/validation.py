@@ -25,7 +25,7 @@ from typing import Any
 
 import jsonschema
 from jsonschema import Draft3Validator
-from referencing import Registry
+from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT3
 
 from amazon_mws.runtime.errors import ValidationError
@@ -42,7 +42,7 @@ StreamingDraft3Validator = jsonschema.validators.extend(Draft3Validator, type_ch
 """Draft 3 with LazyList accepted as an array (``items`` then iterates it lazily)."""
 
 
-def _resource(contents: Mapping[str, Any]):
+def draft3_resource(contents: Mapping[str, Any]) -> Resource[Any]:
     """A registry resource for a draft-03 schema. Its ``$schema`` is dropped: jsonschema switches to the
     validator class a ``$schema`` names when it follows a ``$ref``, which would lose the LazyList-aware
     type checker (every schema of the component is draft-03 by convention, so nothing else changes)."""
@@ -104,7 +104,7 @@ class SchemaSet:
                 except (OSError, ValueError) as exc:
                     errors[path] = f"not valid JSON: {exc}"
                     continue
-                resources.append((path.resolve().as_uri(), _resource(contents)))
+                resources.append((path.resolve().as_uri(), draft3_resource(contents)))
         return Registry().with_resources(resources), errors
 
     def resolve(self, relative: str) -> Path:
@@ -115,13 +115,14 @@ class SchemaSet:
         return json.loads(self.resolve(relative).read_text(encoding="utf-8"))
 
     def validator_for_file(self, relative: str) -> Draft3Validator:
-        return self._compiled_file(relative)[0]
+        return self.compiled_file(relative)[0]
 
     def validator_for_schema(self, schema: Mapping[str, Any]) -> Draft3Validator:
         """For dynamic metadata: compiled once per distinct schema; its refs resolve against schemas/."""
-        return self._compiled_schema(schema)[0]
+        return self.compiled_schema(schema)[0]
 
-    def _compiled_file(self, relative: str) -> tuple[Draft3Validator, Check | None]:
+    def compiled_file(self, relative: str) -> tuple[Draft3Validator, Check | None]:
+        """The file's jsonschema validator and its compiled check (None when not compiled), made once."""
         path = self.resolve(relative)
         key = str(path)
         with self._lock:
@@ -133,17 +134,18 @@ class SchemaSet:
                     registry[uri]
                 except LookupError:  # a schema kept outside schemas/: add it on first use
                     contents = json.loads(path.read_text(encoding="utf-8"))
-                    registry = registry.with_resource(uri, _resource(contents))
+                    registry = registry.with_resource(uri, draft3_resource(contents))
                 compiled = self._validators[key] = _compile(uri, registry)
         return compiled
 
-    def _compiled_schema(self, schema: Mapping[str, Any]) -> tuple[Draft3Validator, Check | None]:
+    def compiled_schema(self, schema: Mapping[str, Any]) -> tuple[Draft3Validator, Check | None]:
+        """The same for a dynamic schema, made once per distinct schema."""
         digest = hashlib.sha256(json.dumps(schema, sort_keys=True, default=str).encode()).hexdigest()[:16]
         with self._lock:
             compiled = self._validators.get(digest)
             if compiled is None:
                 uri = (self.folder / f"dynamic-{digest}.json").resolve().as_uri()
-                registry = self.registry.with_resource(uri, _resource(schema))
+                registry = self.registry.with_resource(uri, draft3_resource(schema))
                 compiled = self._validators[digest] = _compile(uri, registry)
         return compiled
 
@@ -151,7 +153,7 @@ class SchemaSet:
         """Raise ``ValidationError`` naming each problem; ``schema`` None means nothing to check."""
         if schema is None:
             return
-        validator, check = self._compiled_file(schema) if isinstance(schema, str) else self._compiled_schema(schema)
+        validator, check = self.compiled_file(schema) if isinstance(schema, str) else self.compiled_schema(schema)
         if check is not None and check(instance):
             return
         lines = collect_errors(validator, instance, prefix)

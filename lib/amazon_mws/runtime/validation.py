@@ -112,7 +112,8 @@ class SchemaSet:
         return (self.root / relative).resolve()
 
     def read(self, relative: str) -> dict[str, Any]:
-        return json.loads(self.resolve(relative).read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads(self.resolve(relative).read_text(encoding="utf-8"))
+        return data
 
     def validator_for_file(self, relative: str) -> Draft3Validator:
         return self.compiled_file(relative)[0]
@@ -201,7 +202,7 @@ def _missing(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
-def validate_cfg(fields: Mapping[str, Mapping[str, Any]], cfg: Mapping[str, Any], prefix: str = "cfg") -> dict:
+def validate_cfg(fields: Mapping[str, Mapping[str, Any]], cfg: Mapping[str, Any], prefix: str = "cfg") -> dict[str, Any]:
     """Check ``cfg`` against the manifest's fields and return it normalised.
 
     Rules, as the component convention has them: required fields are present and not empty; a SelectView
@@ -235,10 +236,10 @@ def validate_cfg(fields: Mapping[str, Mapping[str, Any]], cfg: Mapping[str, Any]
             allowed = list(model)
             if view == MULTISELECT and isinstance(value, str):
                 value = out[name] = [value]  # a single select's one value is a list of one
-            values = value if view == MULTISELECT else [value]
             if view == MULTISELECT and not isinstance(value, list):
                 errors.append(f"{where}: must be a list of {allowed}, got {_shorten(repr(value))}")
                 continue
+            values: list[Any] = value if view == MULTISELECT else [value]
             for item in values:
                 if str(item) not in model:
                     errors.append(f"{where}: {_shorten(repr(item))} is not one of {allowed}")

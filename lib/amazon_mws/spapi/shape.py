@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from amazon_mws.core.model import BOOL, DATATYPES, INT, Kind, ListOf, Many
+from amazon_mws.core.model import BOOL, DATATYPES, INT, ListOf, Many
 
 ORDER_BUYER_FIELDS = ("BuyerEmail", "BuyerName", "BuyerCounty", "BuyerTaxInfo", "PurchaseOrderNumber")
 ITEM_BUYER_FIELDS = ("GiftWrapPrice", "GiftWrapTax", "GiftMessageText", "GiftWrapLevel", "BuyerCustomizedInfo")

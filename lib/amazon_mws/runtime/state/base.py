@@ -6,7 +6,10 @@ import abc
 import copy
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from amazon_mws.runtime.message import LazyList
 
 DEFAULT_BATCH = 500
 
@@ -76,7 +79,7 @@ class StateNamespace(abc.ABC):
     def length(self, key: str) -> int:
         return self.list_len(key)
 
-    def lazy_list(self, key: str, batch: int = DEFAULT_BATCH):
+    def lazy_list(self, key: str, batch: int = DEFAULT_BATCH) -> LazyList:
         """The list as a ``LazyList`` body value (length read now, items read on each iteration)."""
         from amazon_mws.runtime.message import LazyList
 

@@ -8,7 +8,8 @@ statuses, 100 orders a page, and writes the orders to a file:
   `json.dumps` per page (its orders are XML2Dict's untyped `{"value": ...}` objects);
 - python-amazon-sp-api loop: `Orders.get_orders` with a Restricted Data Token (buyer and address data, as
   ours asks), kept for the NextToken pages (the package's `with` form), one `json.dumps` per page;
-- ours: the real `amazon-mws run getNewAndUpdatedOrders` (SQLite state, emit all), which also types every
+- ours: the real `amazon-mws run getNewAndUpdatedOrders` (SQLite state, emit all; on SP-API with
+  `ordersApi: v0`, so that it walks the same getOrders pages as the peer), which also types every
   order, keeps the run resumable page by page and checks each order against the trigger's out schema;
 - ours with the limiter's margin off (bench only): the same run with `core.limiter`'s HEADROOM and
   JITTER_SECONDS set to 0 in its process. Ours paces every request to Amazon's quota, and the shipped
@@ -233,8 +234,10 @@ def run(orders: int, rounds: int, profile_dir: Path | None) -> list[Result]:
             env.update({"AMAZON_MWS_TIME_SCALE": str(TIME_SCALE), "LOG_LEVEL": "WARNING"})
             out = tmpdir / "out.jsonl"
             for backend, creds in configs.items():
+                # SP-API: Orders v0's getOrders, the pages the peer walks (ours defaults to v2026-01-01)
+                pinned = {"ordersApi": "v0"} if backend == "sp-api" else {}
                 (tmpdir / f"{backend}.json").write_text(json.dumps(
-                    {**creds, "orderStatus": STATUSES, "maxResultsPerPage": 100}))
+                    {**creds, **pinned, "orderStatus": STATUSES, "maxResultsPerPage": 100}))
             for n in range(rounds):
                 for backend in configs:
                     cfg_path = tmpdir / f"{backend}.json"

@@ -202,7 +202,9 @@ def _missing(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
-def validate_cfg(fields: Mapping[str, Mapping[str, Any]], cfg: Mapping[str, Any], prefix: str = "cfg") -> dict[str, Any]:
+def validate_cfg(
+    fields: Mapping[str, Mapping[str, Any]], cfg: Mapping[str, Any], prefix: str = "cfg"
+) -> dict[str, Any]:
     """Check ``cfg`` against the manifest's fields and return it normalised.
 
     Rules, as the component convention has them: required fields are present and not empty; a SelectView
@@ -236,10 +238,13 @@ def validate_cfg(fields: Mapping[str, Mapping[str, Any]], cfg: Mapping[str, Any]
             allowed = list(model)
             if view == MULTISELECT and isinstance(value, str):
                 value = out[name] = [value]  # a single select's one value is a list of one
-            if view == MULTISELECT and not isinstance(value, list):
+            if view != MULTISELECT:
+                values = [value]
+            elif isinstance(value, list):
+                values = value
+            else:
                 errors.append(f"{where}: must be a list of {allowed}, got {_shorten(repr(value))}")
                 continue
-            values: list[Any] = value if view == MULTISELECT else [value]
             for item in values:
                 if str(item) not in model:
                     errors.append(f"{where}: {_shorten(repr(item))} is not one of {allowed}")

@@ -8,6 +8,7 @@ that it drew nothing, because the numbers matter more than the picture.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -80,6 +81,14 @@ def report(result: Result) -> None:
     for plot in result.plots:
         print(f"  plot: {plot}")
     sys.stdout.flush()
+
+
+def bench_parser(doc: str, quick: str) -> argparse.ArgumentParser:
+    """The options every bench run by run_all.py takes: `--quick` (what it shrinks: `quick`) and `--json`."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=quick)
+    parser.add_argument("--json", help="write the results here (for run_all.py)")
+    return parser
 
 
 def finish(results: list[Result], json_path: str | None) -> int:

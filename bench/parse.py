@@ -21,13 +21,12 @@ other processes on a shared machine do not count. Run: `python bench/parse.py [-
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import time
 from datetime import datetime, timezone
 
-from common import ROOT, Result, finish
+from common import ROOT, Result, bench_parser, finish
 from lxml import etree
 
 from amazon_mws.core.model import parse_document
@@ -120,11 +119,9 @@ def rate(fn, data, orders: int, seconds: float) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__, "1.5 s per contender")
     parser.add_argument("--seconds", type=float, default=6.0, help="CPU time per contender (default 6)")
-    parser.add_argument("--quick", action="store_true", help="1.5 s per contender")
     parser.add_argument("--orders", type=int, default=100)
-    parser.add_argument("--json", help="write the results here (for run_all.py)")
     args = parser.parse_args()
     seconds = 1.5 if args.quick else args.seconds
     data = build_page(args.orders)

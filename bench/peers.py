@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from common import BIN, ROOT, Result, count_orders, finish, start_sandbox
+from common import BIN, ROOT, Result, bench_parser, count_orders, finish, start_sandbox
 
 from amazon_mws.steps.fields import ORDER_STATUSES
 
@@ -322,12 +322,10 @@ def result(backend: str, times: dict[str, list[tuple[float, float]]], orders: in
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__, "5,000 orders, 2 rounds")
     parser.add_argument("--orders", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="5,000 orders, 2 rounds")
     parser.add_argument("--profile", help="also profile ours once per backend; .prof files go to this folder")
-    parser.add_argument("--json", help="write the results here (for run_all.py)")
     parser.add_argument("--shares", nargs="+", help="print where the CPU of these saved profiles went, and stop")
     parser.add_argument("--child", choices=sorted(LOOPS), help=argparse.SUPPRESS)
     parser.add_argument("--config", help=argparse.SUPPRESS)

@@ -236,6 +236,8 @@ class Sandbox:
             self._record(req, action, 200, None, fault.kind if fault else None)
         if action == "GetFeedSubmissionResult" and reply.status == 200:
             reply.headers["Content-MD5"] = content_md5(reply.body)
+        if fault is not None and fault.kind == "lost":
+            return Reply(0, b"", cut=True)  # done (and logged) above; the reply never leaves
         if fault is not None and fault.kind == "malformed":
             reply.body = reply.body[: max(1, len(reply.body) // 2)]
         if fault is not None and fault.kind == "slow":

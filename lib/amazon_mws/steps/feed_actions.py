@@ -8,11 +8,12 @@ message means no request at all reaches Amazon.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from amazon_mws.backends import backend_for, feeds_api, shipments_api
-from amazon_mws.feeds import job
+from amazon_mws.feeds import intents, job
 from amazon_mws.feeds.build import build_feed
 from amazon_mws.feeds.envelope import FeedDocument
 from amazon_mws.feeds.errors import FeedInputError
@@ -24,6 +25,12 @@ from amazon_mws.workers import feed_checks
 
 def _body(msg: Any) -> Any:
     return getattr(msg, "body", msg)
+
+
+def _message_ids(msg: Any) -> list[str]:
+    """The input's identity for its submission intents: a redelivered or rerun message keeps its id (a
+    bare body, from a library call, has none: each call is a new input)."""
+    return [str(getattr(msg, "id", None) or uuid.uuid4())]
 
 
 def documents_for(step: str, body: Any, cfg: dict[str, Any]) -> list[FeedDocument]:
@@ -48,9 +55,8 @@ def submit_and_wait(
     docs = documents_for(step, _body(msg), cfg)
     api = api or feeds_api(cfg, sample=bool(getattr(ctx, "sample", False)))
     outputs = []
-    for doc in docs:
+    for state in intents.submit_all(api, docs, _message_ids(msg)):
         if getattr(ctx, "sample", False):
-            state = job.start(api, doc)
             out = {
                 "feedSubmissionId": state["feedSubmissionId"],
                 "feedType": state["feedType"],
@@ -58,7 +64,7 @@ def submit_and_wait(
                 "processingReport": None,
             }
         else:
-            out = _finish_here_or_defer(api, job.start(api, doc), sleep)
+            out = _finish_here_or_defer(api, state, sleep)
             if out is None:
                 continue
         logger = getattr(ctx, "logger", None)

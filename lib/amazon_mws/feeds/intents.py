@@ -71,6 +71,7 @@ class AmbiguousSubmission(MwsError):
 @dataclass(frozen=True)
 class IntentSettings:
     stale_seconds: float = 3600.0  # a slot held longer than this (unsent, no id) belongs to a dead holder
+    keep_seconds: float = 2 * 86400.0  # intents are kept this long: past any redelivery, rerun or check cap
     wait_seconds: float = 0.5  # how often a submitter looks at a slot another one holds
     resends: int = len(BACKOFF_SECONDS)  # sends after the first, each after a reconciliation found none
     backoff_scale: float = 1.0
@@ -150,7 +151,15 @@ class Submission:
         if self.ns.compare_and_set(self.key, None, self.fresh):
             log.info("feed intent %s stored (%s, %d input messages)", self.key, self.doc.feed_type,
                      len(self.fresh["messageIds"]))
+            self._prune()
         return self.ns.load()[self.key]
+
+    def _prune(self) -> None:
+        """Forget intents older than `keep_seconds` (their feeds are long finished or given up)."""
+        cutoff = self.clock() - self.settings.keep_seconds
+        for key, record in self.ns.load().items():
+            if key != SLOT and float(record.get("createdAt") or 0) < cutoff:
+                self.ns.compare_and_set(key, record, None)
 
     def _update(self, key: str, **changes: Any) -> dict[str, Any]:
         while True:
@@ -261,10 +270,12 @@ class Submission:
         return state
 
 
-def submit_once(api: Any, doc: FeedDocument, message_ids: Iterable[str], **options: Any) -> dict[str, Any]:
+def submit_once(
+    api: Any, doc: FeedDocument, message_ids: Iterable[str], *, checks: job.CheckSettings | None = None,
+    **options: Any,
+) -> dict[str, Any]:
     """`feeds.job.start` with the exactly-once guarantee: the job's first state for this input's feed."""
-    settings = options.pop("settings", None)
-    return Submission(api, doc, message_ids, **options).run(settings)
+    return Submission(api, doc, message_ids, **options).run(checks)
 
 
 def submit_all(

@@ -139,14 +139,14 @@ def test_sp_api_create_feed_lost_reply_is_reconciled_by_get_feeds(sandbox):
 
 
 
-def test_a_run_killed_after_submit_feed_is_continued_by_its_rerun(sandbox, tmp_path):
-    """The process dies after Amazon took the feed and before it heard the id: the rerun of the same
-    message finds the intent, waits until the dead holder is stale, reconciles and finishes that feed."""
+def _killed_after_submit_feed(sandbox, tmp_path, monkeypatch) -> tuple[list[str], dict[str, str]]:
+    """A CLI run of one refund SIGKILLed after Amazon took its feed, before it heard the id; returns the
+    argv and environment that run it again (state in the same SQLite file, holders stale after 1 s)."""
     cfg, msg = tmp_path / "cfg.json", tmp_path / "msg.json"
     cfg.write_text(json.dumps(sandbox.credentials))
     msg.write_text(json.dumps({"id": "order-42-refund", "body": VALID[STEP]}))
-    env = {**os.environ, "AMAZON_MWS_TIME_SCALE": str(TIME_SCALE), "RESPONSE_CHECK_DELAY": "40",
-           "AMAZON_MWS_STATE_PATH": str(tmp_path / "state.sqlite3"), "FEED_INFLIGHT_STALE_SECONDS": "1"}
+    monkeypatch.setenv("FEED_INFLIGHT_STALE_SECONDS", "1")
+    env = {**os.environ, "AMAZON_MWS_TIME_SCALE": str(TIME_SCALE), "RESPONSE_CHECK_DELAY": "40"}
     env.pop("REDIS_URL", None)
     argv = [str(AMAZON_MWS), "run", STEP, "--config", str(cfg), "--message", str(msg)]
     sandbox.inject_fault("slow", operation="SubmitFeed", delay=5.0)  # taken at once, answered in 5 s
@@ -158,6 +158,26 @@ def test_a_run_killed_after_submit_feed_is_continued_by_its_rerun(sandbox, tmp_p
     os.killpg(first.pid, signal.SIGKILL)  # a dying machine: nothing after SubmitFeed ran
     first.communicate(timeout=10)
     assert len(sandbox.feeds) == 1
+    return argv, env
+
+
+def test_another_input_reconciles_for_a_dead_holder_then_sends_its_own(sandbox, tmp_path, monkeypatch):
+    argv, env = _killed_after_submit_feed(sandbox, tmp_path, monkeypatch)
+    [dead] = sandbox.feeds
+    ctx = Ctx()
+    feed_actions.submit_and_wait(ctx, _message("another-refund"), sandbox.credentials, STEP)
+    assert ctx.data[0]["feedSubmissionId"] != dead and len(sandbox.feeds) == 2
+    rerun = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert rerun.returncode == 0, rerun.stderr
+    [data] = [e for e in map(json.loads, rerun.stdout.splitlines()) if e["event"] == "data"]
+    assert data["body"]["feedSubmissionId"] == dead  # the id found for it while it was dead
+    assert len(sandbox.feeds) == 2 and len(_submits(sandbox)) == 2
+
+
+def test_a_run_killed_after_submit_feed_is_continued_by_its_rerun(sandbox, tmp_path, monkeypatch):
+    """The process dies after Amazon took the feed and before it heard the id: the rerun of the same
+    message finds the intent, waits until the dead holder is stale, reconciles and finishes that feed."""
+    argv, env = _killed_after_submit_feed(sandbox, tmp_path, monkeypatch)
     rerun = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
     assert rerun.returncode == 0, rerun.stderr
     [data] = [e for e in map(json.loads, rerun.stdout.splitlines()) if e["event"] == "data"]

@@ -17,11 +17,11 @@ feed, and one adjustOrder sent twice is two refunds. So a submission here goes:
    clock skew) is listed (`submissions_since`); one whose id no intent of ours records is this one. Only
    when Amazon has none is the feed sent again, after the transport's usual backoff.
 
-A holder that died keeps its slot until it is stale (`FEED_INFLIGHT_STALE_SECONDS`, default an hour: longer
-than a send may wait for SubmitFeed's quota); then the next submitter reconciles on its behalf (records
-the id it finds, or marks it unsent) and takes the slot. What this cannot see: another program submitting
-the same feed type for the same seller at the same time (a match would be ambiguous: reported as an error,
-never resolved by sending again).
+A holder that died keeps its slot until it is stale (`FEED_INFLIGHT_STALE_SECONDS`, default two hours:
+longer than a send may wait in the limiter for SubmitFeed's quota, whose hourly cap can hold it up to an
+hour); then the next submitter reconciles on its behalf (records the id it finds) and takes the slot.
+What this cannot see: another program submitting the same feed type for the same seller at the same time
+(a match would be ambiguous: reported as an error, never resolved by sending again).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class AmbiguousSubmission(MwsError):
 
 @dataclass(frozen=True)
 class IntentSettings:
-    stale_seconds: float = 3600.0  # a slot held longer than this (unsent, no id) belongs to a dead holder
+    stale_seconds: float = 7200.0  # a slot held longer than this (no id yet) belongs to a dead holder
     keep_seconds: float = 2 * 86400.0  # intents are kept this long: past any redelivery, rerun or check cap
     wait_seconds: float = 0.5  # how often a submitter looks at a slot another one holds
     resends: int = len(BACKOFF_SECONDS)  # sends after the first, each after a reconciliation found none
@@ -78,15 +78,8 @@ class IntentSettings:
 
     @classmethod
     def from_env(cls) -> IntentSettings:
-        scale = time_scale_from_env()
-        stale = os.environ.get("FEED_INFLIGHT_STALE_SECONDS")
-        try:
-            seconds = float(stale) if stale not in (None, "") else cls.stale_seconds
-        except ValueError:
-            raise ValueError(f"FEED_INFLIGHT_STALE_SECONDS: {stale!r} is not a number") from None
-        if seconds <= 0:
-            raise ValueError(f"FEED_INFLIGHT_STALE_SECONDS: {stale!r} must be greater than 0")
-        return cls(stale_seconds=seconds, wait_seconds=min(0.5, seconds / 10), backoff_scale=scale)
+        seconds = job.env_number("FEED_INFLIGHT_STALE_SECONDS", cls.stale_seconds, minimum=0.1)
+        return cls(stale_seconds=seconds, wait_seconds=min(0.5, seconds / 10), backoff_scale=time_scale_from_env())
 
 
 def content_md5(body: bytes) -> str:

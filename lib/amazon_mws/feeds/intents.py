@@ -35,7 +35,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Protocol
 
 from amazon_mws.core.errors import BACKOFF_SECONDS, MwsError, ServerError, TransportError
 from amazon_mws.core.quotas import time_scale_from_env
@@ -109,13 +109,25 @@ def _iso(moment: float) -> datetime:
     return datetime.fromtimestamp(moment, timezone.utc)
 
 
+class Document(Protocol):
+    """What a submission reads of a feed: a FeedDocument, a ListingsDocument, a sealed outbox batch."""
+
+    feed_type: str
+
+    @property
+    def xml(self) -> bytes: ...
+
+    @property
+    def message_count(self) -> int: ...
+
+
 class Submission:
     """One document's way to exactly one feed. `run()` returns the job's first state (`feeds.job`)."""
 
     def __init__(
         self,
         api: Any,
-        doc: FeedDocument,
+        doc: Document,
         message_ids: Iterable[str],
         *,
         marketplace_ids: list[str] | None = None,
@@ -133,9 +145,10 @@ class Submission:
         self.key = intent_key(self.account, doc.feed_type, md5, message_ids)
         self.owner = uuid.uuid4().hex
         self.ns: StateNamespace = (store or intent_store()).namespace(f"feed-intents:{self.account}:{doc.feed_type}")
-        self.fresh = {"key": self.key, "feedType": doc.feed_type, "contentMd5": md5,
-                      "messageIds": sorted(str(m) for m in message_ids), "createdAt": clock(),
-                      "attempts": 0, "sentAt": None, "feedSubmissionId": None}
+        self.fresh: dict[str, Any] = {
+            "key": self.key, "feedType": doc.feed_type, "contentMd5": md5,
+            "messageIds": sorted(str(m) for m in message_ids), "createdAt": clock(),
+            "attempts": 0, "sentAt": None, "feedSubmissionId": None}
 
     # -- the records ------------------------------------------------------------------------------------
 
@@ -264,7 +277,7 @@ class Submission:
 
 
 def submit_once(
-    api: Any, doc: FeedDocument, message_ids: Iterable[str], *, checks: job.CheckSettings | None = None,
+    api: Any, doc: Document, message_ids: Iterable[str], *, checks: job.CheckSettings | None = None,
     **options: Any,
 ) -> dict[str, Any]:
     """`feeds.job.start` with the exactly-once guarantee: the job's first state for this input's feed."""

@@ -108,7 +108,7 @@ def run_gathered(
             _CURRENT.reset(token)
 
     slots = threading.BoundedSemaphore(at_once)
-    started: queue.Queue[Future | BaseException | None] = queue.Queue()
+    started: queue.Queue[Future[Any] | BaseException | None] = queue.Queue()
     with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="gathered") as pool:
 
         def read() -> None:  # its own thread: a stream that pauses must not hold back finished output

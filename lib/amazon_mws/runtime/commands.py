@@ -126,7 +126,7 @@ def _lines(source: Iterable[str]) -> Iterator[str]:
             close()
 
 
-def _run_lines(args, cfg: Any, manifest, lines: Iterator[str]) -> int:
+def _run_lines(args: Any, cfg: Any, manifest: Any, lines: Iterator[str]) -> int:
     """One message per line, run side by side so feed actions gather them into few feeds
     (runtime.batching); one output line per input line, in input order: its data event, or its error."""
     from amazon_mws.runtime.batching import run_gathered

@@ -79,9 +79,11 @@ def merge(feed_type: str, docs: list[tuple[str, FeedDocument]]) -> tuple[StoredF
     records: list[list[Any]] = []
     for message_id, doc in docs:
         for message in doc.root.findall("Message"):
-            own = int(message.findtext("MessageID"))
+            own = int(message.findtext("MessageID") or 0)
             merged = copy.deepcopy(message)
-            merged.find("MessageID").text = str(len(records) + 1)
+            number = merged.find("MessageID")
+            assert number is not None  # every built message has one (feeds/envelope.py)
+            number.text = str(len(records) + 1)
             root.append(merged)
             records.append([message_id, own])
     xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
@@ -122,12 +124,12 @@ class Outbox:
         member = _Member(message_id, doc)
         size = len(doc.xml)
         with self._lock:
-            batch = self._open.get(key)
-            leads = batch is None or not batch.fits(doc, size)
-            if leads:
-                if batch is not None:
-                    batch.closed = True  # full: its leader sends it now
-                batch = self._open[key] = _Batch()
+            current = self._open.get(key)
+            leads = current is None or not current.fits(doc, size)
+            if current is not None and leads:
+                current.closed = True  # full: its leader sends it now
+            batch = _Batch() if leads or current is None else current
+            self._open[key] = batch
             batch.members.append(member)
             batch.records += doc.message_count
             batch.size += size

@@ -15,6 +15,7 @@ from typing import Any
 from amazon_mws.core.errors import TransportError
 from amazon_mws.core.feeds import FEED_STATUSES, FeedResult, FeedSubmissionListPage
 from amazon_mws.core.model import to_json
+from amazon_mws.core.paging import walk_pages
 from amazon_mws.core.params import str_list
 from amazon_mws.core.reports import parse_processing_report
 from amazon_mws.core.xml import XmlError, child
@@ -127,13 +128,14 @@ class FeedsApi:
     def submissions_since(self, feed_type: str, since: datetime) -> list[dict[str, Any]]:
         """Every submission of `feed_type` since `since` (GetFeedSubmissionList, then its next pages): what
         a submit whose reply was lost is reconciled against (feeds/intents.py)."""
-        params = {"FeedTypeList.Type": [feed_type.strip()], "SubmittedFromDate": since, "MaxCount": 100}
-        page = _list_page(self.conn.call(self.section, "GetFeedSubmissionList", params), "GetFeedSubmissionList")
-        infos = list(page.infos)
-        while page.has_next and page.next_token:
-            page = self.get_feed_submission_list_by_next_token(page.next_token)
-            infos += page.infos
-        return infos
+        params: dict[str, ParamValue] = {"FeedTypeList.Type": [feed_type.strip()], "SubmittedFromDate": since,
+                                         "MaxCount": 100}
+
+        def first() -> FeedSubmissionListPage:
+            return _list_page(self.conn.call(self.section, "GetFeedSubmissionList", params), "GetFeedSubmissionList")
+
+        pages = walk_pages(first, self.get_feed_submission_list_by_next_token, what="GetFeedSubmissionList")
+        return [info for page in pages for info in page.infos]
 
     def get_feed_submission_list_by_next_token(self, token: str) -> FeedSubmissionListPage:
         if not isinstance(token, str) or not token.strip():

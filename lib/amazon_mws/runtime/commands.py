@@ -42,6 +42,14 @@ def read_json_file(path: str, option: str) -> Any:
         raise UsageError(str(exc)) from None
 
 
+def _loads(text: str, label: str) -> Any:
+    """One JSON text (a message line, what stdin held); a usage error naming `label` when it is not."""
+    try:
+        return jsonfile.loads(text, label)
+    except jsonfile.JsonInputError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def write_json_atomic(path: Path, value: Any) -> None:
     """Write, flush and rename: a reader (or a crash) sees the old file or the new one, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -114,7 +122,7 @@ def _message_input(path: str | None) -> tuple[Iterator[str] | None, Any]:
     second = sys.stdin.readline() if whole_line else ""
     if whole_line and second.strip():
         return _lines(itertools.chain([first, second], sys.stdin)), None
-    return None, _read_json_text(first + second + sys.stdin.read(), "--message - (stdin)")
+    return None, _loads(first + second + sys.stdin.read(), "--message - (stdin)")
 
 
 def _lines(source: Iterable[str]) -> Iterator[str]:
@@ -141,7 +149,7 @@ def _run_lines(args: Any, cfg: Any, manifest: Any, lines: Iterator[str]) -> int:
         number, line = numbered
         where: dict[str, Any] = {"line": number}
         try:
-            message = Message.from_json(_read_json_text(line, f"--message line {number}"))
+            message = Message.from_json(_loads(line, f"--message line {number}"))
         except (UsageError, TypeError) as exc:
             return {"event": "error", **where, "error": {"type": "ValidationError", "message": str(exc)}}
         where["inputId"] = message.id

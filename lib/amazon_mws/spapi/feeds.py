@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from amazon_mws.core.errors import TransportError
 from amazon_mws.core.feeds import JSON_LISTINGS_FEED, FeedResult, FeedSubmissionListPage
+from amazon_mws.core.paging import walk_pages
 from amazon_mws.core.params import iso8601, str_list
 from amazon_mws.core.reports import parse_processing_report
 from amazon_mws.core.xml import XmlError
@@ -93,15 +94,14 @@ class SpFeedsApi:
     def submissions_since(self, feed_type: str, since: datetime) -> list[dict[str, Any]]:
         """Every feed of `feed_type` created since `since` (getFeeds and its next pages), in the MWS
         FeedSubmissionInfo shape: what a createFeed whose reply was lost is reconciled against."""
-        params: dict[str, Any] = {"feedTypes": sp_feed_type(feed_type), "createdSince": iso8601(since),
-                                  "pageSize": 100}
-        infos: list[dict[str, Any]] = []
-        while True:
+        def page(params: dict[str, Any]) -> FeedSubmissionListPage:
             data = self.conn.request("getFeeds", "GET", f"{FEEDS}/feeds", params=params).data or {}
-            infos += [feed_info(f) for f in data.get("feeds") or []]
-            if not data.get("nextToken"):
-                return infos
-            params = {"nextToken": data["nextToken"]}
+            token = data.get("nextToken") or None
+            return FeedSubmissionListPage([feed_info(f) for f in data.get("feeds") or []], bool(token), token)
+
+        first = {"feedTypes": sp_feed_type(feed_type), "createdSince": iso8601(since), "pageSize": 100}
+        pages = walk_pages(lambda: page(first), lambda token: page({"nextToken": token}), what="getFeeds")
+        return [info for p in pages for info in p.infos]
 
     def get_feed(self, feed_id: str) -> dict[str, Any]:
         return self.conn.request("getFeed", "GET", f"{FEEDS}/feeds/{quote(feed_id, safe='')}").data or {}

@@ -42,7 +42,7 @@ def read_json_file(path: str, option: str) -> Any:
         raise UsageError(str(exc)) from None
 
 
-def _loads(text: str, label: str) -> Any:
+def _loads(text: str | bytes, label: str) -> Any:
     """One JSON text (a message line, what stdin held); a usage error naming `label` when it is not."""
     try:
         return jsonfile.loads(text, label)
@@ -101,31 +101,33 @@ def _print_json(value: Any) -> None:
     sys.stdout.flush()
 
 
-def _message_input(path: str | None) -> tuple[Iterator[str] | None, Any]:
+def _message_input(path: str | None) -> tuple[Iterator[bytes] | None, Any]:
     """(lines, None) for a JSON-lines input (a ``.jsonl`` file, or stdin whose first line is a whole JSON
-    object followed by more lines), else (None, the one JSON message), read as ever."""
+    object followed by more lines), else (None, the one JSON message), read as ever. Lines stay bytes:
+    each is decoded and parsed on its own, so a bad one is that line's error (runtime.jsonfile)."""
     if not path:
         return None, {}
     if path != "-":
         if not path.endswith(".jsonl"):
             return None, read_json_file(path, "--message")
         try:
-            handle = open(path, encoding="utf-8")  # noqa: SIM115 - read lazily by the runner, closed at EOF
+            handle = open(path, "rb")  # noqa: SIM115 - read lazily by the runner, closed at EOF
         except OSError as exc:
             raise UsageError(f"--message {path}: cannot read: {exc.strerror or exc}") from None
         return _lines(handle), None
-    first = sys.stdin.readline()
+    stdin = sys.stdin.buffer
+    first = stdin.readline()
     try:
-        whole_line = isinstance(json.loads(first), dict)
-    except ValueError:
+        whole_line = isinstance(jsonfile.loads(first, "stdin"), dict)
+    except jsonfile.JsonInputError:
         whole_line = False
-    second = sys.stdin.readline() if whole_line else ""
+    second = stdin.readline() if whole_line else b""
     if whole_line and second.strip():
-        return _lines(itertools.chain([first, second], sys.stdin)), None
-    return None, _loads(first + second + sys.stdin.read(), "--message - (stdin)")
+        return _lines(itertools.chain([first, second], stdin)), None
+    return None, _loads(first + second + stdin.read(), "--message - (stdin)")
 
 
-def _lines(source: Iterable[str]) -> Iterator[str]:
+def _lines(source: Iterable[bytes]) -> Iterator[bytes]:
     try:
         yield from (line for line in source if line.strip())
     finally:
@@ -134,7 +136,7 @@ def _lines(source: Iterable[str]) -> Iterator[str]:
             close()
 
 
-def _run_lines(args: Any, cfg: Any, manifest: Any, lines: Iterator[str]) -> int:
+def _run_lines(args: Any, cfg: Any, manifest: Any, lines: Iterator[bytes]) -> int:
     """One message per line, run side by side so feed actions gather them into few feeds
     (runtime.batching); one output line per input line, in input order: its data event, or its error."""
     from amazon_mws.runtime.batching import run_gathered
@@ -145,7 +147,7 @@ def _run_lines(args: Any, cfg: Any, manifest: Any, lines: Iterator[str]) -> int:
     store = state_store_from_env()
     ns = store.namespace("cli:" + default_namespace(args.step, cfg if isinstance(cfg, dict) else {"cfg": cfg}))
 
-    def one(numbered: tuple[int, str]) -> dict[str, Any]:
+    def one(numbered: tuple[int, bytes]) -> dict[str, Any]:
         number, line = numbered
         where: dict[str, Any] = {"line": number}
         try:

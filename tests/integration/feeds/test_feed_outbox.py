@@ -123,3 +123,12 @@ def test_one_message_works_as_ever(box, tmp_path):
     code, out, stderr = _run(tmp_path, "updateItem", box.credentials, "-", stdin=json.dumps(_stock(1)["body"]))
     assert code == 0, stderr
     assert [o["event"] for o in out] == ["data", "end"] and out[0]["body"]["processingReport"]["messagesProcessed"] == 5
+
+
+def test_a_line_that_is_not_json_is_its_own_error_and_the_others_go_on(box, tmp_path):
+    path = tmp_path / "stock.jsonl"
+    path.write_bytes(json.dumps(_stock(1)).encode() + b"\n{not json\n" + json.dumps(_stock(2)).encode() + b"\n")
+    code, out, stderr = _run(tmp_path, "updateItem", box.credentials, str(path))
+    assert code == 1, stderr
+    assert [o["event"] for o in out] == ["data", "error", "data"] and out[1]["line"] == 2
+    assert "line 2" in out[1]["error"]["message"] and len(box.feeds) == 1

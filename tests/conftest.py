@@ -63,6 +63,13 @@ def redis_url() -> str:
     return f"redis://{REDIS_HOST}:{REDIS_PORT}/15"
 
 
+@pytest.fixture(autouse=True)
+def _state_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process state (feed submission intents among it) in a file of this test's own, never the
+    user's data folder, and never shared with another test."""
+    monkeypatch.setenv("AMAZON_MWS_STATE_PATH", str(tmp_path / "state.sqlite3"))
+
+
 @pytest.fixture
 def fixture_component(monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("AMAZON_MWS_COMPONENT_DIR", str(FIXTURE_COMPONENT))

@@ -27,6 +27,7 @@ class Setup:
     # whose orders carry their items (no item pages, so no item NextTokens to cycle)
     item_requests: Callable[[int], int] = lambda n: -(-n // 2)
     items_paged: bool = True
+    submit_feed: str = "SubmitFeed"  # the call that makes a feed (where a lost reply is injected)
 
 
 SETUPS: dict[str, Setup] = {
@@ -34,9 +35,9 @@ SETUPS: dict[str, Setup] = {
     "mws": Setup(lambda sb: sb.credentials, "mwsAuthToken", "amzn.mws.revoked", "ListOrders", "ListOrderItems"),
     # denied: a refresh token Login with Amazon does not know (revoked, or another app's)
     "sp-api": Setup(lambda sb: sb.sp_credentials, "refreshToken", "Atzr|revoked", "searchOrders",
-                    "getOrder@2026-01-01", item_requests=lambda n: 1, items_paged=False),
+                    "getOrder@2026-01-01", item_requests=lambda n: 1, items_paged=False, submit_feed="createFeed"),
     "sp-api-v0": Setup(lambda sb: {**sb.sp_credentials, "ordersApi": "v0"}, "refreshToken", "Atzr|revoked",
-                       "getOrders", "getOrderItems"),
+                       "getOrders", "getOrderItems", submit_feed="createFeed"),
 }
 
 

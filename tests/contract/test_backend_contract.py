@@ -15,7 +15,7 @@ from amazon_mws import backends
 from amazon_mws.core.errors import AccessDenied, CredentialsRejected, MwsError, PagingLoop, Throttled
 from amazon_mws.core.paging import walk_pages
 from amazon_mws.core.times import parse_time
-from amazon_mws.feeds import job
+from amazon_mws.feeds import intents, job
 from amazon_mws.feeds.build import build_feed
 from amazon_mws.steps.order_lookup import get_orders, order_items
 from runsupport import visible_ids
@@ -102,6 +102,24 @@ def test_a_feed_is_submitted_checked_and_its_report_fetched(backend: Harness):
     assert report["messagesWithError"] == 0 and report["results"] == []
     status = job.status_of(api, submission)
     assert status["status"] == "_DONE_" and status["completedProcessingDate"]
+
+
+def test_a_submit_whose_reply_was_lost_is_found_by_the_backend_and_not_sent_again(backend: Harness):
+    """What the feed intents stand on: the backend lists the submission Amazon took (its reply lost), so
+    the job continues with it instead of making a second feed."""
+    sb = backend.sandbox
+    order = next(o for o in sb.orders.values() if o["OrderStatus"] == "Unshipped")
+    message = {"amazonOrderID": order["AmazonOrderId"], "statusCode": "Success"}
+    [doc] = build_feed("updateOrder", {"messages": [message]}, sb.seller_id)
+    api = backend.feeds()
+    since = sb.now() - timedelta(minutes=1)
+    sb.inject_fault("lost", operation=backend.setup.submit_feed)
+    state = intents.submit_once(api, doc, ["contract-lost-reply"])
+    sends = [r for r in sb.requests if r["action"] == backend.setup.submit_feed]
+    assert len(sends) == 1  # sent once; the reply never came
+    found = [i["FeedSubmissionId"] for i in api.submissions_since(doc.feed_type, since)]
+    assert found == [state["feedSubmissionId"]]
+    assert api.account and api.account == backend.feeds().account  # intents are kept per account
 
 
 def test_throttling_in_sample_mode_is_throttled_at_once(backend: Harness):

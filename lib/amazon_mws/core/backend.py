@@ -11,6 +11,7 @@ said; a ValueError naming the argument means the request broke one of Amazon's r
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol
 
 from amazon_mws.core.errors import MwsError
@@ -92,4 +93,14 @@ class FeedsBackend(Protocol):
 
     def get_feed_submission_result(self, feed_submission_id: str, /) -> FeedResult:
         """The processing report of a finished submission, parsed (`core.reports` shape)."""
+        ...
+
+    @property
+    def account(self) -> str:
+        """Whose feeds these are (a feed id is unique only per seller): the key of its submission intents."""
+        ...
+
+    def submissions_since(self, feed_type: str, since: datetime, /) -> list[dict[str, Any]]:
+        """Every submission of `feed_type` since `since` (FeedSubmissionInfos): what a submit whose reply
+        was lost is reconciled against (feeds/intents.py). Must not be confused by paging."""
         ...

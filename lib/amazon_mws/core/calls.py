@@ -71,10 +71,12 @@ class CallLoop:
         label: str,
         pace: tuple[str, str] | None = None,
         refresh: Callable[[MwsError], bool] | None = None,
+        idempotent: bool = True,
     ) -> T:
         """Run `attempt` until it returns, per the error table. `label` names the call in logs; `pace`
         is the (account, operation) bucket each attempt draws from (None: not paced, e.g. a pre-signed
-        document URL); `refresh(error)` drops a refused credential and says whether it did."""
+        document URL); `refresh(error)` drops a refused credential and says whether it did; a call that
+        is not `idempotent` (SubmitFeed, createFeed) is never retried after an unknown outcome."""
         retries = waits = 0
         refreshed = False
         while True:
@@ -88,7 +90,8 @@ class CallLoop:
                 if isinstance(err, Throttled) and err.http_status is not None:
                     self.throttled_replies += 1
                 restore = quota.restore_seconds if quota else 0.0
-                decision = decide(err, retries_done=retries, restore_seconds=restore, time_scale=self.time_scale)
+                decision = decide(err, retries_done=retries, restore_seconds=restore, time_scale=self.time_scale,
+                                  idempotent=idempotent)
                 if decision.action is Action.REFRESH:
                     if refreshed or refresh is None or not refresh(err):
                         raise

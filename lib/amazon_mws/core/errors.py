@@ -165,12 +165,19 @@ def decide(
     restore_seconds: float,
     time_scale: float = 1.0,
     now: datetime | None = None,
+    idempotent: bool = True,
 ) -> Decision:
     """What to do after `error`, given how many retries were already spent on this request.
 
-    `restore_seconds` is the (already scaled) restore interval of the operation's bucket.
+    `restore_seconds` is the (already scaled) restore interval of the operation's bucket. A call that is
+    not `idempotent` (SubmitFeed, createFeed: each send may make one more feed at Amazon) is never
+    retried after a failure whose outcome is unknown (no reply, a cut or unreadable one, a 5xx): Amazon
+    may have accepted it, so the caller reconciles first (feeds/intents.py). Throttling still waits:
+    Amazon refused that request before doing anything.
     """
     action = error.action
+    if action is Action.RETRY and not idempotent:
+        return Decision(Action.FAIL)
     if action is Action.WAIT:
         if isinstance(error, QuotaExceeded):
             return Decision(Action.WAIT, _until(error.resets_on, now, fallback=restore_seconds))

@@ -10,6 +10,12 @@ and gains one every `restore_seconds` (quotas.py, scaled by AMAZON_MWS_TIME_SCAL
   spins on Redis.
 - `LocalLimiter` otherwise: the same arithmetic under a lock, for one process.
 
+Where Amazon publishes an hourly quota too (SubmitFeed: 30 an hour besides its burst of 15 and one per
+2 minutes; Amazon answers QuotaExceeded from the 31st), each bucket also keeps the times of its requests in
+the last hour (scaled, with the same headroom) and a request waits until it is at most the N-th of any
+hour. Amazon's hour starts when the caller's first request arrives ("the window start varies per
+caller"), so no hour of Amazon's can hold more than any of ours.
+
 `acquire(..., block=False)` (sample mode) takes a token only if one is there and raises `Throttled`
 otherwise. `drain()` empties a bucket when Amazon throttles us anyway (another client of the same
 seller, a clock drift): Amazon's bucket is empty, so ours should be too.
@@ -17,6 +23,7 @@ seller, a clock drift): Amazon's bucket is empty, so ours should be too.
 
 from __future__ import annotations
 
+import bisect
 import os
 import threading
 import time
@@ -56,6 +63,14 @@ def _quota(operation: str, time_scale: float, given: Quota | None = None) -> Quo
     return Quota(quota.burst, quota.restore_seconds * (1 + HEADROOM) + JITTER_SECONDS, quota.hourly)
 
 
+HOUR = 3600.0
+
+
+def _hour(time_scale: float) -> float:
+    """The hourly window, scaled, with the same headroom as the restore interval."""
+    return HOUR * time_scale * (1 + HEADROOM) + JITTER_SECONDS
+
+
 def _throttled(operation: str, wait: float) -> Throttled:
     return Throttled(
         f"{operation}: no request quota left, the next token comes in {wait:.2f} s (sample mode "
@@ -79,6 +94,7 @@ class LocalLimiter:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._buckets: dict[tuple[str, str], tuple[float, float]] = {}  # key -> (tokens, at)
+        self._hours: dict[tuple[str, str], list[float]] = {}  # key -> send times (taken or reserved), last hour
 
     def _refill(self, key: tuple[str, str], quota: Quota, now: float) -> float:
         tokens, at = self._buckets.get(key, (float(quota.burst), now))
@@ -96,16 +112,28 @@ class LocalLimiter:
         with self._lock:
             now = self._clock()
             tokens = self._refill(key, quota, now)
-            if tokens >= 1:
-                self._buckets[key] = (tokens - 1, now)
-                return 0.0
-            wait = (1 - tokens) * quota.restore_seconds
-            if not block:
+            wait = 0.0 if tokens >= 1 else (1 - tokens) * quota.restore_seconds
+            wait = max(wait, self._hourly_wait(key, quota, now))
+            if wait and not block:
                 self._buckets[key] = (tokens, now)
                 raise _throttled(operation, wait)
-            self._buckets[key] = (tokens - 1, now)  # reserve: later callers queue behind us
-        self._sleep(wait)
+            self._buckets[key] = (tokens - 1, now)  # a wait reserves: later callers queue behind us
+            if quota.hourly:
+                bisect.insort(self._hours[key], now + wait)
+        if wait:
+            self._sleep(wait)
         return wait
+
+    def _hourly_wait(self, key: tuple[str, str], quota: Quota, now: float) -> float:
+        """How long until a send at `now` would be at most the hourly quota's N-th in any hour."""
+        if not quota.hourly:
+            return 0.0
+        window = _hour(self.time_scale)
+        sends = [t for t in self._hours.get(key, []) if t > now - window]
+        self._hours[key] = sends
+        if len(sends) < quota.hourly:
+            return 0.0
+        return max(0.0, sends[-quota.hourly] + window - now)
 
     def drain(self, seller_id: str, operation: str, *, quota: Quota | None = None) -> None:
         quota = _quota(operation, self.time_scale, quota)
@@ -130,12 +158,15 @@ class LocalLimiter:
         return out
 
 
-# KEYS[1] bucket; ARGV: burst, restore_seconds, mode ("take" reserves, "try" takes only if available,
-# "drain" empties). Returns the seconds to wait as a string (Lua numbers would be truncated to integers).
+# KEYS[1] bucket, KEYS[2] its hour (a sorted set of send times); ARGV: burst, restore_seconds, mode ("take"
+# reserves, "try" takes only if available, "drain" empties), hourly quota (0: none), hour window seconds.
+# Returns the seconds to wait as a string (Lua numbers would be truncated to integers).
 _LUA = """
 local burst = tonumber(ARGV[1])
 local restore = tonumber(ARGV[2])
 local mode = ARGV[3]
+local hourly = tonumber(ARGV[4])
+local hour = tonumber(ARGV[5])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
@@ -151,12 +182,25 @@ end
 local wait = 0
 if mode == 'drain' then
   tokens = math.min(tokens, 0)
-elseif tokens >= 1 then
-  tokens = tokens - 1
 else
-  wait = (1 - tokens) * restore
-  if mode == 'take' then
+  if tokens < 1 then
+    wait = (1 - tokens) * restore
+  end
+  if hourly > 0 then
+    redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - hour)
+    if redis.call('ZCARD', KEYS[2]) >= hourly then
+      local nth = redis.call('ZRANGE', KEYS[2], -hourly, -hourly, 'WITHSCORES')
+      wait = math.max(wait, tonumber(nth[2]) + hour - now)
+    end
+  end
+  if wait == 0 or mode == 'take' then
     tokens = tokens - 1
+    if hourly > 0 then
+      local at_send = now + wait
+      redis.call('ZADD', KEYS[2], at_send, tostring(at_send) .. ':' .. tostring(redis.call('INCR', KEYS[2] .. ':n')))
+      redis.call('PEXPIRE', KEYS[2], math.ceil((wait + hour + 60) * 1000))
+      redis.call('PEXPIRE', KEYS[2] .. ':n', math.ceil((wait + hour + 60) * 1000))
+    end
   end
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
@@ -194,7 +238,9 @@ class RedisLimiter:
         if quota is None:
             return None
         key = f"{self._prefix}:{seller_id}:{OPERATION_GROUP[operation]}"
-        raw = self._script(keys=[key], args=[quota.burst, repr(quota.restore_seconds), mode])
+        hour = repr(_hour(self.time_scale))
+        raw = self._script(keys=[key, f"{key}:hour"],
+                           args=[quota.burst, repr(quota.restore_seconds), mode, quota.hourly or 0, hour])
         return float(raw.decode() if isinstance(raw, bytes) else raw)
 
     def acquire(

@@ -34,7 +34,8 @@ TERMINAL = frozenset({DONE, CANCELLED, FATAL})
 TRANSIENT = (ServerError, TransportError, Throttled, QuotaExceeded)
 
 
-def _env_number(name: str, default: float, *, minimum: float) -> float:
+def env_number(name: str, default: float, *, minimum: float) -> float:
+    """A number from the environment (unset or empty: `default`); a bad one is an error naming it."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -62,9 +63,9 @@ class CheckSettings:
     @classmethod
     def from_env(cls) -> CheckSettings:
         return cls(
-            delay_seconds=_env_number("RESPONSE_CHECK_DELAY", 30000, minimum=0) / 1000.0,
-            max_attempts=int(_env_number("FEED_CHECK_MAX_ATTEMPTS", 240, minimum=1)),
-            max_seconds=_env_number("FEED_CHECK_MAX_SECONDS", 7200, minimum=0),
+            delay_seconds=env_number("RESPONSE_CHECK_DELAY", 30000, minimum=0) / 1000.0,
+            max_attempts=int(env_number("FEED_CHECK_MAX_ATTEMPTS", 240, minimum=1)),
+            max_seconds=env_number("FEED_CHECK_MAX_SECONDS", 7200, minimum=0),
         )
 
 

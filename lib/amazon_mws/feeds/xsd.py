@@ -41,12 +41,17 @@ def safe_parser() -> etree.XMLParser:
     return etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False, huge_tree=True)
 
 
-@lru_cache(maxsize=4)
 def envelope_schema(folder: str) -> etree.XMLSchema:
-    """amzn-envelope.xsd of `folder`, compiled (cached per process: it includes the whole set)."""
+    """amzn-envelope.xsd of `folder`, compiled (cached per process: it includes the whole set). The lock
+    is taken before the cache is read, so threads arriving together compile it once, not once each."""
     with _lock:
-        doc = etree.parse(str(Path(folder) / ENVELOPE_XSD), safe_parser())
-        return etree.XMLSchema(doc)
+        return _compiled(folder)
+
+
+@lru_cache(maxsize=4)
+def _compiled(folder: str) -> etree.XMLSchema:
+    doc = etree.parse(str(Path(folder) / ENVELOPE_XSD), safe_parser())
+    return etree.XMLSchema(doc)
 
 
 _ELEMENT_PREFIX = re.compile(r"^Element '([^']+)'(?:, attribute '([^']+)')?: ")

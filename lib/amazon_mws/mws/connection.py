@@ -110,9 +110,11 @@ class MwsConnection(CallLoop):
         *,
         content_type: str = "text/xml",
         parse: bool = True,
+        idempotent: bool = True,
     ) -> MwsResponse:
         """Send `action` of `section` with `params` (lists are enumerated, None dropped) and return the
-        parsed reply, waiting out throttling and retrying transient failures per the error table."""
+        parsed reply, waiting out throttling and retrying transient failures per the error table
+        (never, for a call that is not `idempotent`: see `errors.decide`)."""
         try:
             sect = SECTIONS[section]
         except KeyError:
@@ -126,6 +128,7 @@ class MwsConnection(CallLoop):
             lambda: self._attempt(sect, action, wire, body, content_type, parse),
             label=f"{section} {action}",
             pace=(self.credentials.seller_id, action),
+            idempotent=idempotent,
         )
 
     # -- one attempt ----------------------------------------------------------------------------------

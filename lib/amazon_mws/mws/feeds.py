@@ -9,11 +9,13 @@ only offers the single calls. `FeedsApi` is the MWS `FeedsBackend` (core/backend
 from __future__ import annotations
 
 import hmac
+from datetime import datetime
 from typing import Any
 
 from amazon_mws.core.errors import TransportError
 from amazon_mws.core.feeds import FEED_STATUSES, FeedResult, FeedSubmissionListPage
 from amazon_mws.core.model import to_json
+from amazon_mws.core.paging import walk_pages
 from amazon_mws.core.params import str_list
 from amazon_mws.core.reports import parse_processing_report
 from amazon_mws.core.xml import XmlError, child
@@ -68,6 +70,11 @@ class FeedsApi:
     def __init__(self, conn: MwsConnection) -> None:
         self.conn = conn
 
+    @property
+    def account(self) -> str:
+        """Whose feeds these are (a feed id is unique only per seller): the key of its submission intents."""
+        return f"mws-{self.conn.credentials.seller_id}"
+
     def submit_feed(
         self,
         feed: bytes,
@@ -89,7 +96,9 @@ class FeedsApi:
             "MarketplaceIdList.Id": markets,
             "PurgeAndReplace": bool(purge_and_replace),
         }
-        resp = self.conn.call(self.section, "SubmitFeed", params, body=bytes(feed), content_type=content_type)
+        resp = self.conn.call(
+            self.section, "SubmitFeed", params, body=bytes(feed), content_type=content_type, idempotent=False
+        )
         info = _result(resp, "SubmitFeed").get("FeedSubmissionInfo")
         if not info:
             raise TransportError("SubmitFeed: reply has no FeedSubmissionInfo", request_id=resp.request_id)
@@ -115,6 +124,18 @@ class FeedsApi:
         return _list_page(
             self.conn.call(self.section, "GetFeedSubmissionList", params), "GetFeedSubmissionList"
         )
+
+    def submissions_since(self, feed_type: str, since: datetime) -> list[dict[str, Any]]:
+        """Every submission of `feed_type` since `since` (GetFeedSubmissionList, then its next pages): what
+        a submit whose reply was lost is reconciled against (feeds/intents.py)."""
+        params: dict[str, ParamValue] = {"FeedTypeList.Type": [feed_type.strip()], "SubmittedFromDate": since,
+                                         "MaxCount": 100}
+
+        def first() -> FeedSubmissionListPage:
+            return _list_page(self.conn.call(self.section, "GetFeedSubmissionList", params), "GetFeedSubmissionList")
+
+        pages = walk_pages(first, self.get_feed_submission_list_by_next_token, what="GetFeedSubmissionList")
+        return [info for page in pages for info in page.infos]
 
     def get_feed_submission_list_by_next_token(self, token: str) -> FeedSubmissionListPage:
         if not isinstance(token, str) or not token.strip():

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,14 @@ def read_json_file(path: str, option: str) -> Any:
         if path == "-":
             return jsonfile.loads(sys.stdin.buffer.read(), f"{option} - (stdin)")
         return jsonfile.read(path, f"{option} {path}")
+    except jsonfile.JsonInputError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _loads(text: str | bytes, label: str) -> Any:
+    """One JSON text (a message line, what stdin held); a usage error naming `label` when it is not."""
+    try:
+        return jsonfile.loads(text, label)
     except jsonfile.JsonInputError as exc:
         raise UsageError(str(exc)) from None
 
@@ -91,15 +101,92 @@ def _print_json(value: Any) -> None:
     sys.stdout.flush()
 
 
+def _message_input(path: str | None) -> tuple[Iterator[bytes] | None, Any]:
+    """(lines, None) for a JSON-lines input (a ``.jsonl`` file, or stdin whose first line is a whole JSON
+    object followed by more lines), else (None, the one JSON message), read as ever. Lines stay bytes:
+    each is decoded and parsed on its own, so a bad one is that line's error (runtime.jsonfile)."""
+    if not path:
+        return None, {}
+    if path != "-":
+        if not path.endswith(".jsonl"):
+            return None, read_json_file(path, "--message")
+        try:
+            handle = open(path, "rb")  # noqa: SIM115 - read lazily by the runner, closed at EOF
+        except OSError as exc:
+            raise UsageError(f"--message {path}: cannot read: {exc.strerror or exc}") from None
+        return _lines(handle), None
+    stdin = sys.stdin.buffer
+    first = stdin.readline()
+    try:
+        whole_line = isinstance(jsonfile.loads(first, "stdin"), dict)
+    except jsonfile.JsonInputError:
+        whole_line = False
+    second = stdin.readline() if whole_line else b""
+    if whole_line and second.strip():
+        return _lines(itertools.chain([first, second], stdin)), None
+    return None, _loads(first + second + stdin.read(), "--message - (stdin)")
+
+
+def _lines(source: Iterable[bytes]) -> Iterator[bytes]:
+    try:
+        yield from (line for line in source if line.strip())
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+
+
+def _run_lines(args: Any, cfg: Any, manifest: Any, lines: Iterator[bytes]) -> int:
+    """One message per line, run side by side so feed actions gather them into few feeds
+    (runtime.batching); one output line per input line, in input order: its data event, or its error."""
+    from amazon_mws.runtime.batching import run_gathered
+    from amazon_mws.runtime.executor import default_namespace, run_step
+    from amazon_mws.runtime.message import Message
+    from amazon_mws.runtime.state import state_store_from_env
+
+    store = state_store_from_env()
+    ns = store.namespace("cli:" + default_namespace(args.step, cfg if isinstance(cfg, dict) else {"cfg": cfg}))
+
+    def one(numbered: tuple[int, bytes]) -> dict[str, Any]:
+        number, line = numbered
+        where: dict[str, Any] = {"line": number}
+        try:
+            message = Message.from_json(_loads(line, f"--message line {number}"))
+        except (UsageError, TypeError) as exc:
+            return {"event": "error", **where, "error": {"type": "ValidationError", "message": str(exc)}}
+        where["inputId"] = message.id
+        result = run_step(args.step, cfg, message, sample=args.sample, state_namespace=ns, manifest=manifest)
+        answer = next((e for e in result.events if e.kind in ("data", "error")), None)
+        if answer is None:
+            return {"event": "end", **where}
+        return {**answer.to_json(materialize=True), **where}
+
+    failed = False
+    stdout = sys.stdout  # steps' own print()s go to stderr (_step_stdout), the answers here
+    try:
+        with _step_stdout():
+            for out in run_gathered(enumerate(lines, start=1), one):
+                failed |= out["event"] == "error"
+                write_line(stdout, out)
+    finally:
+        store.close()
+    return FAILED if failed else 0
+
+
 def run(args) -> int:
-    """``amazon-mws run STEP --config CFG.json [--message MSG.json|-] [--snapshot SNAP.json] [--sample]``."""
+    """``amazon-mws run STEP --config CFG.json [--message MSG.json|MSGS.jsonl|-] [--snapshot SNAP.json]
+    [--sample]``."""
     from amazon_mws.runtime.executor import default_namespace, run_step
     from amazon_mws.runtime.state import StateStoreError, state_store_from_env
 
     configure_logging()
     try:
         cfg = _config(args)
-        message = read_json_file(args.message, "--message") if args.message else {}
+        lines, message = _message_input(args.message)
+        if lines is not None:
+            if args.snapshot:
+                raise UsageError("--snapshot: one message at a time (not with a JSON-lines --message)")
+            return _run_lines(args, cfg, _load("run", args.step), lines)
         snapshot_path = Path(args.snapshot).resolve() if args.snapshot else None
         snapshot = None
         if snapshot_path is not None and snapshot_path.exists():

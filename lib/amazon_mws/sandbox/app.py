@@ -10,11 +10,12 @@ to call while clients are talking to it.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import secrets
 import threading
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -231,11 +232,14 @@ class Sandbox:
                 reply = Reply(200, self._dispatch(req, section, action or "", now, request_id))
         except SandboxError as e:
             reply = Reply(e.status, error_response(ns, e.code, e.message, e.type, request_id))
+            reply.headers.update(e.headers)
             self._record(req, action, e.status, e.code, fault.kind if fault else None)
         else:
             self._record(req, action, 200, None, fault.kind if fault else None)
         if action == "GetFeedSubmissionResult" and reply.status == 200:
             reply.headers["Content-MD5"] = content_md5(reply.body)
+        if fault is not None and fault.kind == "lost":
+            return Reply(0, b"", cut=True)  # done (and logged) above; the reply never leaves
         if fault is not None and fault.kind == "malformed":
             reply.body = reply.body[: max(1, len(reply.body) // 2)]
         if fault is not None and fault.kind == "slow":
@@ -256,6 +260,17 @@ class Sandbox:
         if action not in section.actions:
             raise SandboxError(
                 "InvalidAddress", f"The action {action} is not valid for the {section.name} API."
+            )
+        hour = self.throttle.hourly(seller, action)
+        if hour is not None and hour[1] == 0:
+            quota, _, resets = hour
+            raise SandboxError(
+                "QuotaExceeded",
+                f"You exceeded your quota of {quota}.0 requests per 1 hour for operation "
+                f"{section.name}/{section.version}/{action}.",
+                headers={"x-mws-quota-max": str(quota), "x-mws-quota-remaining": "0",
+                         # whole seconds (RFC 1123), rounded up: a client never wakes before the reset
+                         "x-mws-quota-resetsOn": http_date(datetime.fromtimestamp(math.ceil(resets), UTC))},
             )
         if not self.throttle.take(seller, action):
             raise SandboxError("RequestThrottled", "Request is throttled")

@@ -31,12 +31,15 @@ ERROR_STATUS: dict[str, tuple[int, str]] = {
 class SandboxError(Exception):
     """A refusal, rendered as Amazon's ErrorResponse. Messages never contain secrets."""
 
-    def __init__(self, code: str, message: str, status: int | None = None) -> None:
+    def __init__(
+        self, code: str, message: str, status: int | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(f"{code}: {message}")
         default_status, self.type = ERROR_STATUS.get(code, (400, "Sender"))
         self.code = code
         self.message = message
         self.status = status or default_status
+        self.headers = dict(headers or {})  # sent with the ErrorResponse (QuotaExceeded's reset time)
 
 
 def invalid(message: str) -> SandboxError:

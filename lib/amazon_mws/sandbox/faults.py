@@ -1,9 +1,11 @@
 """Faults injected for the next N requests, so tests can see how a client copes with a bad Amazon.
 
 Kinds: "500" (InternalError), "503" (ServiceUnavailable, not a throttle), "throttle"
-(RequestThrottled), "slow" (the real reply, `delay` seconds late), "cut" (the connection closes with
-no reply), "malformed" (the real reply's XML, truncated), "cycle" (the NextTokens of the listing this request reads
-go round in a cycle: its last page hands back its first NextToken instead of none, so a client walks
+(RequestThrottled), "slow" (the real reply, `delay` seconds late: past the client's read timeout, the
+request was done but the client never hears it), "cut" (the connection closes with no reply, before
+anything was done), "lost" (the request is done, e.g. a feed accepted, then the connection closes with no
+reply), "malformed" (the real reply's XML, truncated), "cycle" (the NextTokens of the listing this request
+reads go round in a cycle: its last page hands back its first NextToken instead of none, so a client walks
 A -> B -> A for three pages, A -> A for two; see `Cursors.cycling`). A fault with an `operation` only fires
 for that Action (or SP-API operation); faults fire in the order they were injected.
 """
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 
 from amazon_mws.sandbox.hostile import HOSTILE_KINDS
 
-KINDS = ("500", "503", "throttle", "slow", "cut", "malformed", "cycle", *HOSTILE_KINDS)  # hostile: see hostile.py
+KINDS = ("500", "503", "throttle", "slow", "cut", "lost", "malformed", "cycle", *HOSTILE_KINDS)  # hostile.py
 
 
 @dataclass

@@ -1,8 +1,11 @@
-"""Amazon's request quotas as token buckets, per seller and operation group.
+"""Amazon's request quotas as token buckets, per seller and operation group, and its hourly quotas.
 
 Each bucket starts full (`burst` requests) and gains one request every `restore_seconds` (already
-multiplied by the time scale), never above `burst`: Amazon's "leaky bucket". Time comes from the
-sandbox clock, so advancing the clock restores quota just as waiting would.
+multiplied by the time scale), never above `burst`: Amazon's "leaky bucket". Where Amazon publishes an
+hourly quota (SubmitFeed: 30), the seller's hour starts with its first request of the group ("the hourly
+window start varies per caller") and lasts an hour (scaled); past the quota every request is refused
+with QuotaExceeded until the hour resets. Time comes from the sandbox clock, so advancing the clock
+restores quota just as waiting would.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ class Throttle:
         self.time_scale = time_scale
         self.enabled = enabled
         self._buckets: dict[tuple[str, str], tuple[float, float]] = {}  # -> (tokens, at)
+        self._hours: dict[tuple[str, str], tuple[float, int]] = {}  # -> (hour started at, requests in it)
         self._lock = threading.Lock()
 
     def take(self, seller: str, operation: str) -> bool:
@@ -37,7 +41,28 @@ class Throttle:
                 self._buckets[(seller, group)] = (tokens, now)
                 return False
             self._buckets[(seller, group)] = (tokens - 1.0, now)
+            if quota.hourly:
+                started, count = self._hour(seller, group, now)
+                self._hours[(seller, group)] = (started, count + 1)
             return True
+
+    def _hour(self, seller: str, group: str, now: float) -> tuple[float, int]:
+        started, count = self._hours.get((seller, group), (now, 0))
+        if now >= started + 3600.0 * self.time_scale:
+            return now, 0  # the hour is over: a new one starts with this request
+        return started, count
+
+    def hourly(self, seller: str, operation: str) -> tuple[int, int, float] | None:
+        """(quota, requests left, reset time) of the seller's hour for `operation`, or None without an
+        hourly quota. Zero left: the request is refused with QuotaExceeded until the reset time."""
+        group = OPERATION_GROUP.get(operation)
+        if not self.enabled or group is None or not QUOTAS[group].hourly:
+            return None
+        hourly = int(QUOTAS[group].hourly or 0)
+        now = self._clock()
+        with self._lock:
+            started, count = self._hour(seller, group, now)
+        return hourly, max(0, hourly - count), started + 3600.0 * self.time_scale
 
     def remaining(self, seller: str, operation: str) -> float:
         """Requests left in the bucket right now (for tests and the admin view)."""
@@ -51,3 +76,4 @@ class Throttle:
     def reset(self) -> None:
         with self._lock:
             self._buckets.clear()
+            self._hours.clear()

@@ -31,6 +31,7 @@ STATUS_BY_TYPE: dict[str, int] = {
     "Throttled": 503,
     "QuotaExceeded": 503,
     "FeedCheckTimeout": 504,
+    "SplitSubmissionError": 502,
 }
 CODE_BY_STATUS = {
     400: "bad_request",
@@ -38,6 +39,7 @@ CODE_BY_STATUS = {
     404: "not_found",
     405: "method_not_allowed",
     415: "unsupported_media_type",
+    422: "idempotency_key_reused",
     502: "amazon_error",
     503: "amazon_unavailable",
     504: "feed_still_processing",

@@ -1,22 +1,24 @@
 """POST /order/acknowledgement, /order/fulfillment, /order/adjustment: a form in, a feed submission out.
 
 No second feed implementation: the body is built and validated by `feeds.action.documents_for` (the feed
-actions' own path: JSON Schema, the builders' rules, Amazon's XSD), submitted by `feeds.job.start`
-(SubmitFeed, no waiting) and, with `?wait=true`, finished by `feeds.job.wait_and_finish` (checks every
-RESPONSE_CHECK_DELAY ms up to the usual cap, then the processing report). The answer is the feed
+actions' own path: JSON Schema, the builders' rules, Amazon's XSD), submitted exactly once by
+`feeds.intents` (SubmitFeed, no waiting) and, with `?wait=true`, finished by `feeds.job.wait_and_finish`
+(checks every RESPONSE_CHECK_DELAY ms up to the usual cap, then the processing report). The answer is the feed
 actions' output: `{"feedSubmissionId", "feedType", "status", "processingReport"}`.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
 from amazon_mws.backends import feeds_api
-from amazon_mws.feeds import job
+from amazon_mws.feeds import intents, job
 from amazon_mws.feeds.errors import FeedInputError
+from amazon_mws.serve import idempotency
 from amazon_mws.serve.errors import HttpError, bad_request
 from amazon_mws.serve.forms import FormError, FormSpec, form_to_body, translate
 from amazon_mws.serve.http import Request, Response
@@ -68,6 +70,15 @@ def wait_flag(query: dict[str, list[str]]) -> bool:
 
 
 def submit(spec: FormSpec, request: Request, cfg: Mapping[str, Any]) -> Response:
+    """The route: a repeat with the same Idempotency-Key gets the first answer (serve/idempotency.py)."""
+    key = idempotency.key_of(request)
+    if key is None:
+        return _submit(spec, request, cfg, str(uuid.uuid4()))
+    remembered = idempotency.Remembered(feeds_api(cfg).account, request, key)
+    return remembered.replay() or remembered.keep(_submit(spec, request, cfg, remembered.message_id))
+
+
+def _submit(spec: FormSpec, request: Request, cfg: Mapping[str, Any], message_id: str) -> Response:
     wait = wait_flag(request.query)
     unknown = [name for name in request.query if name != "wait"]
     if unknown:
@@ -82,8 +93,7 @@ def submit(spec: FormSpec, request: Request, cfg: Mapping[str, Any]) -> Response
         raise bad_request(translate(exc.problems, paths, spec)) from None
     api = feeds_api(cfg)
     outputs = []
-    for doc in docs:
-        state = job.start(api, doc)
+    for state in intents.submit_all(api, docs, [message_id]):
         if wait:
             outputs.append(job.wait_and_finish(api, state))
         else:

@@ -155,9 +155,11 @@ class SpConnection(CallLoop):
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         restricted: Restricted | None = None,
+        idempotent: bool = True,
     ) -> SpResponse:
         """Call `operation` (`method path`, query `params`, JSON `body`) and return the parsed reply,
-        waiting out throttling and retrying transient failures per the error table."""
+        waiting out throttling and retrying transient failures per the error table (never, for a call
+        that is not `idempotent`: see `errors.decide`)."""
         query = {k: v for k, v in (params or {}).items() if v is not None and v != [] and v != ""}
         query = {k: ",".join(map(str, v)) if isinstance(v, (list, tuple)) else v for k, v in query.items()}
         data = json.dumps(body).encode("utf-8") if body is not None else None
@@ -180,7 +182,8 @@ class SpConnection(CallLoop):
             log.info("%s: access token refused (%s); fetching a new one", operation, err.code)
             return True
 
-        return self.run(attempt, label=operation, pace=(self.account, operation), refresh=refresh)
+        return self.run(attempt, label=operation, pace=(self.account, operation), refresh=refresh,
+                        idempotent=idempotent)
 
     def _attempt(
         self, operation: str, method: str, path: str, query: dict[str, Any], data: bytes | None, token: str

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from amazon_mws.core.errors import TransportError
 from amazon_mws.core.feeds import JSON_LISTINGS_FEED, FeedResult, FeedSubmissionListPage
-from amazon_mws.core.params import str_list
+from amazon_mws.core.paging import walk_pages
+from amazon_mws.core.params import iso8601, str_list
 from amazon_mws.core.reports import parse_processing_report
 from amazon_mws.core.xml import XmlError
 from amazon_mws.spapi.connection import SpConnection
@@ -69,6 +71,11 @@ class SpFeedsApi:
     def __init__(self, conn: SpConnection) -> None:
         self.conn = conn
 
+    @property
+    def account(self) -> str:
+        """Whose feeds these are (partner and application): the key of its submission intents."""
+        return self.conn.account
+
     # -- SP-API's own calls -----------------------------------------------------------------------------
 
     def create_feed_document(self, content_type: str) -> dict[str, Any]:
@@ -81,8 +88,20 @@ class SpFeedsApi:
                                 "inputFeedDocumentId": document_id}
         if options:
             body["feedOptions"] = options
-        resp = self.conn.request("createFeed", "POST", f"{FEEDS}/feeds", body=body)
+        resp = self.conn.request("createFeed", "POST", f"{FEEDS}/feeds", body=body, idempotent=False)
         return str((resp.data or {})["feedId"])
+
+    def submissions_since(self, feed_type: str, since: datetime) -> list[dict[str, Any]]:
+        """Every feed of `feed_type` created since `since` (getFeeds and its next pages), in the MWS
+        FeedSubmissionInfo shape: what a createFeed whose reply was lost is reconciled against."""
+        def page(params: dict[str, Any]) -> FeedSubmissionListPage:
+            data = self.conn.request("getFeeds", "GET", f"{FEEDS}/feeds", params=params).data or {}
+            token = data.get("nextToken") or None
+            return FeedSubmissionListPage([feed_info(f) for f in data.get("feeds") or []], bool(token), token)
+
+        first = {"feedTypes": sp_feed_type(feed_type), "createdSince": iso8601(since), "pageSize": 100}
+        pages = walk_pages(lambda: page(first), lambda token: page({"nextToken": token}), what="getFeeds")
+        return [info for p in pages for info in p.infos]
 
     def get_feed(self, feed_id: str) -> dict[str, Any]:
         return self.conn.request("getFeed", "GET", f"{FEEDS}/feeds/{quote(feed_id, safe='')}").data or {}

@@ -8,22 +8,31 @@ message means no request at all reaches Amazon.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from amazon_mws.backends import backend_for, feeds_api, shipments_api
-from amazon_mws.feeds import job
+from amazon_mws.feeds import intents, job
 from amazon_mws.feeds.build import build_feed
 from amazon_mws.feeds.envelope import FeedDocument
 from amazon_mws.feeds.errors import FeedInputError
 from amazon_mws.feeds.listings import LISTINGS_STEPS, build_listings_feed
 from amazon_mws.feeds.products import build_product_feed
+from amazon_mws.runtime import batching
+from amazon_mws.steps import feed_outbox
 from amazon_mws.steps.shipments import confirm_shipments
 from amazon_mws.workers import feed_checks
 
 
 def _body(msg: Any) -> Any:
     return getattr(msg, "body", msg)
+
+
+def _message_ids(msg: Any) -> list[str]:
+    """The input's identity for its submission intents: a redelivered or rerun message keeps its id (a
+    bare body, from a library call, has none: each call is a new input)."""
+    return [str(getattr(msg, "id", None) or uuid.uuid4())]
 
 
 def documents_for(step: str, body: Any, cfg: dict[str, Any]) -> list[FeedDocument]:
@@ -47,10 +56,15 @@ def submit_and_wait(
     "processingReport"}` per feed document. A sample (designer) call submits and returns at once."""
     docs = documents_for(step, _body(msg), cfg)
     api = api or feeds_api(cfg, sample=bool(getattr(ctx, "sample", False)))
+    gathering = batching.current()
+    if gathering is not None and not getattr(ctx, "sample", False) and len(docs) == 1 and isinstance(
+            docs[0], FeedDocument):  # many messages at once: one feed for all (steps/feed_outbox.py)
+        out = feed_outbox.OUTBOX.send(api, docs[0], _message_ids(msg)[0], gathering, sleep)
+        _emit(ctx, out)
+        return [out]
     outputs = []
-    for doc in docs:
+    for state in intents.submit_all(api, docs, _message_ids(msg)):
         if getattr(ctx, "sample", False):
-            state = job.start(api, doc)
             out = {
                 "feedSubmissionId": state["feedSubmissionId"],
                 "feedType": state["feedType"],
@@ -58,22 +72,26 @@ def submit_and_wait(
                 "processingReport": None,
             }
         else:
-            out = _finish_here_or_defer(api, job.start(api, doc), sleep)
+            out = _finish_here_or_defer(api, state, sleep)
             if out is None:
                 continue
-        logger = getattr(ctx, "logger", None)
-        if logger is not None:
-            report = out.get("processingReport") or {}
-            logger.info(
-                "feed %s %s: %s messages, %s with errors",
-                out["feedSubmissionId"],
-                out["status"],
-                report.get("messagesProcessed"),
-                report.get("messagesWithError"),
-            )
-        ctx.emit("data", out)
+        _emit(ctx, out)
         outputs.append(out)
     return outputs
+
+
+def _emit(ctx, out: dict[str, Any]) -> None:
+    logger = getattr(ctx, "logger", None)
+    if logger is not None:
+        report = out.get("processingReport") or {}
+        logger.info(
+            "feed %s %s: %s messages, %s with errors",
+            out["feedSubmissionId"],
+            out["status"],
+            report.get("messagesProcessed"),
+            report.get("messagesWithError"),
+        )
+    ctx.emit("data", out)
 
 
 CONFIRM_SHIPMENT = "confirmShipment"

@@ -46,6 +46,35 @@ def store(request):
     return request.getfixturevalue(f"{request.param}_store")
 
 
+def test_compare_and_set_claims_swaps_and_deletes_only_from_the_expected_value(store):
+    ns = store.namespace("cas")
+    assert ns.compare_and_set("slot", None, {"owner": "a", "since": 1.5})  # claim: absent -> value
+    assert not ns.compare_and_set("slot", None, {"owner": "b"})  # taken
+    assert not ns.compare_and_set("slot", {"owner": "b"}, None)  # not b's to free
+    assert ns.compare_and_set("slot", {"owner": "a", "since": 1.5}, {"owner": "a", "since": 2})
+    assert ns.load() == {"slot": {"owner": "a", "since": 2}}
+    assert ns.compare_and_set("slot", {"owner": "a", "since": 2}, None)  # free: value -> absent
+    assert ns.load() == {}
+
+
+def test_compare_and_set_lets_exactly_one_of_many_racers_claim(store):
+    ns = store.namespace("cas-race")
+    wins: list[int] = []
+    barrier = threading.Barrier(8)
+
+    def racer(n: int) -> None:
+        barrier.wait()
+        if ns.compare_and_set("slot", None, {"owner": n}):
+            wins.append(n)
+
+    threads = [threading.Thread(target=racer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(wins) == 1 and ns.load() == {"slot": {"owner": wins[0]}}
+
+
 def test_object_load_replace_merge(store):
     ns = store.namespace("step-a")
     assert ns.load() == {}

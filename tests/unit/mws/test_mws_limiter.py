@@ -14,7 +14,7 @@ import redis
 from amazon_mws.core import limiter as limiter_module
 from amazon_mws.core.errors import Throttled
 from amazon_mws.core.limiter import LocalLimiter, RedisLimiter, limiter_from_env
-from amazon_mws.core.quotas import quota_for
+from amazon_mws.core.quotas import Quota, quota_for
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
 
@@ -148,3 +148,29 @@ def test_limiter_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(shared, RedisLimiter)
     monkeypatch.setenv("AMAZON_MWS_TIME_SCALE", "0.25")
     assert limiter_from_env().time_scale == 0.25
+
+
+@pytest.mark.parametrize("kind", ["local", "redis"])
+def test_an_hourly_quota_holds_the_request_past_it_until_the_hour_is_over(kind: str, redis_prefix: str) -> None:
+    """SubmitFeed's 30 an hour, shrunk: 3 an hour, the hour 0.72 s, the bucket never the limit."""
+    scale = 0.0002
+    limiter = _limiters(redis_prefix, scale)[0 if kind == "local" else 1]
+    quota = Quota(burst=10, restore_seconds=0.001, hourly=3)
+    started = time.monotonic()
+    assert [limiter.acquire("S1", "SubmitFeed", quota=quota) for _ in range(3)] == [0, 0, 0]
+    with pytest.raises(Throttled):
+        limiter.acquire("S1", "SubmitFeed", block=False, quota=quota)  # sample mode: not now
+    waited = limiter.acquire("S1", "SubmitFeed", quota=quota)
+    hour = 3600 * scale
+    assert hour * 0.9 <= time.monotonic() - started <= hour * 1.5 and waited > hour * 0.8
+    assert limiter.acquire("S2", "SubmitFeed", quota=quota) == 0  # another seller has its own hour
+    # the fourth went in the new hour: two more fit in it, the third waits again
+    assert limiter.acquire("S1", "SubmitFeed", quota=quota) == 0
+    assert limiter.acquire("S1", "SubmitFeed", quota=quota) == 0
+    with pytest.raises(Throttled):
+        limiter.acquire("S1", "SubmitFeed", block=False, quota=quota)
+
+
+def test_the_published_hourly_quotas_reach_the_limiter() -> None:
+    assert quota_for("SubmitFeed").hourly == 30 and quota_for("GetFeedSubmissionResult").hourly == 60
+    assert quota_for("ListOrders").hourly is None

@@ -46,6 +46,12 @@ class StateNamespace(abc.ABC):
         """Remove these top-level keys atomically (a key that is not there is no error)."""
 
     @abc.abstractmethod
+    def compare_and_set(self, key: str, expected: Any, value: Any) -> bool:
+        """Set the top-level ``key`` to ``value`` only if it now holds ``expected``, atomically; None
+        stands for absent on both sides (so: claim with ``expected=None``, delete with ``value=None``).
+        True when the swap happened. What a claim, a lease or a guarded transition is built on."""
+
+    @abc.abstractmethod
     def list_append(self, key: str, items: list[dict[str, Any]]) -> int:
         """Append items to the durable list ``key``; returns its new length."""
 
@@ -136,6 +142,16 @@ class MemoryNamespace(StateNamespace):
         with self._lock:
             for key in keys:
                 self._state.pop(key, None)
+
+    def compare_and_set(self, key: str, expected: Any, value: Any) -> bool:
+        with self._lock:
+            if self._state.get(key) != expected:
+                return False
+            if value is None:
+                self._state.pop(key, None)
+            else:
+                self._state[key] = copy.deepcopy(value)
+            return True
 
     def list_append(self, key: str, items: list[dict[str, Any]]) -> int:
         with self._lock:

@@ -20,6 +20,25 @@ from amazon_mws.runtime.state.base import DEFAULT_BATCH, StateNamespace, StateSt
 
 DEFAULT_PREFIX = "amazon-mws:state:"
 
+# KEYS[1] the state hash; ARGV: field, expected JSON, is-expected-given ("1"/"0"), new JSON, is-new-given.
+# Values are compared as the JSON text this store writes (an expected value read back from it is
+# written the same way again: same key order, same separators).
+_COMPARE_AND_SET = """
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[3] == '0' then
+  if current then return 0 end
+else
+  if not current then return 0 end
+  if current ~= ARGV[2] then return 0 end
+end
+if ARGV[5] == '1' then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+else
+  redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return 1
+"""
+
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
@@ -61,6 +80,10 @@ class RedisNamespace(StateNamespace):
     def forget(self, keys: list[str]) -> None:
         if keys:
             self._r.hdel(self._state_key, *keys)
+
+    def compare_and_set(self, key: str, expected: Any, value: Any) -> bool:
+        args = [key, _dumps(expected), "0" if expected is None else "1", _dumps(value), "0" if value is None else "1"]
+        return bool(self._r.eval(_COMPARE_AND_SET, 1, self._state_key, *args))
 
     def list_append(self, key: str, items: list[dict[str, Any]]) -> int:
         if not items:

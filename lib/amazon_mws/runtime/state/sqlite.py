@@ -133,6 +133,21 @@ class SqliteNamespace(StateNamespace):
         with self._store.transaction() as conn:
             conn.executemany("DELETE FROM state WHERE ns = ? AND key = ?", [(self.name, k) for k in keys])
 
+    def compare_and_set(self, key: str, expected: Any, value: Any) -> bool:
+        with self._store.transaction() as conn:
+            row = conn.execute("SELECT value FROM state WHERE ns = ? AND key = ?", (self.name, key)).fetchone()
+            if (json.loads(row[0]) if row else None) != expected:
+                return False
+            if value is None:
+                conn.execute("DELETE FROM state WHERE ns = ? AND key = ?", (self.name, key))
+            else:
+                conn.execute(
+                    "INSERT INTO state (ns, key, value) VALUES (?, ?, ?) "
+                    "ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value",
+                    (self.name, key, _dumps(value)),
+                )
+        return True
+
     def list_append(self, key: str, items: list[dict[str, Any]]) -> int:
         with self._store.transaction() as conn:
             conn.executemany(

@@ -214,9 +214,11 @@ class SpFeeds:
                 size = 0
             if not 1 <= size <= 100:
                 raise SpRefusal(400, "InvalidInput", "pageSize must be from 1 to 100.")
+            since, until = _moment(q, "createdSince"), _moment(q, "createdUntil")
             with self._lock:
                 rows = [f for f in self.feeds.values() if f.feed_type in types
-                        and (not statuses or self.status(f, now) in statuses)]
+                        and (not statuses or self.status(f, now) in statuses)
+                        and (since is None or f.created >= since) and (until is None or f.created <= until)]
             rows.sort(key=lambda f: (f.created, int(f.id)), reverse=True)
             cursor, offset = Cursor("sp-feeds", rows, size), 0
         rows, token = self.sb.cursors.page(cursor, offset)
@@ -353,6 +355,18 @@ def listings_report(seller: str, feed_id: str, processed: int, issues: list[dict
             "messagesInvalid": len(invalid),
         },
     }
+
+
+def _moment(q: dict[str, str], name: str) -> datetime | None:
+    """getFeeds' createdSince / createdUntil (ISO 8601), or None when absent."""
+    from amazon_mws.sandbox.clock import parse_iso
+
+    if not q.get(name):
+        return None
+    try:
+        return parse_iso(q[name])
+    except ValueError:
+        raise SpRefusal(400, "InvalidInput", f"{name} {q[name]!r} is not an ISO 8601 date-time.") from None
 
 
 def _s3_error(status: int, code: str, message: str) -> Reply:

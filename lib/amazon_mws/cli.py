@@ -30,7 +30,10 @@ COMMANDS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from amazon_mws import __version__
+
     parser = argparse.ArgumentParser(prog="amazon-mws", description="Amazon seller APIs as an integration component.")
+    parser.add_argument("--version", action="version", version=f"amazon-mws {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sandbox = sub.add_parser("sandbox", help="serve a local Amazon (MWS) for demos, tests and benchmarks")

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 from amazon_mws.core.errors import Throttled
 from amazon_mws.core.quotas import OPERATION_GROUP, QUOTAS, Quota, quota_for, time_scale_from_env
+from amazon_mws.runtime.progress import announce_wait
 
 
 class Limiter(Protocol):
@@ -121,6 +122,7 @@ class LocalLimiter:
             if quota.hourly:
                 bisect.insort(self._hours[key], now + wait)
         if wait:
+            announce_wait(operation, quota_for(operation, 1.0).restore_seconds, wait)
             self._sleep(wait)
         return wait
 
@@ -251,6 +253,7 @@ class RedisLimiter:
             return 0.0
         if not block:
             raise _throttled(operation, wait)
+        announce_wait(operation, quota_for(operation, 1.0).restore_seconds, wait)
         self._sleep(wait)
         return wait
 

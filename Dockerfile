@@ -10,8 +10,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     LOG_LEVEL=INFO
 
-# A user without a login shell or a home worth attacking; the worker needs no privileges.
-RUN groupadd --system app && useradd --system --gid app --home-dir /app --shell /usr/sbin/nologin app
+# A numeric non-root user (10001) with a home of its own: the worker needs no privileges, and `amazon-mws run`
+# or `flow run --once` without REDIS_URL write their SQLite state under $HOME/.local (root-owned /app refused).
+RUN groupadd --system --gid 10001 app \
+ && useradd --system --uid 10001 --gid 10001 --create-home --home-dir /home/app --shell /usr/sbin/nologin app
+ENV HOME=/home/app
 
 WORKDIR /src
 # The packaging inputs only: the wheel carries component.json, schemas/, triggers/, actions/ and
@@ -23,7 +26,7 @@ COPY triggers ./triggers
 COPY actions ./actions
 RUN pip install . && rm -rf /src
 
-WORKDIR /app
-USER app
+WORKDIR /home/app
+USER 10001:10001
 # Feeds' XSDs are optional (AMAZON_XSD_DIR): mount them read-only to validate feeds before sending.
 CMD ["amazon-mws", "worker"]

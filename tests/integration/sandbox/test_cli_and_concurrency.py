@@ -49,7 +49,9 @@ def test_cli_prints_credentials_first_serves_and_stops_on_sigterm():
             "secretKey",
             "marketplaceId",
             "endpoint",
+            "orderStatus",  # a ready config for every step, the trigger included
         }
+        assert cfg["orderStatus"] == ["Unshipped", "PartiallyShipped"]
         assert cfg["endpoint"].startswith("http://127.0.0.1:")
         sp_cfg = json.loads(proc.stdout.readline())
         assert sp_cfg["backend"] == "sp-api" and sp_cfg["endpoint"] == cfg["endpoint"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,14 +52,18 @@ def start_console(tmp: Path, extra_env: dict[str, str] | None = None) -> Running
         **(extra_env or {}),
     })
     workdir = tmp / "console"
+    # stderr to a file and stdout drained: a pipe nobody reads fills up and blocks the console mid-request
+    stderr_path = tmp / "console.stderr"
     process = subprocess.Popen(
         [str(AMAZON_MWS_BIN), "console", "--port", "0", "--workdir", str(workdir)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        stdout=subprocess.PIPE, stderr=stderr_path.open("w"), text=True, env=env)
+    assert process.stdout is not None
     line = process.stdout.readline()
+    threading.Thread(target=process.stdout.read, daemon=True).start()
     match = re.search(r"open (http://127\.0\.0\.1:\d+)/\?token=(\S+)", line)
     if not match:
         process.kill()
-        raise AssertionError(f"no address on the first line: {line!r}; stderr: {process.stderr.read()}")
+        raise AssertionError(f"no address on the first line: {line!r}; stderr: {stderr_path.read_text()}")
     assert match.group(2) == TOKEN
     return RunningConsole(match.group(1), workdir, process)
 

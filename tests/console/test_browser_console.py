@@ -139,11 +139,11 @@ def test_build_a_flow_and_run_it_once(page, sandbox):
     configure_trigger(page, console.url)
     page.goto(f"{console.url}/flow")
     page.get_by_label("Name").fill("orders-with-items")
-    with page.expect_response(re.compile(r"/flow$")):
+    with page.expect_response(re.compile(r"/flow$"), timeout=120_000):  # first render compiles the schemas
         page.get_by_label("Add an action").select_option("listOrderItems")
     mapping = page.get_by_label("map amazonOrderId from")
     expect(mapping.locator("option", has_text="orders[*].AmazonOrderId")).to_have_count(1)
-    with page.expect_response(re.compile(r"/flow$")):
+    with page.expect_response(re.compile(r"/flow$"), timeout=120_000):
         mapping.select_option("orders[*].AmazonOrderId")
     shot(page, "flow")
     with page.expect_navigation(url=re.compile(r"/runs/\w+$")):

@@ -57,6 +57,9 @@ def page(browser, console, sandbox):
     page.console = console
     page.sandbox = sandbox
     yield page
+    # captured, so pytest shows it only with a failure: what the console said while the test ran
+    print("--- the console's log (stderr), last 4000 characters:\n"
+          + console.stderr_path.read_text(errors="replace")[-4000:])
     for url, body in bodies:
         for secret in secrets_of({**sandbox.credentials, **sandbox.sp_credentials}):
             assert secret.encode() not in body, f"a secret was sent to the browser in {url}"

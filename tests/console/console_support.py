@@ -26,15 +26,17 @@ class RunningConsole:
     url: str
     workdir: Path
     process: subprocess.Popen
+    stderr_path: Path
 
     def stop(self) -> str:
+        """Stop the console; its stderr (the log), for the report of a failed test."""
         self.process.terminate()
         try:
-            _, err = self.process.communicate(timeout=10)
+            self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            _, err = self.process.communicate()
-        return err
+            self.process.wait()
+        return self.stderr_path.read_text(errors="replace")
 
 
 def start_console(tmp: Path, extra_env: dict[str, str] | None = None) -> RunningConsole:
@@ -65,7 +67,7 @@ def start_console(tmp: Path, extra_env: dict[str, str] | None = None) -> Running
         process.kill()
         raise AssertionError(f"no address on the first line: {line!r}; stderr: {stderr_path.read_text()}")
     assert match.group(2) == TOKEN
-    return RunningConsole(match.group(1), workdir, process)
+    return RunningConsole(match.group(1), workdir, process, stderr_path)
 
 
 def secrets_of(config: dict[str, str]) -> list[str]:

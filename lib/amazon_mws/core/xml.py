@@ -146,3 +146,10 @@ def text_of(element: etree._Element | None, *names: str) -> str | None:
     if found is None:
         return None
     return (found.text or "").strip()
+
+
+def schema_errors(schema: etree.XMLSchema) -> list[etree._LogEntry]:
+    """The entries of a schema's last validation. lxml's error log iterates over them, but lxml-stubs
+    declare it without ``__iter__``; this is the one place that says so."""
+    entries: list[etree._LogEntry] = list(schema.error_log)  # type: ignore[call-overload]
+    return entries

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from amazon_mws.feeds.xsd import xsd_dir
-from amazon_mws.feeds.xsd_json import _group_members, element_schema, product_schema
+from amazon_mws.feeds.xsd_json import child_elements, element_schema, product_schema
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +89,8 @@ def _folder(cfg: dict[str, Any] | None = None) -> str | None:
 @lru_cache(maxsize=4)
 def _xsd_categories(folder: str) -> tuple[str, ...]:
     product = product_schema(folder).elements["Product"]
-    data = next(e for e, _ in _group_members(product.type.content, False) if e.local_name == "ProductData")
-    return tuple(e.local_name for e, _ in _group_members(data.type.content, True))
+    data = next(e for e, _ in child_elements(product, False) if e.local_name == "ProductData")
+    return tuple(e.local_name for e, _ in child_elements(data, True))
 
 
 def category_names(folder: str | None = None) -> list[str]:
@@ -134,18 +134,18 @@ def _envelope(item: dict[str, Any], title: str) -> dict[str, Any]:
 def _product_item(folder: str, category: str | None, operation: str) -> dict[str, Any]:
     product = product_schema(folder).elements["Product"]
     if operation == "Delete":  # Amazon needs only the SKU to delete a product
-        sku = next(e for e, _ in _group_members(product.type.content, False) if e.local_name == "SKU")
+        sku = next(e for e, _ in child_elements(product, False) if e.local_name == "SKU")
         return {
             "type": "object",
             "title": "Product",
             "properties": {"SKU": element_schema(sku, optional=False)},
         }
     props: dict[str, Any] = {}
-    for elem, optional in _group_members(product.type.content, False):
+    for elem, optional in child_elements(product, False):
         if elem.local_name != "ProductData":
             props[elem.local_name] = element_schema(elem, optional=optional)
             continue
-        members = {e.local_name: e for e, _ in _group_members(elem.type.content, True)}
+        members = {e.local_name: e for e, _ in child_elements(elem, True)}
         chosen = [category] if category else list(members)
         data = {
             "type": "object",

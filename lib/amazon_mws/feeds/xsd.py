@@ -17,6 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from amazon_mws.core.xml import schema_errors
 from amazon_mws.feeds.envelope import FeedDocument
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def document_problems(doc: FeedDocument, schema: etree.XMLSchema) -> list[str]:
     with _validate_lock:
         if schema.validate(doc.root):
             return []
-        errors = list(schema.error_log)
+        errors = schema_errors(schema)
     problems = []
     for err in errors:
         where = doc.input_path(err.path or "") if err.path else None

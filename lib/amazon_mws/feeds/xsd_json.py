@@ -158,6 +158,12 @@ def _group_members(group, optional: bool):
             yield member, optional or member.min_occurs == 0 or group.model == "choice"
 
 
+def child_elements(elem: Any, optional: bool):
+    """The element children of a complex element, each with whether it may be left out: what the
+    category screens walk (Product's SKU, ProductData's categories)."""
+    return _group_members(elem.type.content, optional)
+
+
 def element_schema(elem, depth: int = 0, *, optional: bool | None = None) -> dict[str, Any]:
     """Draft-03 schema for an XSD element (repetition included)."""
     single = _single_schema(elem, depth)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import TextIO
 
 from amazon_mws.runtime.secrets import SecretsFilter
 
@@ -21,7 +22,7 @@ def level_from_env() -> int:
     return level if isinstance(level, int) else logging.WARNING
 
 
-def configure_logging(stream=None) -> logging.Handler:
+def configure_logging(stream: TextIO | None = None) -> logging.Handler:
     """Install one stderr handler with the secrets filter on the root logger (idempotent)."""
     root = logging.getLogger()
     for handler in root.handlers:

@@ -15,6 +15,7 @@ import importlib.util
 import json
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -81,8 +82,9 @@ class Step:
         return (self.spec.get("metadata") or {}).get("out")
 
     @property
-    def process(self):
-        return self.module.process
+    def process(self) -> Callable[..., None]:
+        process: Callable[..., None] = self.module.process
+        return process
 
 
 @dataclass

@@ -15,7 +15,7 @@ import os
 import secrets
 import threading
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -270,7 +270,7 @@ class Sandbox:
                 f"{section.name}/{section.version}/{action}.",
                 headers={"x-mws-quota-max": str(quota), "x-mws-quota-remaining": "0",
                          # whole seconds (RFC 1123), rounded up: a client never wakes before the reset
-                         "x-mws-quota-resetsOn": http_date(datetime.fromtimestamp(math.ceil(resets), UTC))},
+                         "x-mws-quota-resetsOn": http_date(datetime.fromtimestamp(math.ceil(resets), timezone.utc))},
             )
         if not self.throttle.take(seller, action):
             raise SandboxError("RequestThrottled", "Request is throttled")

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from amazon_mws.core.xml import schema_errors
+
 # FeedType -> the MessageType its envelope must carry (XML feeds this project submits)
 FEED_MESSAGE_TYPE = {
     "_POST_ORDER_ACKNOWLEDGEMENT_DATA_": "OrderAcknowledgement",
@@ -151,7 +153,7 @@ def check_feed(feed_type: str, body: bytes, xsd_dir: str | Path | None) -> Outco
     if xsd_dir:
         schema = envelope_schema(xsd_dir)
         if not schema.validate(root):
-            for entry in schema.error_log:
+            for entry in schema_errors(schema):
                 m = MESSAGE_PATH.match(entry.path or "")
                 text = f"XML Parsing Error at Line {entry.line}, Column {entry.column}: {entry.message}"
                 if m is None:

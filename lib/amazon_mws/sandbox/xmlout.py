@@ -148,7 +148,7 @@ class Builder:
         return f"{{{self.ns}}}{tag}" if self.ns else tag
 
     def root(self, tag: str) -> etree._Element:
-        return etree.Element(self.q(tag), nsmap={None: self.ns} if self.ns else None)
+        return etree.Element(self.q(tag), nsmap={None: self.ns} if self.ns else None)  # type: ignore[dict-item]  # None: the default namespace
 
     def sub(self, parent: etree._Element, tag: str, value: Any = None) -> etree._Element:
         """Append `tag` rendering `value`: dicts in Amazon's element order, lists in their wrapper."""

@@ -44,6 +44,11 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+def _text(raw: bytes | str) -> str:
+    """A key as text: the client hands bytes back (no decode_responses, since list items stay bytes)."""
+    return raw.decode() if isinstance(raw, bytes) else raw
+
+
 class RedisNamespace(StateNamespace):
     def __init__(self, client: redis.Redis, prefix: str, name: str):
         self.name = name
@@ -57,7 +62,7 @@ class RedisNamespace(StateNamespace):
 
     def load(self) -> dict[str, Any]:
         raw = self._r.hgetall(self._state_key)
-        return {k.decode(): json.loads(v) for k, v in raw.items()}
+        return {_text(k): json.loads(v) for k, v in raw.items()}
 
     def replace(self, state: dict[str, Any]) -> None:
         pipe = self._r.pipeline(transaction=True)
@@ -72,7 +77,7 @@ class RedisNamespace(StateNamespace):
             pipe.hset(self._state_key, mapping={k: _dumps(v) for k, v in update.items()})
         pipe.hgetall(self._state_key)
         raw = pipe.execute()[-1]
-        return {k.decode(): json.loads(v) for k, v in raw.items()}
+        return {_text(k): json.loads(v) for k, v in raw.items()}
 
     def put(self, key: str, value: Any) -> None:
         self._r.hset(self._state_key, key, _dumps(value))
@@ -116,7 +121,7 @@ class RedisNamespace(StateNamespace):
         pipe.execute()
 
     def clear(self) -> None:
-        keys = [k.decode() for k in self._r.smembers(self._lists_key)]
+        keys = [_text(k) for k in self._r.smembers(self._lists_key)]
         pipe = self._r.pipeline(transaction=True)
         pipe.delete(self._state_key, self._lists_key, *(self._list_key(k) for k in keys))
         pipe.execute()
@@ -137,7 +142,7 @@ class RedisStateStore(StateStore):
         key = f"{self.prefix}epoch"
         self._client.set(key, uuid.uuid4().hex, nx=True)
         raw = self._client.get(key)
-        return raw.decode() if isinstance(raw, bytes) else raw
+        return None if raw is None else _text(raw)
 
     def close(self) -> None:
         self._client.close()

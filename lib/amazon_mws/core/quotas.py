@@ -6,8 +6,9 @@ Operations that share a bucket (ListOrders and ListOrdersByNextToken, ...) map t
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
+
+from amazon_mws.runtime.settings import env_number
 
 
 @dataclass(frozen=True)
@@ -86,11 +87,4 @@ def quota_for(operation: str, time_scale: float = 1.0) -> Quota:
 def time_scale_from_env() -> float:
     """`AMAZON_MWS_TIME_SCALE` (default 1.0): multiplies restore intervals so a compressed sandbox and
     the client agree. Must be positive."""
-    raw = os.environ.get("AMAZON_MWS_TIME_SCALE", "1.0")
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"AMAZON_MWS_TIME_SCALE: {raw!r} is not a number") from None
-    if value <= 0:
-        raise ValueError(f"AMAZON_MWS_TIME_SCALE: {raw!r} must be greater than 0")
-    return value
+    return env_number("AMAZON_MWS_TIME_SCALE", 1.0, minimum=0, inclusive=False)

@@ -41,6 +41,7 @@ from amazon_mws.core.errors import BACKOFF_SECONDS, MwsError, ServerError, Trans
 from amazon_mws.core.quotas import time_scale_from_env
 from amazon_mws.feeds import job
 from amazon_mws.feeds.envelope import FeedDocument
+from amazon_mws.runtime.settings import env_number
 from amazon_mws.runtime.state import StateNamespace, StateStore
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ class IntentSettings:
 
     @classmethod
     def from_env(cls) -> IntentSettings:
-        seconds = job.env_number("FEED_INFLIGHT_STALE_SECONDS", cls.stale_seconds, minimum=0.1)
+        seconds = env_number("FEED_INFLIGHT_STALE_SECONDS", cls.stale_seconds, minimum=0.1)
         return cls(stale_seconds=seconds, wait_seconds=min(0.5, seconds / 10), backoff_scale=time_scale_from_env())
 
 

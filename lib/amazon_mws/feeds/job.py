@@ -13,7 +13,6 @@ can pick the job up later.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from amazon_mws.core.backend import FeedsBackend
 from amazon_mws.core.errors import QuotaExceeded, ServerError, Throttled, TransportError
 from amazon_mws.feeds.envelope import FeedDocument
 from amazon_mws.feeds.errors import FeedCheckTimeout
+from amazon_mws.runtime.settings import env_number
 
 log = logging.getLogger(__name__)
 
@@ -32,20 +32,6 @@ FATAL = "_FATAL_"  # SP-API's FATAL (MWS never reports it): finished, and its re
 TERMINAL = frozenset({DONE, CANCELLED, FATAL})
 # What a later check can get past: the transport already retried these, and Amazon may answer next time.
 TRANSIENT = (ServerError, TransportError, Throttled, QuotaExceeded)
-
-
-def env_number(name: str, default: float, *, minimum: float) -> float:
-    """A number from the environment (unset or empty: `default`); a bad one is an error naming it."""
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{name}: {raw!r} is not a number") from None
-    if value < minimum:
-        raise ValueError(f"{name}: {raw!r} is less than the minimum {minimum:g}")
-    return value
 
 
 @dataclass(frozen=True)

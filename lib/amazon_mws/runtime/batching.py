@@ -13,13 +13,14 @@ will come (so the last batch goes at once instead of waiting out the window).
 from __future__ import annotations
 
 import contextvars
-import os
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+
+from amazon_mws.runtime.settings import env_number
 
 DEFAULT_WINDOW = 2.0  # seconds, in one process: long enough for a stream's burst, short for a person
 MAX_AT_ONCE = 1000  # messages in flight at once (each a waiting thread), so at most this many per batch
@@ -29,16 +30,7 @@ _CURRENT: contextvars.ContextVar[Gathering | None] = contextvars.ContextVar("ama
 
 def window_from_env() -> float:
     """`FEED_BATCH_SECONDS` (default 2): how long messages for one feed gather in one process."""
-    raw = os.environ.get("FEED_BATCH_SECONDS")
-    if raw in (None, ""):
-        return DEFAULT_WINDOW
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"FEED_BATCH_SECONDS: {raw!r} is not a number") from None
-    if value < 0:
-        raise ValueError(f"FEED_BATCH_SECONDS: {raw!r} must be 0 or more")
-    return value
+    return env_number("FEED_BATCH_SECONDS", DEFAULT_WINDOW, minimum=0)
 
 
 @dataclass

@@ -26,6 +26,8 @@ from typing import Any
 
 import redis
 
+from amazon_mws.runtime.settings import env_number
+
 DEFAULT_LOCK_TTL = 30.0
 DONE_TTL = 7 * 24 * 3600
 TRACK_TTL = 24 * 3600
@@ -33,16 +35,8 @@ ERRORS_KEPT = 100
 
 
 def lock_ttl_from_env() -> float:
-    raw = os.environ.get("FLOW_LOCK_TTL")
-    if raw in (None, ""):
-        return DEFAULT_LOCK_TTL
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"FLOW_LOCK_TTL: must be a number of seconds, got {raw!r}") from None
-    if value <= 0:
-        raise ValueError(f"FLOW_LOCK_TTL: must be > 0, got {raw!r}")
-    return value
+    """``FLOW_LOCK_TTL`` seconds: how long a flow lock outlives a worker that died holding it."""
+    return env_number("FLOW_LOCK_TTL", DEFAULT_LOCK_TTL, minimum=0, inclusive=False)
 
 
 class HeldLock:

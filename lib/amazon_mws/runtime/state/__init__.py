@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from amazon_mws.runtime.settings import env_number
 from amazon_mws.runtime.state.base import (
     DEFAULT_BATCH,
     MemoryNamespace,
@@ -59,9 +60,8 @@ def state_store_from_env() -> StateStore:
         return RedisStateStore(url, prefix=os.environ.get("AMAZON_MWS_STATE_PREFIX") or DEFAULT_PREFIX)
     from amazon_mws.runtime.state.sqlite import BUSY_TIMEOUT_S, SqliteStateStore
 
-    raw = os.environ.get("AMAZON_MWS_STATE_BUSY_TIMEOUT") or ""
     try:
-        busy = float(raw) if raw.strip() else BUSY_TIMEOUT_S
-    except ValueError:
-        raise StateStoreError(f"AMAZON_MWS_STATE_BUSY_TIMEOUT: {raw!r} is not a number of seconds") from None
+        busy = env_number("AMAZON_MWS_STATE_BUSY_TIMEOUT", BUSY_TIMEOUT_S, minimum=0)
+    except ValueError as exc:
+        raise StateStoreError(str(exc)) from None
     return SqliteStateStore(default_sqlite_path(), busy_timeout=busy)

@@ -18,6 +18,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 import requests
 from lxml import etree
@@ -26,7 +27,8 @@ from amazon_mws.core.calls import CallLoop
 from amazon_mws.core.errors import TransportError
 from amazon_mws.core.http import default_user_agent, send
 from amazon_mws.core.limiter import Limiter
-from amazon_mws.core.xml import MAX_RESPONSE_BYTES, XmlError, find_path, local_name, parse_xml, text_of
+from amazon_mws.core.model import to_json
+from amazon_mws.core.xml import MAX_RESPONSE_BYTES, XmlError, child, find_path, local_name, parse_xml, text_of
 from amazon_mws.mws.credentials import Credentials
 from amazon_mws.mws.errors import error_from_element, error_from_reply
 from amazon_mws.mws.params import ParamValue, flatten
@@ -56,6 +58,18 @@ class MwsResponse:
     timestamp: str | None
     status: int
     raw: bytes = field(repr=False)
+
+    def result(self, action: str, datatype: str | None = None) -> dict[str, Any]:
+        """The ``<{action}Result>`` element as typed JSON (``datatype``: its model type, default the
+        element's name). A 200 reply without it is not MWS: a transport error carrying the request id."""
+        el = child(self.root, f"{action}Result") if self.root is not None else None
+        if el is None:
+            raise TransportError(
+                f"{action}: reply has no {action}Result element",
+                request_id=self.request_id,
+                http_status=self.status,
+            )
+        return to_json(el, datatype or f"{action}Result")
 
 
 def _timestamp() -> str:

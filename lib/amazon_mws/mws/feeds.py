@@ -14,11 +14,10 @@ from typing import Any
 
 from amazon_mws.core.errors import TransportError
 from amazon_mws.core.feeds import FEED_STATUSES, FeedResult, FeedSubmissionListPage
-from amazon_mws.core.model import to_json
 from amazon_mws.core.paging import walk_pages
 from amazon_mws.core.params import str_list
 from amazon_mws.core.reports import parse_processing_report
-from amazon_mws.core.xml import XmlError, child
+from amazon_mws.core.xml import XmlError
 from amazon_mws.mws.connection import MwsConnection, MwsResponse
 from amazon_mws.mws.params import ParamValue
 from amazon_mws.mws.signing import content_md5
@@ -26,19 +25,8 @@ from amazon_mws.mws.signing import content_md5
 RESULT_DOWNLOADS = 4  # the first download plus up to three re-downloads on a Content-MD5 mismatch
 
 
-def _result(resp: MwsResponse, action: str, datatype: str | None = None) -> dict[str, Any]:
-    el = child(resp.root, f"{action}Result")
-    if el is None:
-        raise TransportError(
-            f"{action}: reply has no {action}Result element",
-            request_id=resp.request_id,
-            http_status=resp.status,
-        )
-    return to_json(el, datatype or f"{action}Result")
-
-
 def _list_page(resp: MwsResponse, action: str) -> FeedSubmissionListPage:
-    result = _result(resp, action, "FeedSubmissionListResult")
+    result = resp.result(action, "FeedSubmissionListResult")
     return FeedSubmissionListPage(
         infos=result.get("FeedSubmissionInfo", []),
         has_next=bool(result.get("HasNext") is True),
@@ -99,7 +87,7 @@ class FeedsApi:
         resp = self.conn.call(
             self.section, "SubmitFeed", params, body=bytes(feed), content_type=content_type, idempotent=False
         )
-        info = _result(resp, "SubmitFeed").get("FeedSubmissionInfo")
+        info = resp.result("SubmitFeed").get("FeedSubmissionInfo")
         if not info:
             raise TransportError("SubmitFeed: reply has no FeedSubmissionInfo", request_id=resp.request_id)
         return info
@@ -147,7 +135,7 @@ class FeedsApi:
         self, *, feed_types: list[str] | None = None, statuses: list[str] | None = None
     ) -> int:
         resp = self.conn.call(self.section, "GetFeedSubmissionCount", _filters(feed_types, statuses))
-        count = _result(resp, "GetFeedSubmissionCount").get("Count")
+        count = resp.result("GetFeedSubmissionCount").get("Count")
         if not isinstance(count, int):
             raise TransportError(
                 f"GetFeedSubmissionCount: Count is not an integer ({count!r})", request_id=resp.request_id
@@ -162,9 +150,7 @@ class FeedsApi:
             "FeedSubmissionIdList.Id": str_list(ids, field="ids", max_items=100),
             "FeedTypeList.Type": str_list(feed_types, field="feed_types"),
         }
-        result = _result(
-            self.conn.call(self.section, "CancelFeedSubmissions", params), "CancelFeedSubmissions"
-        )
+        result = self.conn.call(self.section, "CancelFeedSubmissions", params).result("CancelFeedSubmissions")
         result.setdefault("FeedSubmissionInfo", [])
         result.setdefault("Count", len(result["FeedSubmissionInfo"]))
         return result

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from amazon_mws.core.errors import TransportError
-from amazon_mws.core.model import to_json
 from amazon_mws.core.orders import (
     OrderItemsPage,
     OrdersPage,
@@ -21,23 +19,11 @@ from amazon_mws.core.orders import (
     checked_token,
 )
 from amazon_mws.core.params import iso8601, str_list
-from amazon_mws.core.xml import child
 from amazon_mws.mws.connection import MwsConnection, MwsResponse
 
 
-def _result(resp: MwsResponse, action: str, datatype: str) -> dict[str, Any]:
-    el = child(resp.root, f"{action}Result")
-    if el is None:
-        raise TransportError(
-            f"{action}: reply has no {action}Result element",
-            request_id=resp.request_id,
-            http_status=resp.status,
-        )
-    return to_json(el, datatype)
-
-
 def _orders_page(resp: MwsResponse, action: str) -> OrdersPage:
-    result = _result(resp, action, "OrdersResult")
+    result = resp.result(action, "OrdersResult")
     return OrdersPage(
         orders=result.get("Orders", []),
         next_token=result.get("NextToken") or None,
@@ -48,7 +34,7 @@ def _orders_page(resp: MwsResponse, action: str) -> OrdersPage:
 
 
 def _items_page(resp: MwsResponse, action: str) -> OrderItemsPage:
-    result = _result(resp, action, "OrderItemsResult")
+    result = resp.result(action, "OrderItemsResult")
     return OrderItemsPage(
         amazon_order_id=result.get("AmazonOrderId") or None,
         items=result.get("OrderItems", []),
@@ -121,7 +107,7 @@ class OrdersApi:
     def get_order(self, ids: list[str]) -> list[dict[str, Any]]:
         """Orders by AmazonOrderId (1 to 50 ids; unknown ids are simply absent from the result)."""
         resp = self.conn.call(self.section, "GetOrder", {"AmazonOrderId.Id": checked_ids(ids)})
-        orders: list[dict[str, Any]] = _result(resp, "GetOrder", "OrdersResult").get("Orders", [])
+        orders: list[dict[str, Any]] = resp.result("GetOrder", "OrdersResult").get("Orders", [])
         return orders
 
     def list_order_items(self, order_id: str) -> OrderItemsPage:
@@ -135,6 +121,6 @@ class OrdersApi:
     def get_service_status(self) -> dict[str, Any]:
         """`{"Status": "GREEN"|"GREEN_I"|"YELLOW"|"RED", "Timestamp": ..., "Messages": [...]}`."""
         resp = self.conn.call(self.section, "GetServiceStatus", {})
-        result = _result(resp, "GetServiceStatus", "GetServiceStatusResult")
+        result = resp.result("GetServiceStatus", "GetServiceStatusResult")
         result.setdefault("Messages", [])
         return result

@@ -238,12 +238,10 @@ class Sandbox:
             self._record(req, action, 200, None, fault.kind if fault else None)
         if action == "GetFeedSubmissionResult" and reply.status == 200:
             reply.headers["Content-MD5"] = content_md5(reply.body)
-        if fault is not None and fault.kind == "lost":
-            return Reply(0, b"", cut=True)  # done (and logged) above; the reply never leaves
-        if fault is not None and fault.kind == "malformed":
-            reply.body = reply.body[: max(1, len(reply.body) // 2)]
-        if fault is not None and fault.kind == "slow":
-            reply.delay = fault.delay
+        if fault is not None:
+            reply = fault.spoil(reply)  # done (and logged) above
+            if reply.cut:
+                return reply
         if fault is not None and fault.kind in hostile.HOSTILE_KINDS:  # xxe, billion_laughs, huge, truncated
             reply = hostile.apply(fault.kind, reply, self)
         reply.headers.update(

@@ -16,6 +16,7 @@ import threading
 from dataclasses import dataclass
 
 from amazon_mws.sandbox.hostile import HOSTILE_KINDS
+from amazon_mws.sandbox.wire import Reply
 
 KINDS = ("500", "503", "throttle", "slow", "cut", "lost", "malformed", "cycle", *HOSTILE_KINDS)  # hostile.py
 
@@ -26,6 +27,18 @@ class Fault:
     count: int
     operation: str | None = None
     delay: float = 1.0
+
+    def spoil(self, reply: Reply) -> Reply:
+        """What the wire faults do to an answer already worked out (and logged) on both APIs: ``lost``
+        drops it (the request took effect, the client never hears), ``malformed`` cuts its body in half,
+        ``slow`` holds it back. Other kinds leave it as it is."""
+        if self.kind == "lost":
+            return Reply(0, b"", cut=True)
+        if self.kind == "malformed":
+            reply.body = reply.body[: max(1, len(reply.body) // 2)]
+        if self.kind == "slow":
+            reply.delay = self.delay
+        return reply
 
 
 class Faults:

@@ -111,12 +111,8 @@ class SpSandbox:
         except SpRefusal as e:
             reply = _json(e.status, e.body(), headers)
             self._record(req, operation, e.status, e.code, fault.kind if fault else None)
-        if fault is not None and fault.kind == "lost":
-            return Reply(0, b"", cut=True)  # done (and logged) above; the reply never leaves
-        if fault is not None and fault.kind == "malformed":
-            reply.body = reply.body[: max(1, len(reply.body) // 2)]
-        if fault is not None and fault.kind == "slow":
-            reply.delay = fault.delay
+        if fault is not None:
+            reply = fault.spoil(reply)  # done (and logged) above
         return reply
 
     def _dispatch(self, operation: str, req: Request, elements: frozenset[str]) -> tuple[int, Any]:

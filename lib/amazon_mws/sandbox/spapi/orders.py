@@ -11,7 +11,7 @@ confirmShipment ships items through the same code as an OrderFulfillment feed (`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -62,6 +62,18 @@ def sp_item(item: Mapping[str, Any], elements: frozenset[str]) -> dict[str, Any]
     return out
 
 
+def _payload(result: Any, rows_key: str, convert: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """An MWS handler's (key, value) result as SP-API's ``{"payload": ...}``: its rows converted, empty
+    values left out (v0 omits a NextToken it does not have)."""
+    payload: dict[str, Any] = {}
+    for key, value in result:
+        if key == rows_key:
+            payload[key] = [convert(row) for row in value]
+        elif value is not None:
+            payload[key] = value
+    return {"payload": payload}
+
+
 def _invalid(e: SandboxError) -> SpRefusal:
     if e.code == "NextTokenCorrupted":
         return SpRefusal(400, "InvalidInput", "Invalid NextToken.", e.message)
@@ -87,13 +99,7 @@ class SpOrders:
                 result = self.sb.orders_api.handle("ListOrders", p, now, paired_statuses=False)
         except SandboxError as e:
             raise _invalid(e) from None
-        payload: dict[str, Any] = {}
-        for key, value in result:
-            if key == "Orders":
-                payload["Orders"] = [sp_order(o, elements) for o in value]
-            elif value is not None:
-                payload[key] = value
-        return {"payload": payload}
+        return _payload(result, "Orders", lambda o: sp_order(o, elements))
 
     def get_order(self, order_id: str, elements: frozenset[str]) -> dict[str, Any]:
         order = self.sb.store.get(order_id)
@@ -115,13 +121,7 @@ class SpOrders:
                 result = self.sb.orders_api.handle("ListOrderItems", {"AmazonOrderId": order_id}, now)
         except SandboxError as e:
             raise _invalid(e) from None
-        payload: dict[str, Any] = {}
-        for key, value in result:
-            if key == "OrderItems":
-                payload["OrderItems"] = [sp_item(i, elements) for i in value]
-            elif value is not None:
-                payload[key] = value
-        return {"payload": payload}
+        return _payload(result, "OrderItems", lambda i: sp_item(i, elements))
 
     def confirm_shipment(self, order_id: str, body: Any) -> None:
         """Validate the ConfirmShipmentRequest, then ship the items as an OrderFulfillment feed would."""

@@ -153,23 +153,20 @@ def test_a_next_token_cycle_is_refused_for_orders_and_items(backend: Harness):
         order_items(backend.orders(), order["AmazonOrderId"])
 
 
-# Known gap, kept visible (strict: the test fails once the kinds agree, so the marker goes): SP-API answers
-# both with NotFound (a 404), a kind only spapi.errors defines; MWS has InvalidParameter for an unknown order
-# (Amazon's InvalidParameterValue) and lists an unknown submission as absent (job.status_of: LookupError).
-# One kind on both needs a NotFound in core.errors (core-calls' module).
-@pytest.mark.xfail(strict=True, reason="no not-found kind shared by the backends yet (see the comment)")
+# SP-API answers both with a 404; MWS with InvalidParameterValue on the order id, and by leaving an unknown
+# submission out of GetFeedSubmissionList. Every backend raises core's NotFound for both.
 @pytest.mark.parametrize("case", ["items of an unknown order", "status of an unknown feed submission"])
 def test_something_unknown_is_the_same_error_kind_on_every_backend(sandbox, case):
     kinds = {}
     for name, setup in SETUPS.items():
         harness = Harness(setup, sandbox)
-        with pytest.raises((MwsError, LookupError)) as raised:
+        with pytest.raises(MwsError) as raised:
             if case.startswith("items"):
                 order_items(harness.orders(), "902-0000000-0000000")
             else:
                 job.status_of(harness.feeds(), "999999999999")
         kinds[name] = type(raised.value).__name__
-    assert len(set(kinds.values())) == 1, kinds
+    assert set(kinds.values()) == {"NotFound"}, kinds
 
 
 def test_every_backend_and_orders_api_is_in_the_contract(sandbox):

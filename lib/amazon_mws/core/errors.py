@@ -122,6 +122,16 @@ class SignatureMismatch(MwsError):
     failure = Failure.CONFIG
 
 
+class NotFound(MwsError, LookupError):
+    """The order, feed submission or document does not exist for this seller. SP-API says so with a 404;
+    MWS with InvalidParameterValue on the id (ListOrderItems) or by leaving it out of a list
+    (GetFeedSubmissionList), which its clients turn into this kind so every backend fails the same way.
+    A LookupError too: "not there" to code that knows nothing of Amazon."""
+
+    default_code = "NotFound"
+    failure = Failure.CONFIG  # an id the caller gave: a parameter to change, not Amazon failing
+
+
 class NotReady(MwsError):
     default_code = "FeedProcessingResultNotReady"
     failure = Failure.TRANSIENT

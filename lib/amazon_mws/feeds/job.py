@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from amazon_mws.core.backend import FeedsBackend
-from amazon_mws.core.errors import QuotaExceeded, ServerError, Throttled, TransportError
+from amazon_mws.core.errors import NotFound, QuotaExceeded, ServerError, Throttled, TransportError
 from amazon_mws.feeds.envelope import FeedDocument
 from amazon_mws.feeds.errors import FeedCheckTimeout
 from amazon_mws.runtime.settings import env_number
@@ -194,9 +194,7 @@ def status_of(api: FeedsBackend, submission_id: str) -> dict[str, Any]:
     page = api.get_feed_submission_list(ids=[submission_id])
     infos = [i for i in page.infos if str(i.get("FeedSubmissionId")) == submission_id]
     if not infos:
-        raise LookupError(
-            f"submissionId: no feed submission {submission_id} is known to Amazon for this seller"
-        )
+        raise NotFound(f"submissionId: no feed submission {submission_id} is known to Amazon for this seller")
     info = infos[0]
     return {
         "feedSubmissionId": submission_id,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from amazon_mws.core.errors import InvalidParameter, NotFound
 from amazon_mws.core.orders import (
     OrderItemsPage,
     OrdersPage,
@@ -111,7 +112,15 @@ class OrdersApi:
         return orders
 
     def list_order_items(self, order_id: str) -> OrderItemsPage:
-        resp = self.conn.call(self.section, "ListOrderItems", {"AmazonOrderId": checked_token(order_id, "order_id")})
+        params = {"AmazonOrderId": checked_token(order_id, "order_id")}
+        try:
+            resp = self.conn.call(self.section, "ListOrderItems", params)
+        except InvalidParameter as exc:
+            if "AmazonOrderId" not in exc.message:
+                raise
+            # MWS's way of saying the order does not exist: InvalidParameterValue "Invalid AmazonOrderId: ..."
+            raise NotFound(f"ListOrderItems: order {order_id} is not known to Amazon for this seller ({exc.message})",
+                           code=exc.code, request_id=exc.request_id, http_status=exc.http_status) from None
         return _items_page(resp, "ListOrderItems")
 
     def list_order_items_by_next_token(self, token: str) -> OrderItemsPage:

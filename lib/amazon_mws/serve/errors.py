@@ -21,6 +21,7 @@ STATUS_BY_TYPE: dict[str, int] = {
     "FormError": 400,
     "InvalidParameter": 400,  # Amazon refused a parameter we passed on (e.g. a corrupted NextToken)
     "LookupError": 404,
+    "NotFound": 404,  # before MwsError in its MRO: a feed or order Amazon does not know is not a 502
     "AccessDenied": 502,
     "SignatureMismatch": 502,
     "ServerError": 502,

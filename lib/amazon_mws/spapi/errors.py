@@ -26,15 +26,10 @@ from amazon_mws.core.errors import (
     Action,
     InvalidParameter,
     MwsError,
+    NotFound,
     ServerError,
     Throttled,
 )
-
-
-class NotFound(MwsError):
-    """404: the order, feed or document does not exist (for this seller)."""
-
-    default_code = "NotFound"
 
 
 class TokenRejected(AccessDenied):

@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
-from amazon_mws.core.errors import AccessDenied, InvalidParameter, MwsError
+from amazon_mws.core.errors import AccessDenied, InvalidParameter, MwsError, NotFound
 from amazon_mws.core.orders import (
     OrderItemsPage,
     OrdersPage,
@@ -39,7 +39,6 @@ from amazon_mws.core.orders import (
 from amazon_mws.core.params import iso8601, str_list
 from amazon_mws.core.times import utcnow
 from amazon_mws.spapi.connection import Restricted, SpConnection
-from amazon_mws.spapi.errors import NotFound
 from amazon_mws.spapi.shape import item_from_sp, order_from_sp
 
 ORDERS_PATH = "/orders/v0/orders"

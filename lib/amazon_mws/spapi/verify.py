@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from amazon_mws.core.errors import AccessDenied, CredentialsRejected, MwsError, TransportError
+from amazon_mws.core.errors import AccessDenied, CredentialsRejected, MwsError, NotFound, TransportError
 from amazon_mws.spapi.connection import SpConnection
 from amazon_mws.spapi.credentials import SpCredentials
-from amazon_mws.spapi.errors import LwaError, NotFound
+from amazon_mws.spapi.errors import LwaError
 from amazon_mws.spapi.orders import SpOrdersApi
 
 

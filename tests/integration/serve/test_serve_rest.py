@@ -88,6 +88,9 @@ def test_order_items_every_page(make_served):
     assert bad.json()["problems"] == [
         "AmazonOrderId: '12-34' is not an Amazon order id (3-7-7 digits, 123-1234567-1234567)"]
     assert served.get("/order/item").json()["problems"] == ["AmazonOrderId: is required"]
+    unknown = served.get("/order/item", params={"AmazonOrderId": "902-0000000-0000000"})
+    assert unknown.status_code == 404, unknown.text  # Amazon does not know it: not a 502
+    assert "902-0000000-0000000" in unknown.text
 
 
 def test_acknowledgement_waits_for_the_processing_report(served):

@@ -37,7 +37,7 @@ KINDS = [
     # SP-API's own kinds, built on the shared ones
     (TokenRejected, Action.REFRESH, Failure.CONFIG),
     (LwaError, Action.FAIL, Failure.CONFIG),
-    (NotFound, Action.FAIL, Failure.SYSTEM),
+    (NotFound, Action.FAIL, Failure.CONFIG),
 ]
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from runsupport import run_step_cli
 from testsupport import (
@@ -26,6 +27,10 @@ from testsupport import (
     SHARED_AMAZON,
     redis_answers,
 )
+
+# Secrets are sealed before they reach Redis (runtime/sealing.py): the test process and every CLI, worker and
+# beat it starts share one key, as the processes of a deployment do. Tests of a missing key remove it.
+os.environ.setdefault("AMAZON_MWS_SECRETS_KEY", Fernet.generate_key().decode("ascii"))
 
 
 def pytest_configure(config: pytest.Config) -> None:

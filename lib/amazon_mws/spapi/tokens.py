@@ -21,8 +21,10 @@ from collections.abc import Callable
 from typing import Protocol
 
 import requests
+from cryptography.fernet import MultiFernet
 
 from amazon_mws.core.errors import TransportError
+from amazon_mws.runtime.sealing import seal, unseal
 from amazon_mws.runtime.secrets import REDACTOR
 from amazon_mws.spapi.credentials import SpCredentials
 from amazon_mws.spapi.errors import lwa_error
@@ -75,11 +77,16 @@ return 0
 
 
 class RedisTokenStore:
-    """Tokens shared by every process on the same Redis; Redis expires them (PX)."""
+    """Tokens shared by every process on the same Redis; Redis expires them (PX).
 
-    def __init__(self, client, prefix: str = "amazon_mws:sp-token") -> None:
+    A token is sealed (runtime/sealing.py, ``AMAZON_MWS_SECRETS_KEY``) before it is written: whoever can read
+    Redis cannot call Amazon as the seller. Sealing is randomised, so "discard only if still the same" opens
+    the stored value to compare and then deletes it only if that exact sealed value is still there."""
+
+    def __init__(self, client, prefix: str = "amazon_mws:sp-token", keys: MultiFernet | None = None) -> None:
         self._client = client
         self._prefix = prefix
+        self._keys = keys
         self._discard = client.register_script(_DISCARD_IF_SAME)
 
     @classmethod
@@ -91,15 +98,21 @@ class RedisTokenStore:
     def _key(self, key: str) -> str:
         return f"{self._prefix}:{key}"
 
-    def get(self, key: str) -> str | None:
+    def _stored(self, key: str) -> str | None:
         raw = self._client.get(self._key(key))
         return raw.decode() if isinstance(raw, bytes) else raw
 
+    def get(self, key: str) -> str | None:
+        stored = self._stored(key)
+        return None if stored is None else unseal(stored, self._keys)
+
     def put(self, key: str, token: str, ttl_seconds: float) -> None:
-        self._client.set(self._key(key), token, px=max(1, int(ttl_seconds * 1000)))
+        self._client.set(self._key(key), seal(token, self._keys), px=max(1, int(ttl_seconds * 1000)))
 
     def discard(self, key: str, token: str) -> None:
-        self._discard(keys=[self._key(key)], args=[token])
+        stored = self._stored(key)
+        if stored is not None and unseal(stored, self._keys) == token:
+            self._discard(keys=[self._key(key)], args=[stored])
 
 
 _STORES: dict[str | None, TokenStore] = {}

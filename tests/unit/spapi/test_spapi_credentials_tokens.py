@@ -8,6 +8,7 @@ import pytest
 import redis
 import requests
 
+from amazon_mws.runtime.sealing import SealingError
 from amazon_mws.sandbox import Sandbox
 from amazon_mws.spapi.credentials import SpCredentials
 from amazon_mws.spapi.errors import LwaError
@@ -69,6 +70,17 @@ def test_redis_store_shares_tokens_and_discards_only_the_same_one(redis_store):
     assert redis_store.get("acct:lwa") is None
     redis_store.put("short", "x", 0.05)
     assert 0 < redis_store._client.pttl(redis_store._key("short")) <= 50
+
+
+def test_redis_holds_tokens_sealed_and_without_the_key_nothing_is_written(redis_store, monkeypatch):
+    redis_store.put("acct:lwa", "Atza|in-clear-nowhere", 30)
+    stored = redis_store._client.get(redis_store._key("acct:lwa"))
+    assert stored.startswith(b"sealed:v1:") and b"Atza|in-clear-nowhere" not in stored
+    assert redis_store.get("acct:lwa") == "Atza|in-clear-nowhere"
+    monkeypatch.delenv("AMAZON_MWS_SECRETS_KEY")
+    with pytest.raises(SealingError, match="AMAZON_MWS_SECRETS_KEY: is not set"):
+        redis_store.put("acct:other", "Atza|two", 30)
+    assert redis_store._client.get(redis_store._key("acct:other")) is None
 
 
 def test_two_workers_sharing_redis_make_one_exchange_and_wrong_secrets_are_named(redis_store):

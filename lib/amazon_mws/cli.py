@@ -26,6 +26,8 @@ COMMANDS = {
     "flow reset": "amazon_mws.recovery:reset",
     "status": "amazon_mws.status:main",
     "console": "amazon_mws.console.cli:main",
+    "health": "amazon_mws.health:main",
+    "secrets new-key": "amazon_mws.runtime.sealing:new_key_command",
 }
 
 
@@ -118,6 +120,16 @@ def _add_celery_commands(sub) -> None:
     flow_reset.add_argument("--from", dest="start", metavar="TIME",
                             help="walk from this time (default: the cursor kept, else the trigger's Start Time)")
 
+    health = sub.add_parser("health", help="is this worker / beat / serve healthy? (exit 0 or 1; for healthchecks)")
+    health.add_argument("what", choices=["worker", "beat", "serve"])
+    health.add_argument("--destination", help="worker: the Celery node to ping (default celery@<this hostname>)")
+    health.add_argument("--url", default="http://127.0.0.1:8080", help="serve: its base URL (default %(default)s)")
+    health.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for an answer (default 5)")
+
+    secrets = sub.add_parser("secrets", help="the key that seals secrets before they reach Redis")
+    secrets_sub = secrets.add_subparsers(dest="secrets_command", required=True, metavar="SECRETS_COMMAND")
+    secrets_sub.add_parser("new-key", help="print a fresh AMAZON_MWS_SECRETS_KEY (put it first to rotate)")
+
     status = sub.add_parser("status", help="flows: cursor, last run, pending feed checks, quota levels")
     status.add_argument("--json", action="store_true", help="one JSON document instead of a table")
     status.add_argument("--flow", action="append", default=None, help="only this flow (repeatable)")
@@ -125,7 +137,8 @@ def _add_celery_commands(sub) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    command = f"flow {args.flow_command}" if args.command == "flow" else args.command
+    command = {"flow": f"flow {getattr(args, 'flow_command', '')}",
+               "secrets": f"secrets {getattr(args, 'secrets_command', '')}"}.get(args.command, args.command)
     module_name, func_name = COMMANDS[command].split(":")
     func = getattr(importlib.import_module(module_name), func_name)
     return int(func(args) or 0)

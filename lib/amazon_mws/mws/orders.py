@@ -119,7 +119,7 @@ class OrdersApi:
             if "AmazonOrderId" not in exc.message:
                 raise
             # MWS's way of saying the order does not exist: InvalidParameterValue "Invalid AmazonOrderId: ..."
-            raise NotFound(f"ListOrderItems: order {order_id} is not known to Amazon for this seller ({exc.message})",
+            raise NotFound(f"ListOrderItems: order {order_id} is not known to Amazon for this seller",
                            code=exc.code, request_id=exc.request_id, http_status=exc.http_status) from None
         return _items_page(resp, "ListOrderItems")
 

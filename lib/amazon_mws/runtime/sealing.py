@@ -18,6 +18,7 @@ written before sealing still open (a clear value is returned as it is).
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -33,6 +34,14 @@ class SealingError(RuntimeError):
 
 def new_key() -> str:
     return Fernet.generate_key().decode("ascii")
+
+
+def new_key_command(args: object) -> int:
+    """``amazon-mws secrets new-key``: a key on stdout, and how to use it on stderr (so ``$(...)`` takes the key)."""
+    print(new_key())
+    print(f"give every worker, beat and CLI the same {KEY_ENV}; to rotate, put the new key first "
+          "(new,old), let work in flight finish, then drop the old one", file=sys.stderr)
+    return 0
 
 
 def _keys(raw: str | None) -> MultiFernet:

@@ -77,6 +77,8 @@ class App:
         return dict(self.config.amazon)
 
     def handle(self, request: Request) -> Response:
+        if request.method == "GET" and request.path == "/healthz":  # for health checks: no token, no data
+            return Response(200, {"status": "ok"})
         if not authenticated(request, self.config):
             return Response(
                 401,

@@ -22,9 +22,11 @@ AMAZON_MWS = Path(sys.executable).parent / "amazon-mws"
 
 def every_route() -> list[tuple[str, str]]:
     doc = openapi_document()
-    routes = [(method.upper(), path) for path, ops in doc["paths"].items() for method in ops]
+    routes = [(method.upper(), path) for path, ops in doc["paths"].items() for method, op in ops.items()
+              if op.get("security") != []]  # /healthz: for health checks, without a token (tested below)
     assert len(routes) == 7
-    return routes + [("GET", "/nowhere"), ("DELETE", "/order"), ("POST", "/order")]
+    return routes + [("GET", "/nowhere"), ("DELETE", "/order"), ("POST", "/order"), ("POST", "/healthz"),
+                     ("GET", "/healthz/x")]
 
 
 @pytest.mark.parametrize("headers", [
@@ -48,6 +50,18 @@ def test_every_route_answers_401_without_valid_credentials(served, headers):
         assert reply.headers["WWW-Authenticate"].startswith("Bearer")
         assert reply.json()["error"] == "unauthorized"
     assert served.amazon_requests() == []
+
+
+def test_the_health_route_needs_no_token_and_says_only_ok(served):
+    reply = requests.get(served.url + "/healthz", timeout=10)
+    assert (reply.status_code, reply.json()) == (200, {"status": "ok"})
+    assert served.amazon_requests() == []
+    done = subprocess.run([str(AMAZON_MWS), "health", "serve", "--url", served.url], capture_output=True, text=True,
+                          timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (0, f"serve {served.url}: ok"), done.stderr
+    closed = subprocess.run([str(AMAZON_MWS), "health", "serve", "--url", "http://127.0.0.1:9", "--timeout", "2"],
+                            capture_output=True, text=True, timeout=60)
+    assert closed.returncode == 1 and "serve http://127.0.0.1:9: no answer" in closed.stderr
 
 
 @pytest.mark.parametrize("headers", [

@@ -19,10 +19,9 @@ from amazon_mws.feeds.envelope import FeedDocument
 from amazon_mws.feeds.errors import FeedInputError
 from amazon_mws.feeds.listings import LISTINGS_STEPS, build_listings_feed
 from amazon_mws.feeds.products import build_product_feed
-from amazon_mws.runtime import batching
-from amazon_mws.steps import feed_outbox
+from amazon_mws.runtime import batching, waits
+from amazon_mws.steps import feed_outbox, feed_wait
 from amazon_mws.steps.shipments import confirm_shipments
-from amazon_mws.workers import feed_checks
 
 
 def _body(msg: Any) -> Any:
@@ -141,7 +140,8 @@ def emit_result(
 
 def _finish_here_or_defer(api, state: dict[str, Any], sleep: Callable[[float], None]) -> dict[str, Any] | None:
     """The finished job's output, waiting here between checks; None when running on a Celery worker,
-    where the checks become scheduled tasks (no sleeping worker) and emit the output when they end."""
-    if feed_checks.defer(state):
+    where the checks become scheduled tasks (no sleeping worker: ``runtime.waits``, ``steps.feed_wait``)
+    and emit the output when they end."""
+    if not state.get("done") and waits.defer(feed_wait.wait_for(state)):
         return None
     return job.wait_and_finish(api, state, sleep=sleep)

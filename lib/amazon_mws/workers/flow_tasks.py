@@ -287,14 +287,15 @@ def _sink(task, fs: FlowStore, flow: Flow, msg: Message, tracker) -> dict[str, A
 
 def _action(task, fs: FlowStore, flow: Flow, stage: int, msg: Message, tracker) -> dict[str, Any]:
     from amazon_mws.runtime.executor import run_step
-    from amazon_mws.workers import feed_checks
+    from amazon_mws.runtime.waits import collecting
+    from amazon_mws.workers import waits
     from amazon_mws.workers.app import ReboundPolicy, _store
 
     step_ = flow.steps[stage]
     retries = task.request.retries or 0
     dispatcher = Dispatcher(task.app, fs, flow, stage, msg, tracker)
     cfg = flow.cfg_for(stage)
-    with feed_checks.deferring() as deferred:
+    with collecting() as deferred:
         result = run_step(step_.step, cfg, msg, state_namespace=_store().namespace(namespace_of(flow, stage)),
                           on_event=dispatcher.on_event, attempt=retries)
     policy = ReboundPolicy.from_env()
@@ -305,7 +306,7 @@ def _action(task, fs: FlowStore, flow: Flow, stage: int, msg: Message, tracker) 
                               "message": f"{step_.step}: rebounded {retries} times (REBOUND_MAX_RETRIES); giving up"})
     _record_errors(fs, flow, step_.id, msg.id, tracker, result.errors)
     if deferred and result.ok:
-        key = feed_checks.schedule(
+        key = waits.schedule(
             task.app, deferred, step_.step,
             continuation={"kind": "flow", "flow": flow.name, "stage": stage, "tracker": tracker,
                           "message": {"id": msg.id, "headers": msg.headers, "passthrough": msg.passthrough},

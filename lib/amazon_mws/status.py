@@ -39,7 +39,7 @@ def quota_levels(client, seller_id: str, time_scale: float | None = None) -> dic
 
 def flow_status(fs, name: str, checks: list[dict[str, Any]], store) -> dict[str, Any]:
     from amazon_mws.flows.parking import Parking
-    from amazon_mws.workers.flow_tasks import namespace_of
+    from amazon_mws.flows.stages import namespace_of
 
     info: dict[str, Any] = {"flow": name}
     try:

@@ -173,7 +173,7 @@ def _edit(request: Request, form: Any) -> Response:
                 "Schedule: needs REDIS_URL (workers and `amazon-mws beat` run scheduled flows); Run once works here"])
         if not flow.schedule:
             return _render(console, request, draft, flow=data, problems=["flow.schedule: give an interval to schedule"])
-        from amazon_mws.flows.runner import register
+        from amazon_mws.workers.flow_runs import register
 
         register(flow)
         return _render(console, request, draft, flow=data, notice=f"Scheduled every {flow.schedule['interval']} s.")

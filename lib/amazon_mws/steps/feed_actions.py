@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from amazon_mws.backends import backend_for, feeds_api, shipments_api
@@ -34,7 +34,7 @@ def _message_ids(msg: Any) -> list[str]:
     return [str(getattr(msg, "id", None) or uuid.uuid4())]
 
 
-def documents_for(step: str, body: Any, cfg: dict[str, Any]) -> list[FeedDocument]:
+def documents_for(step: str, body: Any, cfg: dict[str, Any]) -> Sequence[intents.Document]:
     """The validated feed document(s) for a step's input; FeedInputError when anything is wrong."""
     seller = cfg.get("sellerId")
     if backend_for(cfg).listings_as_json and step in LISTINGS_STEPS:  # SP-API takes listings only as JSON
@@ -58,11 +58,12 @@ def submit_and_wait(
     gathering = batching.current()
     if gathering is not None and not getattr(ctx, "sample", False) and len(docs) == 1 and isinstance(
             docs[0], FeedDocument):  # many messages at once: one feed for all (steps/feed_outbox.py)
-        out = feed_outbox.OUTBOX.send(api, docs[0], _message_ids(msg)[0], gathering, sleep)
-        _emit(ctx, out)
-        return [out]
+        batched = feed_outbox.OUTBOX.send(api, docs[0], _message_ids(msg)[0], gathering, sleep)
+        _emit(ctx, batched)
+        return [batched]
     outputs = []
     for state in intents.submit_all(api, docs, _message_ids(msg)):
+        out: dict[str, Any] | None
         if getattr(ctx, "sample", False):
             out = {
                 "feedSubmissionId": state["feedSubmissionId"],

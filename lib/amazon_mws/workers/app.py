@@ -29,7 +29,9 @@ from typing import Any
 from celery import Celery, signals
 from celery.exceptions import Ignore
 
+from amazon_mws.runtime.rebound import ReboundPolicy
 from amazon_mws.runtime.secrets import REDACTOR, RedactingStream, secret_field_names
+from amazon_mws.workers.flow_store import state_store as _store
 from amazon_mws.workers.queues import (  # noqa: F401 (the queue names, also known by this module's name)
     DEFAULT_QUEUE,
     actions_queue,
@@ -45,37 +47,6 @@ FLOW_POLL_TASK = "amazon_mws.flow.poll"
 FLOW_STEP_TASK = "amazon_mws.flow.step"
 FEED_CHECK_TASK = "amazon_mws.feed_check"
 FEED_CHECK_SWEEP_TASK = "amazon_mws.feed_check_sweep"
-
-
-@dataclass(frozen=True)
-class ReboundPolicy:
-    initial: float = 1.0
-    max_delay: float = 60.0
-    max_retries: int = 10
-
-    def delay(self, retries: int) -> float:
-        """Countdown before retry number ``retries + 1``: initial, 2x, 4x... capped at max_delay."""
-        return min(self.initial * (2**retries), self.max_delay)
-
-    @classmethod
-    def from_env(cls) -> ReboundPolicy:
-        def number(name: str, default: float, cast=float):
-            raw = os.environ.get(name)
-            if raw in (None, ""):
-                return default
-            try:
-                value = cast(raw)
-            except ValueError:
-                raise ValueError(f"{name}: must be a number, got {raw!r}") from None
-            if value < 0:
-                raise ValueError(f"{name}: must be >= 0, got {raw!r}")
-            return value
-
-        return cls(
-            initial=number("REBOUND_INITIAL_DELAY", 1.0),
-            max_delay=number("REBOUND_MAX_DELAY", 60.0),
-            max_retries=number("REBOUND_MAX_RETRIES", 10, int),
-        )
 
 
 def _mask_args(step_name: str) -> tuple[str, str]:
@@ -132,19 +103,6 @@ def run_step_task(
         }
         result.events.insert(len(result.events) - 1, Event("error", error=error))
     return result.to_json()
-
-
-_STORE = None
-
-
-def _store():
-    """One Redis state store per worker process (REDIS_URL), created on first use."""
-    global _STORE
-    if _STORE is None:
-        from amazon_mws.runtime.state import state_store_from_env
-
-        _STORE = state_store_from_env()
-    return _STORE
 
 
 def make_app(redis_url: str | None = None) -> Celery:

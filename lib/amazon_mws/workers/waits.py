@@ -110,7 +110,7 @@ def schedule(app: Any, waits: list[Wait], step: str, *, continuation: dict[str, 
     store = PendingWaits.from_env()
     key = uuid.uuid4().hex
     delay = min(w.delay for w in waits)
-    record = {
+    record: dict[str, Any] = {
         "key": key, "step": step, "poller": pollers[0], "jobs": [w.state for w in waits], "outputs": [],
         "continuation": continuation, "flow": flow, "stage": stage, "cfg": cfg, "checkId": uuid.uuid4().hex,
         "createdAt": time.time(), "dueAt": time.time() + delay,

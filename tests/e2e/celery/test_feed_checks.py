@@ -59,7 +59,7 @@ def test_a_feed_check_survives_a_worker_restart(workers_factory):
 
 
 def test_a_flow_feed_action_goes_on_when_its_checks_end(workers_factory, tmp_path, monkeypatch):
-    from amazon_mws.flows.runner import parse_flow, run_once
+    from amazon_mws.workers.flow_runs import parse_flow, run_once
 
     with Sandbox(orders=3, seed=4, time_scale=float(SCALE), feed_processing_seconds=200) as sandbox:
         workers = _workers(workers_factory)

@@ -26,32 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
-if TYPE_CHECKING:
-    from amazon_mws.runtime.state import StateStore
-
 DEFAULT_LOCK_TTL = 30.0
 DONE_TTL = 7 * 24 * 3600
 TRACK_TTL = 24 * 3600
 ERRORS_KEPT = 100
-
-
-_STATE_STORE: StateStore | None = None
-
-
-def state_store() -> StateStore:
-    """The steps' state store: one per worker process (REDIS_URL), created on first use. Here, under the
-    task modules, so each reaches it without importing the Celery app (which imports them)."""
-    global _STATE_STORE
-    if _STATE_STORE is None:
-        from amazon_mws.runtime.state import state_store_from_env
-
-        _STATE_STORE = state_store_from_env()
-    return _STATE_STORE
-
-
-def _text(value: bytes | str) -> str:
-    """A Redis reply as text (the client answers bytes; a client made with decode_responses, str)."""
-    return value.decode() if isinstance(value, bytes) else value
 
 
 def lock_ttl_from_env() -> float:
@@ -98,6 +76,29 @@ class HeldLock:
             self._thread.join(timeout=2)
         with contextlib.suppress(Exception):  # expired meanwhile: nothing to release
             self._lock.release()
+
+
+if TYPE_CHECKING:
+    from amazon_mws.runtime.state import StateStore
+
+
+_STATE_STORE: StateStore | None = None
+
+
+def state_store() -> StateStore:
+    """The steps' state store: one per worker process (REDIS_URL), created on first use. Here, under the
+    task modules, so each reaches it without importing the Celery app (which imports them)."""
+    global _STATE_STORE
+    if _STATE_STORE is None:
+        from amazon_mws.runtime.state import state_store_from_env
+
+        _STATE_STORE = state_store_from_env()
+    return _STATE_STORE
+
+
+def _text(value: bytes | str) -> str:
+    """A Redis reply as text (the client answers bytes; a client made with decode_responses, str)."""
+    return value.decode() if isinstance(value, bytes) else value
 
 
 class FlowStore:

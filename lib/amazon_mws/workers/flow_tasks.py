@@ -36,7 +36,6 @@ STEP_TASK = "amazon_mws.flow.step"
 
 def send_message(app, fs: FlowStore, flow: Flow, stage: int, msg: Message, tracker: str | None) -> None:
     """One message as a task on ``stage``, counted first for a waiting ``--once``."""
-
     fs.track_sent(flow.name, tracker, [f"{stage}:{msg.id}"])
     app.send_task(
         STEP_TASK,

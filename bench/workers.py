@@ -65,9 +65,9 @@ def stop_workers(procs: list[subprocess.Popen]) -> None:
 def one_round(workers: int, args, url: str) -> dict[str, float]:
     """Fresh sandboxes and Redis keys, ``workers`` processes, one poll per seller at once; orders/s."""
     from amazon_mws.core.times import to_amazon
-    from amazon_mws.flows.runner import parse_flow, run_once_on_workers
     from amazon_mws.sandbox import Sandbox
     from amazon_mws.workers.app import make_app
+    from amazon_mws.workers.flow_runs import parse_flow, run_once_on_workers
 
     run = uuid.uuid4().hex[:8]
     env = {**os.environ, "REDIS_URL": url, "AMAZON_MWS_QUEUE": f"bench-{run}",

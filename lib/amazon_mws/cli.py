@@ -21,7 +21,7 @@ COMMANDS = {
     "demo": "amazon_mws.demo:main",
     "serve": "amazon_mws.serve.cli:main",
     "beat": "amazon_mws.workers.scheduler:beat",
-    "flow run": "amazon_mws.flows.runner:flow_command",
+    "flow run": "amazon_mws.workers.flow_runs:flow_command",
     "flow retry": "amazon_mws.recovery:retry",
     "flow reset": "amazon_mws.recovery:reset",
     "status": "amazon_mws.status:main",

@@ -46,8 +46,9 @@ def _refused(command: str, exc: ValidationError) -> int:
 
 def retry(args) -> int:
     """``amazon-mws flow retry FLOW [--timeout S]``."""
-    from amazon_mws.flows.runner import retry_here, retry_on_workers, say_parked
+    from amazon_mws.flows.runner import retry_here, say_parked
     from amazon_mws.runtime.logs import configure_logging
+    from amazon_mws.workers.flow_runs import retry_on_workers
 
     configure_logging()
     try:

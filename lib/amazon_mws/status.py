@@ -39,7 +39,7 @@ def quota_levels(client, seller_id: str, time_scale: float | None = None) -> dic
 
 def flow_status(fs, name: str, checks: list[dict[str, Any]], store) -> dict[str, Any]:
     from amazon_mws.flows.parking import Parking
-    from amazon_mws.workers.flow_tasks import namespace_of
+    from amazon_mws.flows.stages import namespace_of
 
     info: dict[str, Any] = {"flow": name}
     try:
@@ -74,12 +74,12 @@ def flow_status(fs, name: str, checks: list[dict[str, Any]], store) -> dict[str,
 
 def collect(names: list[str] | None = None) -> dict[str, Any]:
     from amazon_mws.runtime.state.redis import RedisStateStore
-    from amazon_mws.workers.feed_checks import PendingChecks
     from amazon_mws.workers.flow_store import FlowStore
+    from amazon_mws.workers.waits import PendingWaits
 
     fs = FlowStore.from_env()
     store = RedisStateStore(os.environ["REDIS_URL"], prefix=fs.prefix)
-    checks = PendingChecks(fs.r, fs.prefix).pending()
+    checks = PendingWaits(fs.r, fs.prefix).pending()
     flows = [flow_status(fs, n, checks, store) for n in (names or fs.names())]
     orphan_checks = [c["key"] for c in checks if not c.get("flow")]
     return {"flows": flows, "pendingFeedChecks": len(checks), "otherFeedChecks": orphan_checks}

@@ -6,7 +6,7 @@ choices always follow the steps as they stand. An action's ``map`` gives each pr
 (``orders[*].AmazonOrderId``); a step's fields are the ones last saved on the Step screen.
 
 Credentials go into the file as ``{"file": WORKDIR/credentials.json}``: the flow file holds no secret and
-the worker that runs it reads them where it runs. Run once is ``flows.runner.run_once`` (in this process
+the worker that runs it reads them where it runs. Run once is ``workers.flow_runs.run_once`` (in this process
 without REDIS_URL, on the workers with it); Schedule registers the flow for workers and beat (Redis only).
 """
 
@@ -173,7 +173,7 @@ def _edit(request: Request, form: Any) -> Response:
                 "Schedule: needs REDIS_URL (workers and `amazon-mws beat` run scheduled flows); Run once works here"])
         if not flow.schedule:
             return _render(console, request, draft, flow=data, problems=["flow.schedule: give an interval to schedule"])
-        from amazon_mws.flows.runner import register
+        from amazon_mws.workers.flow_runs import register
 
         register(flow)
         return _render(console, request, draft, flow=data, notice=f"Scheduled every {flow.schedule['interval']} s.")

@@ -81,8 +81,8 @@ def _new_lines(path: str | None, offset: int) -> list[str]:
 
 
 def cursor_of(flow: Flow) -> str | None:
+    from amazon_mws.flows.stages import namespace_of
     from amazon_mws.runtime.state import state_store_from_env
-    from amazon_mws.workers.flow_tasks import namespace_of
 
     try:
         return state_store_from_env().namespace(namespace_of(flow, 0)).load().get("cursor")
@@ -108,8 +108,8 @@ def quota_levels(seller_id: str | None) -> dict[str, dict[str, float]]:
 
 def run_flow(console: Console, flow: Flow) -> dict[str, Any]:
     """One poll of the flow, waited for, recorded with its log lines and the messages its sink got."""
-    from amazon_mws.flows.runner import run_once
     from amazon_mws.runtime.errors import ValidationError
+    from amazon_mws.workers.flow_runs import run_once
 
     record: dict[str, Any] = {"id": uuid.uuid4().hex[:12], "flow": flow.name, "startedAt": time.time()}
     sink_file = flow.sink.path if flow.sink.type == "file" else None

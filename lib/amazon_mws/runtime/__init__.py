@@ -8,7 +8,9 @@ Modules, one idea each (see docs/architecture.md):
 - ``message``: ``Message`` and ``LazyList`` (a re-iterable body value too big to hold in memory).
 - ``emitter``: the step's ``ctx`` and its six words (data, snapshot, updateSnapshot, error, rebound, end).
 - ``state``: ``StateStore`` (Redis or SQLite): namespaces with atomic replace/merge and durable lists.
-- ``executor``: the in-process executor (``run_step``); ``celery_app``: the Celery one.
+- ``executor``: the in-process executor (``run_step``); the Celery one is ``amazon_mws.workers``.
+- ``waits``: a step's wait (a submitted feed) handed to the worker running it, pollers by name;
+  ``rebound``: the delays and cap of a rebounded message.
 - ``designer``: select models and dynamic metadata; ``commands``: ``amazon-mws run|verify|metadata|select``.
 - ``secrets``: redaction of secret values from logs and errors; ``logs``: stderr logging set-up.
 """

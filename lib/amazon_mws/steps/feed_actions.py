@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from amazon_mws.backends import backend_for, feeds_api, shipments_api
@@ -19,10 +19,9 @@ from amazon_mws.feeds.envelope import FeedDocument
 from amazon_mws.feeds.errors import FeedInputError
 from amazon_mws.feeds.listings import LISTINGS_STEPS, build_listings_feed
 from amazon_mws.feeds.products import build_product_feed
-from amazon_mws.runtime import batching
-from amazon_mws.steps import feed_outbox
+from amazon_mws.runtime import batching, waits
+from amazon_mws.steps import feed_outbox, feed_wait
 from amazon_mws.steps.shipments import confirm_shipments
-from amazon_mws.workers import feed_checks
 
 
 def _body(msg: Any) -> Any:
@@ -35,7 +34,7 @@ def _message_ids(msg: Any) -> list[str]:
     return [str(getattr(msg, "id", None) or uuid.uuid4())]
 
 
-def documents_for(step: str, body: Any, cfg: dict[str, Any]) -> list[FeedDocument]:
+def documents_for(step: str, body: Any, cfg: dict[str, Any]) -> Sequence[intents.Document]:
     """The validated feed document(s) for a step's input; FeedInputError when anything is wrong."""
     seller = cfg.get("sellerId")
     if backend_for(cfg).listings_as_json and step in LISTINGS_STEPS:  # SP-API takes listings only as JSON
@@ -59,11 +58,12 @@ def submit_and_wait(
     gathering = batching.current()
     if gathering is not None and not getattr(ctx, "sample", False) and len(docs) == 1 and isinstance(
             docs[0], FeedDocument):  # many messages at once: one feed for all (steps/feed_outbox.py)
-        out = feed_outbox.OUTBOX.send(api, docs[0], _message_ids(msg)[0], gathering, sleep)
-        _emit(ctx, out)
-        return [out]
+        batched = feed_outbox.OUTBOX.send(api, docs[0], _message_ids(msg)[0], gathering, sleep)
+        _emit(ctx, batched)
+        return [batched]
     outputs = []
     for state in intents.submit_all(api, docs, _message_ids(msg)):
+        out: dict[str, Any] | None
         if getattr(ctx, "sample", False):
             out = {
                 "feedSubmissionId": state["feedSubmissionId"],
@@ -141,7 +141,8 @@ def emit_result(
 
 def _finish_here_or_defer(api, state: dict[str, Any], sleep: Callable[[float], None]) -> dict[str, Any] | None:
     """The finished job's output, waiting here between checks; None when running on a Celery worker,
-    where the checks become scheduled tasks (no sleeping worker) and emit the output when they end."""
-    if feed_checks.defer(state):
+    where the checks become scheduled tasks (no sleeping worker: ``runtime.waits``, ``steps.feed_wait``)
+    and emit the output when they end."""
+    if not state.get("done") and waits.defer(feed_wait.wait_for(state)):
         return None
     return job.wait_and_finish(api, state, sleep=sleep)

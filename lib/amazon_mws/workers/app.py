@@ -15,7 +15,7 @@ Queues (``AMAZON_MWS_QUEUE``, default ``amazon-mws``, is the base name): ``<base
 step runs, ``<base>.poll`` for trigger polls, ``<base>.feed-checks`` for feed re-checks, so a slow poll of
 one seller never holds up actions, and feed checks (short, frequent) never wait behind either. A worker
 takes all three unless ``--queues`` says otherwise. A feed action run here submits and schedules its
-checks (``amazon_mws.workers.feed_checks``); its caller's result arrives when the checks are over.
+checks as a wait (``amazon_mws.workers.waits``); its caller's result arrives when the checks are over.
 """
 
 from __future__ import annotations
@@ -29,69 +29,24 @@ from typing import Any
 from celery import Celery, signals
 from celery.exceptions import Ignore
 
+from amazon_mws.runtime.rebound import ReboundPolicy
 from amazon_mws.runtime.secrets import REDACTOR, RedactingStream, secret_field_names
+from amazon_mws.workers.flow_store import state_store as _store
+from amazon_mws.workers.queues import (  # noqa: F401 (the queue names, also known by this module's name)
+    DEFAULT_QUEUE,
+    actions_queue,
+    all_queues,
+    base_queue,
+    feed_checks_queue,
+    poll_queue,
+)
 
 TASK_NAME = "amazon_mws.run_step"
-DEFAULT_QUEUE = "amazon-mws"
 DEFAULT_VISIBILITY_TIMEOUT = 3600  # seconds; > REBOUND_MAX_DELAY and any feed re-check countdown
 FLOW_POLL_TASK = "amazon_mws.flow.poll"
 FLOW_STEP_TASK = "amazon_mws.flow.step"
 FEED_CHECK_TASK = "amazon_mws.feed_check"
 FEED_CHECK_SWEEP_TASK = "amazon_mws.feed_check_sweep"
-
-
-def base_queue() -> str:
-    return os.environ.get("AMAZON_MWS_QUEUE") or DEFAULT_QUEUE
-
-
-def actions_queue() -> str:
-    """Actions, sinks and single step runs."""
-    return base_queue()
-
-
-def poll_queue() -> str:
-    """Trigger polls (long: they wait on ListOrders' quota)."""
-    return f"{base_queue()}.poll"
-
-
-def feed_checks_queue() -> str:
-    """Feed re-checks (short, scheduled with a countdown)."""
-    return f"{base_queue()}.feed-checks"
-
-
-def all_queues() -> list[str]:
-    return [actions_queue(), poll_queue(), feed_checks_queue()]
-
-
-@dataclass(frozen=True)
-class ReboundPolicy:
-    initial: float = 1.0
-    max_delay: float = 60.0
-    max_retries: int = 10
-
-    def delay(self, retries: int) -> float:
-        """Countdown before retry number ``retries + 1``: initial, 2x, 4x... capped at max_delay."""
-        return min(self.initial * (2**retries), self.max_delay)
-
-    @classmethod
-    def from_env(cls) -> ReboundPolicy:
-        def number(name: str, default: float, cast=float):
-            raw = os.environ.get(name)
-            if raw in (None, ""):
-                return default
-            try:
-                value = cast(raw)
-            except ValueError:
-                raise ValueError(f"{name}: must be a number, got {raw!r}") from None
-            if value < 0:
-                raise ValueError(f"{name}: must be >= 0, got {raw!r}")
-            return value
-
-        return cls(
-            initial=number("REBOUND_INITIAL_DELAY", 1.0),
-            max_delay=number("REBOUND_MAX_DELAY", 60.0),
-            max_retries=number("REBOUND_MAX_RETRIES", 10, int),
-        )
 
 
 def _mask_args(step_name: str) -> tuple[str, str]:
@@ -115,19 +70,20 @@ def run_step_task(
     ns = _store().namespace(namespace or default_namespace(step_name, cfg))
     retries = self.request.retries or 0
     from amazon_mws.runtime.jsonlog import log_context
-    from amazon_mws.workers import feed_checks
+    from amazon_mws.runtime.waits import collecting
+    from amazon_mws.workers import waits
 
     # A step's print() goes to the worker's stdout: masked like its logs.
     with (
         contextlib.redirect_stdout(RedactingStream(sys.__stdout__)),
-        feed_checks.deferring() as deferred,
+        collecting() as deferred,
         log_context(step=step_name, task=self.request.id),
     ):
         result = run_step(step_name, cfg, message, sample=sample, state_namespace=ns, attempt=retries)
     if deferred and result.ok and self.request.id:
         # The caller's result is written by the last feed check (same task id); nothing to store now.
         events = [e.to_json(materialize=True) for e in result.events if e.kind != "end"]
-        feed_checks.schedule(
+        waits.schedule(
             self.app, deferred, step_name, cfg=cfg,
             continuation={"kind": "result", "taskId": self.request.id, "events": events, "state": result.state},
         )
@@ -147,19 +103,6 @@ def run_step_task(
         }
         result.events.insert(len(result.events) - 1, Event("error", error=error))
     return result.to_json()
-
-
-_STORE = None
-
-
-def _store():
-    """One Redis state store per worker process (REDIS_URL), created on first use."""
-    global _STORE
-    if _STORE is None:
-        from amazon_mws.runtime.state import state_store_from_env
-
-        _STORE = state_store_from_env()
-    return _STORE
 
 
 def make_app(redis_url: str | None = None) -> Celery:
@@ -225,13 +168,14 @@ def _flow_step(self, flow_name: str, stage: int, message: dict[str, Any], tracke
 
 
 def _feed_check(self, key: str, check_id: str) -> dict[str, Any]:
-    from amazon_mws.workers.feed_checks import check
+    from amazon_mws.workers.flow_tasks import after_checks
+    from amazon_mws.workers.waits import check
 
-    return check(self, key, check_id)
+    return check(self, key, check_id, after_flow=after_checks)
 
 
 def _feed_check_sweep(self) -> int:
-    from amazon_mws.workers.feed_checks import sweep
+    from amazon_mws.workers.waits import sweep
 
     return sweep(self.app)
 

@@ -22,7 +22,7 @@ import json
 import os
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 
@@ -72,11 +72,34 @@ class HeldLock:
             self._lock.release()
 
 
+if TYPE_CHECKING:
+    from amazon_mws.runtime.state import StateStore
+
+
+_STATE_STORE: StateStore | None = None
+
+
+def state_store() -> StateStore:
+    """The steps' state store: one per worker process (REDIS_URL), created on first use. Here, under the
+    task modules, so each reaches it without importing the Celery app (which imports them)."""
+    global _STATE_STORE
+    if _STATE_STORE is None:
+        from amazon_mws.runtime.state import state_store_from_env
+
+        _STATE_STORE = state_store_from_env()
+    return _STATE_STORE
+
+
+def _text(value: bytes | str) -> str:
+    """A Redis reply as text (the client answers bytes; a client made with decode_responses, str)."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class FlowStore:
     def __init__(self, client: redis.Redis, prefix: str):
         self.r = client
         self.prefix = prefix
-        self._specs: dict[str, tuple[bytes, Any]] = {}
+        self._specs: dict[str, tuple[bytes | str, Any]] = {}
 
     @classmethod
     def from_env(cls) -> FlowStore:
@@ -99,7 +122,7 @@ class FlowStore:
         pipe.execute()
 
     def names(self) -> list[str]:
-        return sorted(n.decode() for n in self.r.smembers(f"{self.prefix}flows"))
+        return sorted(_text(n) for n in self.r.smembers(f"{self.prefix}flows"))
 
     def flow(self, name: str):
         """The registered flow (parsed once per worker while its stored text is unchanged)."""
@@ -123,7 +146,7 @@ class FlowStore:
 
     def holder(self, key: str) -> str | None:
         raw = self.r.get(key)
-        return raw.decode() if raw is not None else None
+        return _text(raw) if raw is not None else None
 
     def poll_lock_key(self, name: str) -> str:
         return self.key(name, "lock")
@@ -165,7 +188,7 @@ class FlowStore:
         return int(sent), int(finished)
 
     def tracker_members(self, name: str, tracker: str) -> list[str]:
-        return [m.decode() for m in self.r.smembers(self.key(name, "track", tracker, "finished"))]
+        return [_text(m) for m in self.r.smembers(self.key(name, "track", tracker, "finished"))]
 
     def tracker_errors(self, name: str, tracker: str) -> list[dict[str, Any]]:
         return [json.loads(e) for e in self.r.lrange(self.key(name, "track", tracker, "errors"), 0, -1)]

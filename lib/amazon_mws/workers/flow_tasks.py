@@ -19,11 +19,14 @@ import time
 import uuid
 from typing import Any
 
-from amazon_mws.flows.spec import Flow, apply_map
+from amazon_mws.flows.spec import Flow
+from amazon_mws.flows.stages import children, namespace_of
 from amazon_mws.runtime.emitter import Event
 from amazon_mws.runtime.jsonlog import log_context
 from amazon_mws.runtime.message import Message
-from amazon_mws.workers.flow_store import FlowStore, lock_ttl_from_env
+from amazon_mws.runtime.rebound import ReboundPolicy
+from amazon_mws.workers.flow_store import FlowStore, lock_ttl_from_env, state_store
+from amazon_mws.workers.queues import actions_queue
 
 log = logging.getLogger("amazon_mws.flows")
 
@@ -31,41 +34,8 @@ POLL_TASK = "amazon_mws.flow.poll"
 STEP_TASK = "amazon_mws.flow.step"
 
 
-def namespace_of(flow: Flow, index: int) -> str:
-    """The state store namespace of a flow's step: the trigger's cursor lives here."""
-    return f"flow:{flow.name}:{flow.steps[index].id}"
-
-
-def children(flow: Flow, index: int, emitted: Message, incoming: Message | None, n: int) -> list[Message]:
-    """The messages for stage ``index + 1`` made from the ``n``-th message step ``index`` emitted.
-
-    ``passthrough`` follows the convention: the incoming message's passthrough plus, under the emitting
-    step's id, the emitted message itself (id, body, headers)."""
-    step = flow.steps[index]
-    data = emitted.to_json(materialize=True)
-    base_id = emitted.id if incoming is None else f"{incoming.id}:{step.id}:{n}"
-    passthrough: dict[str, Any] = {}
-    if flow.passthrough:
-        passthrough = dict(incoming.passthrough) if incoming is not None else {}
-        passthrough[step.id] = {"id": base_id, "body": data["body"], "headers": data["headers"]}
-    mapping = flow.steps[index + 1].map if index + 1 < len(flow.steps) else None
-    bodies = apply_map(mapping, data["body"])
-    split = mapping is not None and any(isinstance(v, str) and "[*]" in v for v in mapping.values())
-    return [
-        Message(
-            id=f"{base_id}#{k}" if split else base_id,
-            body=body,
-            headers=dict(data["headers"]),
-            passthrough=dict(passthrough),
-        )
-        for k, body in enumerate(bodies)
-    ]
-
-
 def send_message(app, fs: FlowStore, flow: Flow, stage: int, msg: Message, tracker: str | None) -> None:
     """One message as a task on ``stage``, counted first for a waiting ``--once``."""
-    from amazon_mws.workers.app import actions_queue
-
     fs.track_sent(flow.name, tracker, [f"{stage}:{msg.id}"])
     app.send_task(
         STEP_TASK,
@@ -79,9 +49,8 @@ def send_message(app, fs: FlowStore, flow: Flow, stage: int, msg: Message, track
 def send_parked(app, fs: FlowStore, flow: Flow, tracker: str | None) -> int:
     """The flow's parked messages go to the sink again (before a poll's new ones); returns how many."""
     from amazon_mws.flows.parking import Parking
-    from amazon_mws.workers.app import _store
 
-    messages = Parking(_store(), flow.name).messages()
+    messages = Parking(state_store(), flow.name).messages()
     for msg in messages:
         send_message(app, fs, flow, len(flow.steps), msg, tracker)
     if messages:
@@ -156,7 +125,6 @@ def _poll(task, flow_name: str, poll_id: str, tracker: str | None = None) -> dic
     from amazon_mws.runtime.errors import ValidationError
     from amazon_mws.runtime.executor import RunResult, run_step
     from amazon_mws.runtime.state.loss import StateLost
-    from amazon_mws.workers.app import ReboundPolicy, _store
 
     fs = FlowStore.from_env()
     flow = fs.flow(flow_name)
@@ -178,9 +146,9 @@ def _poll(task, flow_name: str, poll_id: str, tracker: str | None = None) -> dic
             send_parked(task.app, fs, flow, tracker)
         trigger = flow.trigger
         dispatcher = Dispatcher(task.app, fs, flow, 0, None, tracker)
-        ns = _store().namespace(namespace_of(flow, 0))
+        ns = state_store().namespace(namespace_of(flow, 0))
         try:
-            guard(_store(), flow)
+            guard(state_store(), flow)
         except (ValidationError, StateLost) as exc:  # another seller's flow name, or the state is gone
             result = RunResult(trigger.step, [Event("error", error=error_info(exc)), Event("end")])
         else:
@@ -217,10 +185,9 @@ def step(task, flow_name: str, stage: int, message: dict[str, Any], tracker: str
 def _park_if_sink(flow_name: str, stage: int, message: dict[str, Any], info: dict[str, Any]) -> None:
     """A sink task that gave up on an unexpected error parks its message: no order ends with a log line."""
     from amazon_mws.flows.parking import Parking
-    from amazon_mws.workers.app import _store
 
     if stage >= len(FlowStore.from_env().flow(flow_name).steps):
-        Parking(_store(), flow_name).park(Message.from_json(message), f"{info['type']}: {info['message']}", 0)
+        Parking(state_store(), flow_name).park(Message.from_json(message), f"{info['type']}: {info['message']}", 0)
         info["parked"] = True
 
 
@@ -259,9 +226,8 @@ def _sink(task, fs: FlowStore, flow: Flow, msg: Message, tracker) -> dict[str, A
     (counted by ``Parking``, not by Celery); a message the sink did not take is parked, never dropped."""
     from amazon_mws.flows.parking import Parking
     from amazon_mws.flows.sinks import SinkError, SinkRetry, deliver
-    from amazon_mws.workers.app import _store
 
-    parking = Parking(_store(), flow.name)
+    parking = Parking(state_store(), flow.name)
     failed = parking.failed_attempts(msg.id)
     try:
         deliver(flow.sink, flow.name, msg, attempt=failed)
@@ -287,15 +253,15 @@ def _sink(task, fs: FlowStore, flow: Flow, msg: Message, tracker) -> dict[str, A
 
 def _action(task, fs: FlowStore, flow: Flow, stage: int, msg: Message, tracker) -> dict[str, Any]:
     from amazon_mws.runtime.executor import run_step
-    from amazon_mws.workers import feed_checks
-    from amazon_mws.workers.app import ReboundPolicy, _store
+    from amazon_mws.runtime.waits import collecting
+    from amazon_mws.workers import waits
 
     step_ = flow.steps[stage]
     retries = task.request.retries or 0
     dispatcher = Dispatcher(task.app, fs, flow, stage, msg, tracker)
     cfg = flow.cfg_for(stage)
-    with feed_checks.deferring() as deferred:
-        result = run_step(step_.step, cfg, msg, state_namespace=_store().namespace(namespace_of(flow, stage)),
+    with collecting() as deferred:
+        result = run_step(step_.step, cfg, msg, state_namespace=state_store().namespace(namespace_of(flow, stage)),
                           on_event=dispatcher.on_event, attempt=retries)
     policy = ReboundPolicy.from_env()
     if result.rebound is not None and result.ok:
@@ -305,7 +271,7 @@ def _action(task, fs: FlowStore, flow: Flow, stage: int, msg: Message, tracker) 
                               "message": f"{step_.step}: rebounded {retries} times (REBOUND_MAX_RETRIES); giving up"})
     _record_errors(fs, flow, step_.id, msg.id, tracker, result.errors)
     if deferred and result.ok:
-        key = feed_checks.schedule(
+        key = waits.schedule(
             task.app, deferred, step_.step,
             continuation={"kind": "flow", "flow": flow.name, "stage": stage, "tracker": tracker,
                           "message": {"id": msg.id, "headers": msg.headers, "passthrough": msg.passthrough},

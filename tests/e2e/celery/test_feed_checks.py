@@ -35,7 +35,7 @@ def test_a_feed_check_survives_a_worker_restart(workers_factory):
         workers.start(1)
         handle = CeleryExecutor(workers.app(), queue=workers.queue).submit("updateItem", sandbox.credentials, BODY)
         deadline = time.monotonic() + 30
-        while "feed check" not in workers.logs[0].read_text():
+        while " scheduled in " not in workers.logs[0].read_text():  # the wait is in Redis
             assert time.monotonic() < deadline, workers.log_text()[-3000:]
             time.sleep(0.05)
         pending = list(workers.client.scan_iter(match=f"{workers.prefix}feedcheck:*"))
@@ -59,7 +59,7 @@ def test_a_feed_check_survives_a_worker_restart(workers_factory):
 
 
 def test_a_flow_feed_action_goes_on_when_its_checks_end(workers_factory, tmp_path, monkeypatch):
-    from amazon_mws.flows.runner import parse_flow, run_once
+    from amazon_mws.workers.flow_runs import parse_flow, run_once
 
     with Sandbox(orders=3, seed=4, time_scale=float(SCALE), feed_processing_seconds=200) as sandbox:
         workers = _workers(workers_factory)
@@ -108,3 +108,46 @@ def test_get_feed_submission_result_waits_by_scheduled_checks_not_in_the_worker(
         (out,) = [m.body for m in result.data]
         assert out["status"] == "_DONE_" and out["processingReport"]["messagesProcessed"] == 2
         assert "Task amazon_mws.feed_check[" in workers.logs[0].read_text()  # checked by scheduled tasks
+
+
+def test_a_check_pending_from_before_the_upgrade_finishes(workers_factory, monkeypatch):
+    """A record written by the old feed_checks module (no poller name) is checked and finished by the
+    generic wait task: the keys, the record and the task name did not change."""
+    import uuid
+
+    from celery.result import AsyncResult
+
+    from amazon_mws.backends import feeds_api
+    from amazon_mws.feeds import job
+    from amazon_mws.feeds.build import build_feed
+    from amazon_mws.workers.app import FEED_CHECK_TASK, feed_checks_queue
+
+    with Sandbox(orders=0, time_scale=float(SCALE), feed_processing_seconds=500) as sandbox:
+        workers = _workers(workers_factory)
+        workers.set_env(monkeypatch)
+        [doc] = build_feed("updateItem", BODY, sandbox.credentials["sellerId"])
+        state = job.start(feeds_api(sandbox.credentials), doc, settings=job.CheckSettings(delay_seconds=1.5))
+        key, check_id, task_id = uuid.uuid4().hex, uuid.uuid4().hex, uuid.uuid4().hex
+        old_record = {  # exactly the fields feed_checks.schedule wrote
+            "key": key, "step": "updateItem", "jobs": [state], "outputs": [],
+            "continuation": {"kind": "result", "taskId": task_id, "events": [], "state": {}},
+            "flow": None, "stage": None, "cfg": sandbox.credentials, "checkId": check_id,
+            "createdAt": time.time(), "dueAt": time.time(),
+        }
+        workers.client.set(f"{workers.prefix}feedcheck:{key}", json.dumps(old_record))
+        workers.client.zadd(f"{workers.prefix}feedchecks", {key: old_record["dueAt"]})
+        app = workers.app()
+        app.send_task(FEED_CHECK_TASK, args=[key, check_id], queue=feed_checks_queue())
+        workers.start(1)
+        result = AsyncResult(task_id, app=app).get(timeout=60)
+        events = result["events"]
+        assert [e["event"] for e in events] == ["data", "end"], events
+        out = events[0]["body"]
+        assert out["feedSubmissionId"] == state["feedSubmissionId"] and out["status"] == "_DONE_"
+        assert out["processingReport"]["messagesProcessed"] == 2
+        deadline = time.monotonic() + 10
+        while workers.client.exists(f"{workers.prefix}feedcheck:{key}"):  # the record goes with the last check
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert workers.client.zscore(f"{workers.prefix}feedchecks", key) is None
+        assert len([r for r in sandbox.requests if r["action"] == "SubmitFeed"]) == 1

@@ -54,7 +54,7 @@ def test_flow_delivers_every_order_once_through_the_cli(workers_factory, webhook
 
 
 def test_flow_through_the_python_api_keeps_passthrough(workers_factory, tmp_path, monkeypatch):
-    from amazon_mws.flows.runner import parse_flow, run_once
+    from amazon_mws.workers.flow_runs import parse_flow, run_once
 
     with Sandbox(orders=12, seed=5, time_scale=float(SCALE)) as sandbox:
         workers = workers_factory(9, AMAZON_MWS_TIME_SCALE=SCALE)

@@ -17,8 +17,8 @@ import pytest
 from celery_helpers import AMAZON_MWS_BIN, orders_flow
 
 from amazon_mws.core.times import to_amazon
-from amazon_mws.flows.runner import parse_flow, run_once
 from amazon_mws.sandbox import Sandbox
+from amazon_mws.workers.flow_runs import parse_flow, run_once
 from receivers import Receiver
 
 pytestmark = pytest.mark.timeout(150)

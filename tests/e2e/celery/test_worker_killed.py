@@ -19,8 +19,8 @@ import pytest
 from celery_helpers import orders_flow
 
 from amazon_mws.core.times import to_amazon
-from amazon_mws.flows.runner import parse_flow, run_once
 from amazon_mws.sandbox import Sandbox
+from amazon_mws.workers.flow_runs import parse_flow, run_once
 
 pytestmark = pytest.mark.timeout(115)
 SCALE = "0.005"

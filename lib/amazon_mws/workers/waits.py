@@ -1,79 +1,63 @@
-"""Feed checks on Celery: a submitted feed is checked by scheduled tasks, not by a sleeping worker.
+"""Waits on Celery: a step's wait (a submitted feed) is carried on by scheduled tasks, not a sleeping worker.
 
-How a feed action gets here: the task that runs a step (a flow step, or ``amazon_mws.run_step``) runs it
-inside ``deferring()``. ``feeds.action.submit_and_wait`` submits each feed as usual, and then, instead of
-sleeping ``RESPONSE_CHECK_DELAY`` between checks, hands the job state to ``defer()``. After the step
-returns, the task calls ``schedule()``: the pending check is written to Redis and the first
-``amazon_mws.feed_check`` task is sent with that delay as its countdown, on the feed-checks queue.
+How a wait gets here: the task that runs a step (a flow step, or ``amazon_mws.run_step``) runs it inside
+``runtime.waits.collecting()``. A feed action submits each feed as usual and, instead of sleeping
+``RESPONSE_CHECK_DELAY`` between checks, hands a ``Wait`` to ``runtime.waits.defer()``. After the step
+returns, the task calls ``schedule()``: the pending record is written to Redis and the first
+``amazon_mws.feed_check`` task is sent with the wait's delay as its countdown, on the feed-checks queue.
+Each check calls the poller the record names (``"package.module:function"``, resolved by name: this module
+imports no Amazon code); a record written before pollers had names (no ``poller``) is a feed check.
 
-Why it survives a worker restart: the pending check (job states, outputs so far, what to do at the end)
+Why it survives a worker restart: the pending record (wait states, outputs so far, what to do at the end)
 lives in Redis, not in the task. Each check task carries the id of the check it is; the record names the
 one expected next. A check sends its successor *before* saving the record that expects it, under a lock,
 so a crash at any point leaves either the old task (redelivered, it repeats the check) or the new one; a
 stale copy finds an id it does not expect and stops. ``sweep()`` (run by beat every minute) re-sends
 checks that are long overdue, for the case where both were lost with a broker restart.
 
-At the end the continuation runs: a flow's next stage gets the outputs as messages, or a plain
-``run_step`` task's caller gets its RunResult (written to the result backend under the original task id).
+At the end the outputs are checked against the step's out schema (as the emitter would have inline) and
+the continuation runs: a flow's next stage gets the outputs as messages (``after_flow``, which the app
+passes in: flow_tasks stands on this module, not under it), or a plain ``run_step`` task's caller gets its
+RunResult (written to the result backend under the original task id).
+
+The Redis keys, the record's fields and the task names are those of the feed checks this module replaces,
+so records pending when a worker is upgraded still finish.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import json
 import logging
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
-from amazon_mws.feeds import job
-from amazon_mws.feeds.errors import FeedCheckTimeout
+from amazon_mws.runtime.waits import Wait, resolve
+from amazon_mws.workers.flow_store import FlowStore, lock_ttl_from_env
+from amazon_mws.workers.queues import feed_checks_queue
 
-log = logging.getLogger("amazon_mws.feeds.checks")
+log = logging.getLogger(__name__)
 
 CHECK_TASK = "amazon_mws.feed_check"
 SWEEP_TASK = "amazon_mws.feed_check_sweep"
 OVERDUE_GRACE = 300.0  # seconds past due before the sweep re-sends a check
+# What a record without a poller name waits for: before waits were generic, every record was a feed check.
+LEGACY_POLLER = "amazon_mws.steps.feed_wait:poll"
 
-_DEFERRED: contextvars.ContextVar[list[dict[str, Any]] | None] = contextvars.ContextVar(
-    "amazon_mws_deferred_feed_checks", default=None
-)
-
-
-@contextlib.contextmanager
-def deferring() -> Iterator[list[dict[str, Any]]]:
-    """Inside: feed actions submit and defer their checks (collected in the yielded list)."""
-    jobs: list[dict[str, Any]] = []
-    token = _DEFERRED.set(jobs)
-    try:
-        yield jobs
-    finally:
-        _DEFERRED.reset(token)
+FlowContinuation = Callable[[Any, dict[str, Any], str, list[dict[str, Any]], list[dict[str, Any]]], None]
 
 
-def defer(state: dict[str, Any]) -> bool:
-    """Take over the checks of a submitted job when running on Celery; False in one process."""
-    jobs = _DEFERRED.get()
-    if jobs is None or state.get("done"):
-        return False
-    jobs.append(state)
-    return True
+class PendingWaits:
+    """Pending waits in Redis: ``feedcheck:{key}`` (the record) and ``feedchecks`` (zset by due time)."""
 
-
-class PendingChecks:
-    """Pending checks in Redis: ``feedcheck:{key}`` (the record) and ``feedchecks`` (zset by due time)."""
-
-    def __init__(self, client, prefix: str):
+    def __init__(self, client: Any, prefix: str):
         self.r = client
         self.prefix = prefix
         self.index = f"{prefix}feedchecks"
 
     @classmethod
-    def from_env(cls) -> PendingChecks:
-        from amazon_mws.workers.flow_store import FlowStore
-
+    def from_env(cls) -> PendingWaits:
         fs = FlowStore.from_env()
         return cls(fs.r, fs.prefix)
 
@@ -104,50 +88,50 @@ class PendingChecks:
         return [k.decode() for k in self.r.zrangebyscore(self.index, 0, now - grace)]
 
 
-def _send(app, key: str, check_id: str, countdown: float) -> None:
-    from amazon_mws.workers.app import feed_checks_queue
-
+def _send(app: Any, key: str, check_id: str, countdown: float) -> None:
     app.send_task(CHECK_TASK, args=[key, check_id], countdown=max(countdown, 0.0), queue=feed_checks_queue())
 
 
-def _public(state: dict[str, Any]) -> dict[str, Any]:
-    return {k: state.get(k) for k in ("feedSubmissionId", "feedType", "status", "attempts")}
+def poller_of(record: dict[str, Any]) -> str:
+    """The poller a record waits on (a record from before pollers had names: the feed poller)."""
+    return str(record.get("poller") or LEGACY_POLLER)
 
 
-def schedule(app, jobs: list[dict[str, Any]], step: str, *, continuation: dict[str, Any],
+def schedule(app: Any, waits: list[Wait], step: str, *, continuation: dict[str, Any],
              flow: str | None = None, stage: int | None = None, cfg: dict[str, Any] | None = None) -> str:
-    """Store the pending check and send its first task; returns the check's key.
+    """Store the pending waits and send their first check; returns the record's key.
 
-    A flow's check finds its cfg again from the registered flow (``flow``, ``stage``), so no secret is
-    stored with it; a plain run_step check stores ``cfg`` (the broker held it already)."""
-    store = PendingChecks.from_env()
+    A flow's record finds its cfg again from the registered flow (``flow``, ``stage``), so no secret is
+    stored with it; a plain run_step record stores ``cfg`` (the broker held it already). The waits of one
+    step run share one poller (one record, one continuation)."""
+    pollers = sorted({w.poller for w in waits})
+    if len(pollers) != 1:
+        raise ValueError(f"{step}: one step run waits on one poller, not {pollers}")
+    store = PendingWaits.from_env()
     key = uuid.uuid4().hex
-    delay = min(float(s["delaySeconds"]) for s in jobs)
-    record = {
-        "key": key, "step": step, "jobs": jobs, "outputs": [], "continuation": continuation,
-        "flow": flow, "stage": stage, "cfg": cfg, "checkId": uuid.uuid4().hex,
+    delay = min(w.delay for w in waits)
+    record: dict[str, Any] = {
+        "key": key, "step": step, "poller": pollers[0], "jobs": [w.state for w in waits], "outputs": [],
+        "continuation": continuation, "flow": flow, "stage": stage, "cfg": cfg, "checkId": uuid.uuid4().hex,
         "createdAt": time.time(), "dueAt": time.time() + delay,
     }
     store.save(record)
     _send(app, key, record["checkId"], delay)
-    log.info("feed check %s scheduled in %.1f s for %s", key, delay, [s["feedSubmissionId"] for s in jobs])
+    log.info("wait %s scheduled in %.1f s: %d waits on %s", key, delay, len(waits), pollers[0])
     return key
 
 
 def _cfg(record: dict[str, Any]) -> dict[str, Any]:
     if record.get("flow"):
-        from amazon_mws.workers.flow_store import FlowStore
-
         return FlowStore.from_env().flow(record["flow"]).cfg_for(int(record["stage"]))
     return dict(record.get("cfg") or {})
 
 
-def check(task, key: str, check_id: str) -> dict[str, Any]:
-    """One round of checks for a pending record: finish what is done, reschedule the rest."""
+def check(task: Any, key: str, check_id: str, *, after_flow: FlowContinuation) -> dict[str, Any]:
+    """One round for a pending record: finish what is done, reschedule the rest."""
     from amazon_mws.runtime.jsonlog import log_context
-    from amazon_mws.workers.flow_store import FlowStore, lock_ttl_from_env
 
-    store = PendingChecks.from_env()
+    store = PendingWaits.from_env()
     record = store.load(key)
     if record is None:
         return {"check": key, "skipped": "finished already"}
@@ -162,36 +146,26 @@ def check(task, key: str, check_id: str) -> dict[str, Any]:
         if record is None or record["checkId"] != check_id:
             return {"check": key, "skipped": "stale copy"}
         with log_context(flow=record.get("flow"), step=record["step"], message=key):
-            return _round(task.app, store, record)
+            return _round(task.app, store, record, after_flow)
     finally:
         lock.release()
 
 
-def _round(app, store: PendingChecks, record: dict[str, Any]) -> dict[str, Any]:
-    from amazon_mws.steps.feed_actions import feeds_api
-
-    api = feeds_api(_cfg(record))
-    outputs, errors, remaining = list(record["outputs"]), list(record.get("errors") or []), []
-    for state in record["jobs"]:
-        try:
-            state = job.check(api, state)
-        except FeedCheckTimeout as exc:
-            errors.append({"type": "FeedCheckTimeout", "message": str(exc)})
-            continue
-        if state["done"]:
-            outputs.append(job.finish(api, state))
-        else:
-            remaining.append(state)
-    if remaining:
-        delay = min(float(s["delaySeconds"]) for s in remaining)
-        record.update(jobs=remaining, outputs=outputs, errors=errors, checkId=uuid.uuid4().hex,
-                      dueAt=time.time() + delay)
+def _round(app: Any, store: PendingWaits, record: dict[str, Any], after_flow: FlowContinuation) -> dict[str, Any]:
+    poller = poller_of(record)
+    answer = resolve(poller)(_cfg(record), list(record["jobs"]))
+    outputs = [*record["outputs"], *answer.outputs]
+    errors = [*(record.get("errors") or []), *answer.errors]
+    if answer.pending:
+        delay = min(w.delay for w in answer.pending)
+        record.update(poller=poller, jobs=[w.state for w in answer.pending], outputs=outputs, errors=errors,
+                      checkId=uuid.uuid4().hex, dueAt=time.time() + delay)
         _send(app, record["key"], record["checkId"], delay)  # successor first, then the record expecting it
         store.save(record)
-        return {"check": record["key"], "pending": [_public(s) for s in remaining]}
-    _continue(app, record, outputs, errors)
+        return {"check": record["key"], "pending": len(answer.pending)}
+    _continue(app, record, outputs, errors, after_flow)
     store.delete(record["key"])
-    log.info("feed check %s finished: %d outputs, %d errors", record["key"], len(outputs), len(errors))
+    log.info("wait %s finished: %d outputs, %d errors", record["key"], len(outputs), len(errors))
     return {"check": record["key"], "outputs": len(outputs), "errors": errors}
 
 
@@ -208,7 +182,8 @@ def _validated(record: dict[str, Any], outputs: list[dict[str, Any]]) -> None:
             manifest.schemas.validate(out_schema, out, "body")
 
 
-def _continue(app, record: dict[str, Any], outputs: list[dict[str, Any]], errors: list[dict[str, str]]) -> None:
+def _continue(app: Any, record: dict[str, Any], outputs: list[dict[str, Any]], errors: list[dict[str, Any]],
+              after_flow: FlowContinuation) -> None:
     from amazon_mws.runtime.emitter import error_info
 
     try:
@@ -218,9 +193,7 @@ def _continue(app, record: dict[str, Any], outputs: list[dict[str, Any]], errors
         outputs = []
     cont = record["continuation"]
     if cont["kind"] == "flow":
-        from amazon_mws.workers.flow_tasks import after_checks
-
-        after_checks(app, cont, record["key"], outputs, errors)
+        after_flow(app, cont, record["key"], outputs, errors)
     elif cont["kind"] == "result":
         from celery import states
 
@@ -233,9 +206,9 @@ def _continue(app, record: dict[str, Any], outputs: list[dict[str, Any]], errors
         app.backend.store_result(cont["taskId"], result, states.SUCCESS)
 
 
-def sweep(app, *, now: float | None = None, grace: float = OVERDUE_GRACE) -> int:
+def sweep(app: Any, *, now: float | None = None, grace: float = OVERDUE_GRACE) -> int:
     """Re-send checks whose task went missing (overdue by more than ``grace``); returns how many."""
-    store = PendingChecks.from_env()
+    store = PendingWaits.from_env()
     count = 0
     for key in store.overdue(time.time() if now is None else now, grace):
         record = store.load(key)
@@ -247,5 +220,5 @@ def sweep(app, *, now: float | None = None, grace: float = OVERDUE_GRACE) -> int
         _send(app, key, record["checkId"], 0)
         count += 1
     if count:
-        log.warning("feed checks: re-sent %d overdue checks", count)
+        log.warning("waits: re-sent %d overdue checks", count)
     return count

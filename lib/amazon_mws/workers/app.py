@@ -75,7 +75,7 @@ def run_step_task(
 
     # A step's print() goes to the worker's stdout: masked like its logs.
     with (
-        contextlib.redirect_stdout(RedactingStream(sys.__stdout__)),
+        contextlib.redirect_stdout(RedactingStream(sys.__stdout__ or sys.stdout)),
         collecting() as deferred,
         log_context(step=step_name, task=self.request.id),
     ):

@@ -2,6 +2,7 @@
 #   docker build -t amazon-mws .
 #   docker run --rm -e REDIS_URL=redis://redis:6379/0 amazon-mws            # a worker
 #   docker compose up                                                       # redis + worker + beat
+# The image runs workers, beat and serve (health: `amazon-mws health worker|beat|serve`) and carries Flower.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -24,7 +25,7 @@ COPY lib ./lib
 COPY schemas ./schemas
 COPY triggers ./triggers
 COPY actions ./actions
-RUN pip install . && rm -rf /src
+RUN pip install '.[flower]' && rm -rf /src
 
 WORKDIR /home/app
 USER 10001:10001

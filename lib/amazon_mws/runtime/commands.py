@@ -7,6 +7,7 @@ errors go to stderr. Exit status: 0 fine, 1 an error event (or failed verificati
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import hashlib
 import itertools
@@ -14,15 +15,19 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from amazon_mws.runtime import jsonfile
 from amazon_mws.runtime.emitter import Event, error_info
 from amazon_mws.runtime.errors import ManifestError, UnknownStepError
 from amazon_mws.runtime.jsonlines import write_line
 from amazon_mws.runtime.logs import configure_logging
+from amazon_mws.runtime.secrets import RedactingStream
+
+if TYPE_CHECKING:
+    from amazon_mws.runtime.manifest import Manifest
 
 USAGE = 2
 FAILED = 1
@@ -67,10 +72,8 @@ def write_json_atomic(path: Path, value: Any) -> None:
         raise
 
 
-def _step_stdout():
+def _step_stdout() -> contextlib.redirect_stdout[RedactingStream]:
     """A step that print()s must not corrupt the JSON on stdout: its output goes to stderr, masked."""
-    from amazon_mws.runtime.secrets import RedactingStream
-
     return contextlib.redirect_stdout(RedactingStream(sys.stderr))
 
 
@@ -79,7 +82,7 @@ def _usage(command: str, problem: object) -> int:
     return USAGE
 
 
-def _load(command: str, step: str | None = None):
+def _load(command: str, step: str | None = None) -> Manifest:
     """The manifest (and the step), or a usage error."""
     from amazon_mws.runtime.manifest import load_manifest
 
@@ -92,7 +95,7 @@ def _load(command: str, step: str | None = None):
     return manifest
 
 
-def _config(args) -> Any:
+def _config(args: argparse.Namespace) -> Any:
     return read_json_file(args.config, "--config")
 
 
@@ -173,7 +176,7 @@ def _run_lines(args: Any, cfg: Any, manifest: Any, lines: Iterator[bytes]) -> in
     return FAILED if failed else 0
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     """``amazon-mws run STEP --config CFG.json [--message MSG.json|MSGS.jsonl|-] [--snapshot SNAP.json]
     [--sample]``."""
     from amazon_mws.runtime.executor import default_namespace, run_step
@@ -237,7 +240,7 @@ def run(args) -> int:
     return FAILED if result.errors else 0
 
 
-def verify(args) -> int:
+def verify(args: argparse.Namespace) -> int:
     """``amazon-mws verify --config CFG.json``: prints ``{"verified": true}`` or the reason it is not."""
     from amazon_mws.runtime.designer import verify_credentials
 
@@ -257,7 +260,7 @@ def verify(args) -> int:
     return 0
 
 
-def _designer_call(command: str, args, call) -> int:
+def _designer_call(command: str, args: argparse.Namespace, call: Callable[..., Any]) -> int:
     configure_logging()
     try:
         cfg = _config(args)
@@ -274,14 +277,14 @@ def _designer_call(command: str, args, call) -> int:
     return 0
 
 
-def metadata(args) -> int:
+def metadata(args: argparse.Namespace) -> int:
     """``amazon-mws metadata STEP --config CFG.json``: ``{"in": schema, "out": schema}``."""
     from amazon_mws.runtime.designer import get_metadata
 
     return _designer_call("metadata", args, lambda cfg, m: get_metadata(args.step, cfg, manifest=m))
 
 
-def select(args) -> int:
+def select(args: argparse.Namespace) -> int:
     """``amazon-mws select STEP FIELD --config CFG.json``: ``{value: label}``."""
     from amazon_mws.runtime.designer import select_model
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from amazon_mws.runtime.errors import ManifestError, UnknownStepError
 from amazon_mws.runtime.paths import MANIFEST, component_root
+from amazon_mws.runtime.secrets import secret_field_names
 from amazon_mws.runtime.validation import SchemaSet, check_schema_file
 
 DEFAULT_VERIFIER = "./verifyCredentials.py"
@@ -109,6 +110,14 @@ class Manifest:
     def fields_for(self, step: Step) -> dict[str, dict[str, Any]]:
         """Credentials and step fields together, as one cfg holds them."""
         return {**self.credential_fields, **step.fields}
+
+    def secret_names(self) -> frozenset[str]:
+        """Every field name whose value is a secret: the well-known ones and each password field of the
+        credentials or of any step. What the redactor masks and what is sealed before Redis."""
+        names = set(secret_field_names(self.credential_fields))
+        for step in self.steps.values():
+            names |= secret_field_names(step.fields)
+        return frozenset(names)
 
 
 class _Checker:

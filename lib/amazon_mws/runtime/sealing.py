@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -89,32 +89,41 @@ def reseal(value: str, keys: MultiFernet | None = None) -> str:
     return seal(unseal(value, keys), keys)
 
 
-def seal_fields(data: Mapping[str, Any], names: Iterable[str], keys: MultiFernet | None = None) -> dict[str, Any]:
-    """A copy of `data` whose string values under `names` (at any depth) are sealed."""
-    wanted = frozenset(names)
-    if keys is None and _has_any(data, wanted):
+def seal_fields(data: Mapping[str, Any], names: Iterable[str], keys: MultiFernet | None = None, *,
+                whole: Iterable[str] = ()) -> dict[str, Any]:
+    """A copy of `data` whose string values under `names` (at any depth) are sealed, and every string
+    anywhere inside a value under `whole` (a webhook's ``headers``: any header may carry a credential)."""
+    wanted, everything = frozenset(names), frozenset(whole)
+
+    def secret(path: tuple[str, ...]) -> bool:
+        return path[-1] in wanted or any(part in everything for part in path[:-1])
+
+    if keys is None and any(secret(path) for path, _ in _leaves(data)):
         keys = keys_from_env()  # only when there is something to seal: no key needed for a cfg without secrets
-    return dict(_walk(data, lambda key, value: seal(value, keys) if key in wanted else value))
+    return dict(_walk(data, lambda path, value: seal(value, keys) if secret(path) else value))
 
 
 def unseal_fields(data: Mapping[str, Any], keys: MultiFernet | None = None) -> dict[str, Any]:
     """A copy of `data` with every sealed string opened (clear values, from before sealing, pass as they are)."""
-    return dict(_walk(data, lambda key, value: unseal(value, keys) if is_sealed(value) else value))
+    return dict(_walk(data, lambda path, value: unseal(value, keys) if is_sealed(value) else value))
 
 
-def _has_any(data: Any, names: frozenset[str]) -> bool:
+def _leaves(data: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
     if isinstance(data, Mapping):
-        return any((k in names and isinstance(v, str) and v) or _has_any(v, names) for k, v in data.items())
-    if isinstance(data, list):
-        return any(_has_any(v, names) for v in data)
-    return False
+        for k, v in data.items():
+            yield from _leaves(v, (*path, str(k)))
+    elif isinstance(data, list):
+        for v in data:
+            yield from _leaves(v, path)
+    elif isinstance(data, str) and data and path:
+        yield path, data
 
 
-def _walk(data: Any, leaf: Callable[[str, str], str], key: str = "") -> Any:
+def _walk(data: Any, leaf: Callable[[tuple[str, ...], str], str], path: tuple[str, ...] = ()) -> Any:
     if isinstance(data, Mapping):
-        return {k: _walk(v, leaf, str(k)) for k, v in data.items()}
+        return {k: _walk(v, leaf, (*path, str(k))) for k, v in data.items()}
     if isinstance(data, list):
-        return [_walk(v, leaf, key) for v in data]
-    if isinstance(data, str) and data:
-        return leaf(key, data)
+        return [_walk(v, leaf, path) for v in data]
+    if isinstance(data, str) and data and path:
+        return leaf(path, data)
     return data

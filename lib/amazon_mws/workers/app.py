@@ -30,7 +30,8 @@ from celery import Celery, signals
 from celery.exceptions import Ignore
 
 from amazon_mws.runtime.rebound import ReboundPolicy
-from amazon_mws.runtime.secrets import REDACTOR, RedactingStream, secret_field_names
+from amazon_mws.runtime.sealing import seal_fields, unseal_fields
+from amazon_mws.runtime.secrets import REDACTOR, RedactingStream
 from amazon_mws.workers.flow_store import state_store as _store
 from amazon_mws.workers.queues import (  # noqa: F401 (the queue names, also known by this module's name)
     DEFAULT_QUEUE,
@@ -62,10 +63,12 @@ def run_step_task(
     namespace: str | None = None,
     sample: bool = False,
 ) -> dict[str, Any]:
-    """One step run on a worker; returns the RunResult as JSON (data bodies materialised)."""
+    """One step run on a worker; returns the RunResult as JSON (data bodies materialised). The cfg's secrets
+    arrive sealed (``CeleryExecutor.submit``) and are opened here, in the process that uses them."""
     from amazon_mws.runtime.emitter import Event
     from amazon_mws.runtime.executor import default_namespace, run_step
 
+    cfg = unseal_fields(cfg)
     policy = ReboundPolicy.from_env()
     ns = _store().namespace(namespace or default_namespace(step_name, cfg))
     retries = self.request.retries or 0
@@ -208,10 +211,7 @@ def _learn_secret_field_names(**_: Any) -> None:
     except Exception as exc:  # the task will report the broken manifest; the worker still starts
         print(f"amazon-mws worker: component not loaded: {exc}", file=sys.stderr)
         return
-    names = set(secret_field_names(manifest.credential_fields))
-    for step in manifest.steps.values():
-        names |= secret_field_names(step.fields)
-    REDACTOR.add_names(names)
+    REDACTOR.add_names(manifest.secret_names())
 
 
 @dataclass
@@ -245,13 +245,15 @@ class CeleryExecutor:
         sample: bool = False,
     ) -> CeleryHandle:
         from amazon_mws.runtime.executor import default_namespace
+        from amazon_mws.runtime.manifest import load_manifest
         from amazon_mws.runtime.message import Message
 
         msg = message if isinstance(message, Message) else Message.from_json(message or {})
         argsrepr, kwargsrepr = _mask_args(step_name)
         async_result = self.app.send_task(
             TASK_NAME,
-            args=[step_name, cfg, msg.to_json(materialize=True)],
+            # the broker and the result backend are Redis: the cfg's secrets travel sealed
+            args=[step_name, seal_fields(cfg, load_manifest().secret_names()), msg.to_json(materialize=True)],
             kwargs={"namespace": namespace or default_namespace(step_name, cfg), "sample": sample},
             queue=self.queue,
             argsrepr=argsrepr,

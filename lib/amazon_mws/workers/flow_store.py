@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
+from amazon_mws.runtime.manifest import load_manifest
+from amazon_mws.runtime.sealing import seal_fields, unseal_fields
 from amazon_mws.runtime.settings import env_number
 
 DEFAULT_LOCK_TTL = 30.0
@@ -117,7 +119,9 @@ class FlowStore:
 
     def register(self, flow) -> None:
         pipe = self.r.pipeline(transaction=True)
-        pipe.set(self.key(flow.name, "spec"), json.dumps(flow.to_json()))
+        # inline credentials and webhook headers are sealed: whoever reads Redis cannot use them
+        spec = seal_fields(flow.to_json(), load_manifest().secret_names(), whole=("headers",))
+        pipe.set(self.key(flow.name, "spec"), json.dumps(spec))
         pipe.sadd(f"{self.prefix}flows", flow.name)
         pipe.execute()
 
@@ -134,7 +138,7 @@ class FlowStore:
         cached = self._specs.get(name)
         if cached and cached[0] == raw:
             return cached[1]
-        flow = Flow.from_json(json.loads(raw))
+        flow = Flow.from_json(unseal_fields(json.loads(raw)))
         self._specs[name] = (raw, flow)
         return flow
 

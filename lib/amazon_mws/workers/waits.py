@@ -33,6 +33,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from amazon_mws.runtime.manifest import load_manifest
+from amazon_mws.runtime.sealing import seal_fields, unseal_fields
 from amazon_mws.runtime.waits import Wait, resolve
 from amazon_mws.workers.flow_store import FlowStore, lock_ttl_from_env
 from amazon_mws.workers.queues import feed_checks_queue
@@ -102,8 +104,8 @@ def schedule(app: Any, waits: list[Wait], step: str, *, continuation: dict[str, 
     """Store the pending waits and send their first check; returns the record's key.
 
     A flow's record finds its cfg again from the registered flow (``flow``, ``stage``), so no secret is
-    stored with it; a plain run_step record stores ``cfg`` (the broker held it already). The waits of one
-    step run share one poller (one record, one continuation)."""
+    stored with it; a plain run_step record stores ``cfg`` with its secrets sealed. The waits of one step run
+    share one poller (one record, one continuation)."""
     pollers = sorted({w.poller for w in waits})
     if len(pollers) != 1:
         raise ValueError(f"{step}: one step run waits on one poller, not {pollers}")
@@ -112,7 +114,8 @@ def schedule(app: Any, waits: list[Wait], step: str, *, continuation: dict[str, 
     delay = min(w.delay for w in waits)
     record: dict[str, Any] = {
         "key": key, "step": step, "poller": pollers[0], "jobs": [w.state for w in waits], "outputs": [],
-        "continuation": continuation, "flow": flow, "stage": stage, "cfg": cfg, "checkId": uuid.uuid4().hex,
+        "continuation": continuation, "flow": flow, "stage": stage,
+        "cfg": seal_fields(cfg, load_manifest().secret_names()) if cfg else cfg, "checkId": uuid.uuid4().hex,
         "createdAt": time.time(), "dueAt": time.time() + delay,
     }
     store.save(record)
@@ -124,7 +127,7 @@ def schedule(app: Any, waits: list[Wait], step: str, *, continuation: dict[str, 
 def _cfg(record: dict[str, Any]) -> dict[str, Any]:
     if record.get("flow"):
         return FlowStore.from_env().flow(record["flow"]).cfg_for(int(record["stage"]))
-    return dict(record.get("cfg") or {})
+    return unseal_fields(record.get("cfg") or {})
 
 
 def check(task: Any, key: str, check_id: str, *, after_flow: FlowContinuation) -> dict[str, Any]:

@@ -40,6 +40,18 @@ def test_fields_are_sealed_by_name_at_any_depth_and_the_rest_is_untouched(key: s
     assert cfg["secretKey"] == SECRET  # the input is not modified
 
 
+def test_everything_under_a_whole_key_is_sealed_whatever_its_name(key: str) -> None:
+    spec = {"sink": {"type": "webhook", "url": "http://127.0.0.1:9/x",
+                     "headers": {"X-Custom-Auth": "h3ader-s3cret", "Content-Type": "application/json"}},
+            "credentials": {"secretKey": SECRET, "sellerId": "A1"}}
+    sealed = sealing.seal_fields(spec, {"secretKey"}, whole=("headers",))
+    headers = sealed["sink"]["headers"]
+    assert all(sealing.is_sealed(v) for v in headers.values())  # any header may carry a credential
+    assert sealed["sink"]["url"] == "http://127.0.0.1:9/x" and sealed["credentials"]["sellerId"] == "A1"
+    assert sealing.is_sealed(sealed["credentials"]["secretKey"])
+    assert sealing.unseal_fields(sealed) == spec
+
+
 def test_rotation_new_key_first_old_values_still_open_and_reseal_moves_them(
     monkeypatch: pytest.MonkeyPatch, key: str
 ) -> None:

@@ -3,6 +3,10 @@
 stdout carries JSON only (one line per event for ``run``; one document for the others); logs and usage
 errors go to stderr. Exit status: 0 fine, 1 an error event (or failed verification), 2 usage errors
 (unreadable or non-JSON files, unknown step, broken component).
+
+A step that rebounds is run again here, as ``runtime.rebound`` decides: the events of every try are
+printed, one ``end`` closes the whole run, and a step still rebounding after ``REBOUND_MAX_RETRIES`` tries
+ends with a ``ReboundLimitError`` error event (exit status 1), never silently.
 """
 
 from __future__ import annotations
@@ -14,15 +18,20 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from amazon_mws.runtime import jsonfile
 from amazon_mws.runtime.emitter import Event, error_info
 from amazon_mws.runtime.errors import ManifestError, UnknownStepError
 from amazon_mws.runtime.jsonlines import write_line
 from amazon_mws.runtime.logs import configure_logging
+
+if TYPE_CHECKING:
+    from amazon_mws.runtime.executor import RunResult
+    from amazon_mws.runtime.manifest import Manifest
+    from amazon_mws.runtime.rebound import ReboundPolicy
 
 USAGE = 2
 FAILED = 1
@@ -67,11 +76,11 @@ def write_json_atomic(path: Path, value: Any) -> None:
         raise
 
 
-def _step_stdout():
+def _step_stdout() -> contextlib.redirect_stdout[TextIO]:
     """A step that print()s must not corrupt the JSON on stdout: its output goes to stderr, masked."""
     from amazon_mws.runtime.secrets import RedactingStream
 
-    return contextlib.redirect_stdout(RedactingStream(sys.stderr))
+    return contextlib.redirect_stdout(cast(TextIO, RedactingStream(sys.stderr)))  # print() needs write and flush
 
 
 def _usage(command: str, problem: object) -> int:
@@ -79,7 +88,7 @@ def _usage(command: str, problem: object) -> int:
     return USAGE
 
 
-def _load(command: str, step: str | None = None):
+def _load(command: str, step: str | None = None) -> Manifest:
     """The manifest (and the step), or a usage error."""
     from amazon_mws.runtime.manifest import load_manifest
 
@@ -92,7 +101,7 @@ def _load(command: str, step: str | None = None):
     return manifest
 
 
-def _config(args) -> Any:
+def _config(args: Any) -> Any:
     return read_json_file(args.config, "--config")
 
 
@@ -136,12 +145,13 @@ def _lines(source: Iterable[bytes]) -> Iterator[bytes]:
             close()
 
 
-def _run_lines(args: Any, cfg: Any, manifest: Any, lines: Iterator[bytes]) -> int:
+def _run_lines(args: Any, cfg: Any, manifest: Manifest, lines: Iterator[bytes], policy: ReboundPolicy) -> int:
     """One message per line, run side by side so feed actions gather them into few feeds
     (runtime.batching); one output line per input line, in input order: its data event, or its error."""
     from amazon_mws.runtime.batching import run_gathered
     from amazon_mws.runtime.executor import default_namespace, run_step
     from amazon_mws.runtime.message import Message
+    from amazon_mws.runtime.rebound import run_rebounding
     from amazon_mws.runtime.state import state_store_from_env
 
     store = state_store_from_env()
@@ -155,7 +165,9 @@ def _run_lines(args: Any, cfg: Any, manifest: Any, lines: Iterator[bytes]) -> in
         except (UsageError, TypeError) as exc:
             return {"event": "error", **where, "error": {"type": "ValidationError", "message": str(exc)}}
         where["inputId"] = message.id
-        result = run_step(args.step, cfg, message, sample=args.sample, state_namespace=ns, manifest=manifest)
+        result = run_rebounding(lambda rebounds: run_step(args.step, cfg, message, sample=args.sample,
+                                                          state_namespace=ns, manifest=manifest, attempt=rebounds),
+                                policy)
         answer = next((e for e in result.events if e.kind in ("data", "error")), None)
         if answer is None:
             return {"event": "end", **where}
@@ -173,20 +185,25 @@ def _run_lines(args: Any, cfg: Any, manifest: Any, lines: Iterator[bytes]) -> in
     return FAILED if failed else 0
 
 
-def run(args) -> int:
+def run(args: Any) -> int:
     """``amazon-mws run STEP --config CFG.json [--message MSG.json|MSGS.jsonl|-] [--snapshot SNAP.json]
     [--sample]``."""
     from amazon_mws.runtime.executor import default_namespace, run_step
+    from amazon_mws.runtime.rebound import ReboundPolicy, run_rebounding
     from amazon_mws.runtime.state import StateStoreError, state_store_from_env
 
     configure_logging()
     try:
+        try:
+            policy = ReboundPolicy.from_env()
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
         cfg = _config(args)
         lines, message = _message_input(args.message)
         if lines is not None:
             if args.snapshot:
                 raise UsageError("--snapshot: one message at a time (not with a JSON-lines --message)")
-            return _run_lines(args, cfg, _load("run", args.step), lines)
+            return _run_lines(args, cfg, _load("run", args.step), lines, policy)
         snapshot_path = Path(args.snapshot).resolve() if args.snapshot else None
         snapshot = None
         if snapshot_path is not None and snapshot_path.exists():
@@ -213,31 +230,38 @@ def run(args) -> int:
     out = sys.stdout
 
     def on_event(event: Event) -> None:
+        if event.kind == "end":  # one end for the whole run, after its last try (a rebound runs it again)
+            return
         write_line(out, event.to_json())
         if snapshot_path is not None and event.kind in ("snapshot", "updateSnapshot"):
             write_json_atomic(snapshot_path, event.state)
 
+    def attempt(rebounds: int) -> RunResult:
+        return run_step(
+            args.step,
+            cfg,
+            message,
+            snapshot=snapshot if rebounds == 0 else None,  # a rebound goes on from the state the try left
+            sample=args.sample,
+            on_event=on_event,
+            state_namespace=ns,
+            manifest=manifest,
+            attempt=rebounds,
+            keep_data=False,  # each data event is written as it comes
+        )
+
     try:
         with _step_stdout():
-            result = run_step(
-                args.step,
-                cfg,
-                message,
-                snapshot=snapshot,
-                sample=args.sample,
-                on_event=on_event,
-                state_namespace=ns,
-                manifest=manifest,
-                keep_data=False,  # each data event is written as it comes
-            )
+            result = run_rebounding(attempt, policy, on_give_up=on_event)
     finally:
         store.close()
+    write_line(out, Event("end").to_json())
     if snapshot_path is not None:
         write_json_atomic(snapshot_path, result.state)
     return FAILED if result.errors else 0
 
 
-def verify(args) -> int:
+def verify(args: Any) -> int:
     """``amazon-mws verify --config CFG.json``: prints ``{"verified": true}`` or the reason it is not."""
     from amazon_mws.runtime.designer import verify_credentials
 
@@ -257,7 +281,7 @@ def verify(args) -> int:
     return 0
 
 
-def _designer_call(command: str, args, call) -> int:
+def _designer_call(command: str, args: Any, call: Callable[[dict[str, Any], Manifest], Any]) -> int:
     configure_logging()
     try:
         cfg = _config(args)
@@ -274,14 +298,14 @@ def _designer_call(command: str, args, call) -> int:
     return 0
 
 
-def metadata(args) -> int:
+def metadata(args: Any) -> int:
     """``amazon-mws metadata STEP --config CFG.json``: ``{"in": schema, "out": schema}``."""
     from amazon_mws.runtime.designer import get_metadata
 
     return _designer_call("metadata", args, lambda cfg, m: get_metadata(args.step, cfg, manifest=m))
 
 
-def select(args) -> int:
+def select(args: Any) -> int:
     """``amazon-mws select STEP FIELD --config CFG.json``: ``{value: label}``."""
     from amazon_mws.runtime.designer import select_model
 

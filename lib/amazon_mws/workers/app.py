@@ -6,9 +6,9 @@ after the task ran), ``reject_on_worker_lost`` (a task whose worker died goes ba
 a Redis ``visibility_timeout`` longer than any countdown we use (or Redis would hand a delayed task to a
 second worker while the first still waits on it).
 
-``rebound`` becomes a Celery retry of the same message with a doubling countdown and a cap:
-``REBOUND_INITIAL_DELAY`` seconds (default 1), doubled each time up to ``REBOUND_MAX_DELAY`` (60), at most
-``REBOUND_MAX_RETRIES`` times (10); after that the run ends with a ``ReboundLimitError`` error event.
+``rebound`` becomes a Celery retry of the same message as ``runtime.rebound`` decides (a doubling
+countdown, at most ``REBOUND_MAX_RETRIES`` times, then a ``ReboundLimitError`` error event), counted by the
+task's ``rebounds`` keyword, not by Celery's retry count (``workers.retries``).
 State lives in the Redis state store, in the namespace the submitter names (default: step + cfg hash).
 
 Queues (``AMAZON_MWS_QUEUE``, default ``amazon-mws``, is the base name): ``<base>`` for actions and single
@@ -63,37 +63,6 @@ def all_queues() -> list[str]:
     return [actions_queue(), poll_queue(), feed_checks_queue()]
 
 
-@dataclass(frozen=True)
-class ReboundPolicy:
-    initial: float = 1.0
-    max_delay: float = 60.0
-    max_retries: int = 10
-
-    def delay(self, retries: int) -> float:
-        """Countdown before retry number ``retries + 1``: initial, 2x, 4x... capped at max_delay."""
-        return min(self.initial * (2**retries), self.max_delay)
-
-    @classmethod
-    def from_env(cls) -> ReboundPolicy:
-        def number(name: str, default: float, cast=float):
-            raw = os.environ.get(name)
-            if raw in (None, ""):
-                return default
-            try:
-                value = cast(raw)
-            except ValueError:
-                raise ValueError(f"{name}: must be a number, got {raw!r}") from None
-            if value < 0:
-                raise ValueError(f"{name}: must be >= 0, got {raw!r}")
-            return value
-
-        return cls(
-            initial=number("REBOUND_INITIAL_DELAY", 1.0),
-            max_delay=number("REBOUND_MAX_DELAY", 60.0),
-            max_retries=number("REBOUND_MAX_RETRIES", 10, int),
-        )
-
-
 def _mask_args(step_name: str) -> tuple[str, str]:
     """What Celery logs and shows for a task's arguments: never the cfg (it holds secrets)."""
     return f"({step_name!r}, <cfg>, <message>)", "{...}"
@@ -106,24 +75,25 @@ def run_step_task(
     message: dict[str, Any],
     namespace: str | None = None,
     sample: bool = False,
+    rebounds: int = 0,
 ) -> dict[str, Any]:
-    """One step run on a worker; returns the RunResult as JSON (data bodies materialised)."""
-    from amazon_mws.runtime.emitter import Event
+    """One step run on a worker; returns the RunResult as JSON (data bodies materialised). ``rebounds``:
+    how many times this message rebounded before (``runtime.rebound``; what the step sees as ctx.attempt)."""
     from amazon_mws.runtime.executor import default_namespace, run_step
+    from amazon_mws.runtime.rebound import Again, GiveUp, decide
+    from amazon_mws.workers import retries
 
-    policy = ReboundPolicy.from_env()
     ns = _store().namespace(namespace or default_namespace(step_name, cfg))
-    retries = self.request.retries or 0
     from amazon_mws.runtime.jsonlog import log_context
     from amazon_mws.workers import feed_checks
 
     # A step's print() goes to the worker's stdout: masked like its logs.
     with (
-        contextlib.redirect_stdout(RedactingStream(sys.__stdout__)),
+        contextlib.redirect_stdout(RedactingStream(sys.__stdout__ or sys.stdout)),
         feed_checks.deferring() as deferred,
         log_context(step=step_name, task=self.request.id),
     ):
-        result = run_step(step_name, cfg, message, sample=sample, state_namespace=ns, attempt=retries)
+        result = run_step(step_name, cfg, message, sample=sample, state_namespace=ns, attempt=rebounds)
     if deferred and result.ok and self.request.id:
         # The caller's result is written by the last feed check (same task id); nothing to store now.
         events = [e.to_json(materialize=True) for e in result.events if e.kind != "end"]
@@ -132,20 +102,12 @@ def run_step_task(
             continuation={"kind": "result", "taskId": self.request.id, "events": events, "state": result.state},
         )
         raise Ignore()
-    if result.rebound is not None and result.ok:
-        if retries < policy.max_retries:
-            argsrepr, kwargsrepr = _mask_args(step_name)
-            raise self.retry(
-                countdown=policy.delay(retries),
-                max_retries=policy.max_retries,
-                argsrepr=argsrepr,
-                kwargsrepr=kwargsrepr,
-            )
-        error = {
-            "type": "ReboundLimitError",
-            "message": f"{step_name}: rebounded {retries} times (REBOUND_MAX_RETRIES); giving up",
-        }
-        result.events.insert(len(result.events) - 1, Event("error", error=error))
+    decision = decide(result, rebounds)
+    if isinstance(decision, Again):
+        argsrepr, kwargsrepr = _mask_args(step_name)
+        raise retries.retry(self, retries.REBOUNDS, decision.delay, argsrepr=argsrepr, kwargsrepr=kwargsrepr)
+    if isinstance(decision, GiveUp):
+        decision.apply(result)
     return result.to_json()
 
 
@@ -209,8 +171,10 @@ def make_app(redis_url: str | None = None) -> Celery:
     return app
 
 
-def _flow_poll(self, flow_name: str, poll_id: str | None = None, tracker: str | None = None) -> dict[str, Any]:
-    """A trigger run of a registered flow (beat sends it without a poll id: one is made here)."""
+def _flow_poll(self, flow_name: str, poll_id: str | None = None, tracker: str | None = None,
+               **counters: int) -> dict[str, Any]:
+    """A trigger run of a registered flow (beat sends it without a poll id: one is made here).
+    ``counters``: its retry counts (``workers.retries``), read there from the request."""
     import uuid
 
     from amazon_mws.workers.flow_tasks import poll
@@ -218,7 +182,9 @@ def _flow_poll(self, flow_name: str, poll_id: str | None = None, tracker: str | 
     return poll(self, flow_name, poll_id or f"beat-{self.request.id or uuid.uuid4().hex}", tracker)
 
 
-def _flow_step(self, flow_name: str, stage: int, message: dict[str, Any], tracker: str | None = None):
+def _flow_step(self, flow_name: str, stage: int, message: dict[str, Any], tracker: str | None = None,
+               **counters: int):
+    """One message at one stage of a flow; ``counters`` as for ``_flow_poll``."""
     from amazon_mws.workers.flow_tasks import step
 
     return step(self, flow_name, stage, message, tracker)
@@ -289,7 +255,7 @@ class CeleryExecutor:
 
     def __init__(self, celery: Celery | None = None, queue: str | None = None):
         self.app = celery or app
-        self.queue = queue or DEFAULT_QUEUE
+        self.queue = queue or actions_queue()
 
     def submit(
         self,

@@ -24,9 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from amazon_mws.runtime.emitter import Event
+from amazon_mws.runtime.errors import ReboundLimitError
 from amazon_mws.runtime.executor import RunResult
 
-LIMIT_ERROR = "ReboundLimitError"
+LIMIT_ERROR = ReboundLimitError.__name__  # the error event's type
 
 
 @dataclass(frozen=True)

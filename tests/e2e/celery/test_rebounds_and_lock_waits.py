@@ -4,8 +4,8 @@ Redis DB 12, real ``amazon-mws worker`` processes with the fixture component (te
 whose ``alwaysReboundTrigger`` / ``alwaysRebound`` rebound every time. Celery's own retry limit (3 by
 default) must decide nothing: a poll or a step rebounds REBOUND_MAX_RETRIES (5) times and then ends with a
 ReboundLimitError in ``flow run --once``'s report and in ``amazon-mws status``; a poll waits for a lock
-held by someone else longer than 3 looks and still runs; a lock held past LOCK_WAIT_MAX_RETRIES is an error
-naming that setting.
+held by someone else longer than 3 looks and still runs; a lock held past LOCK_WAIT_MAX_RETRIES, or a task
+that crashes TASK_CRASH_RETRIES times, is an error naming that setting.
 """
 
 from __future__ import annotations
@@ -36,10 +36,11 @@ REBOUND_LIMIT = (
 @pytest.fixture
 def workers(workers_factory, monkeypatch):
     """One worker on DB 12 with the fixture component; rebounds 10 ms apart, at most 5; lock waits 0.1 s
-    apart (FLOW_LOCK_TTL 0.2), at most 30. This process is a client of the same broker."""
+    apart (FLOW_LOCK_TTL 0.2), at most 30; 2 crash retries (1 s, then 2 s). This process is a client of the
+    same broker."""
     monkeypatch.setenv("AMAZON_MWS_COMPONENT_DIR", str(FIXTURE_COMPONENT))
     w = workers_factory(12, REBOUND_INITIAL_DELAY="0.01", REBOUND_MAX_RETRIES="5", FLOW_LOCK_TTL="0.2",
-                        LOCK_WAIT_MAX_RETRIES="30")
+                        LOCK_WAIT_MAX_RETRIES="30", TASK_CRASH_RETRIES="2")
     w.env["AMAZON_MWS_COMPONENT_DIR"] = str(FIXTURE_COMPONENT)
     w.set_env(monkeypatch)
     w.start(1)
@@ -133,3 +134,16 @@ def test_a_lock_held_past_the_lock_wait_budget_is_an_error_naming_the_setting(wo
         ": the flow's lock is held by poll someone-else: gave up after 30 lock waits (LOCK_WAIT_MAX_RETRIES=30; "
         "raise LOCK_WAIT_MAX_RETRIES to retry longer)")
     assert [e["type"] for e in status_of(workers, flow.name)["recentErrors"]] == ["LockWaitLimitError"]
+
+
+def test_a_task_that_keeps_crashing_ends_with_an_error_naming_the_crash_budget(workers, tmp_path):
+    # the action's credentials name a variable the worker does not have: resolving them raises in the task
+    flow = make_flow(workers, tmp_path, "crash", [
+        LISTING, {"id": "echo", "step": "alwaysRebound", "credentials": {"apiPin": {"env": "NOT_SET_ON_WORKERS"}}}])
+    report = run_once(flow, timeout=90, app=workers.app())
+    (error,) = report.errors
+    assert error["type"] == "TaskCrashLimitError" and error["step"] == "stage 1"
+    assert error["message"] == (
+        "ValidationError: flow.steps[1].credentials.apiPin: environment variable NOT_SET_ON_WORKERS is not set: "
+        "gave up after 2 crash retries (TASK_CRASH_RETRIES=2; raise TASK_CRASH_RETRIES to retry longer)")
+    assert "tries" not in state_of(workers, flow, "echo")  # the step itself never ran: no rebound was spent

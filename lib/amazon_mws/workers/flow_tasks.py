@@ -129,7 +129,7 @@ def guarded(task, flow_name: str, stage: str, message_id: str, tracker: str | No
         return work()
     except Retry:
         raise
-    except retries.BudgetUsedUp as exc:
+    except retries.BudgetUsedUp as exc:  # a lock wait spent: nothing to park, the lock's holder has it
         info = {"step": stage, "messageId": message_id, **exc.info()}
         give_up = None
     except Exception as exc:

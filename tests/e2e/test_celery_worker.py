@@ -96,19 +96,31 @@ def test_rebound_retries_then_succeeds_with_state_in_redis(worker):
     started = time.monotonic()
     result = submit(worker, "flaky", CFG, {"succeedOn": 3}, namespace="flaky-ok")
     assert result.ok and result.data[0].body == {"tries": 3}
-    assert result.state == {"tries": 3, "attempts": [0, 1, 2]}  # ctx.attempt is Celery's retry count
+    assert result.state == {"tries": 3, "attempts": [0, 1, 2]}  # ctx.attempt is the rebound count
     assert time.monotonic() - started >= 0.05 + 0.1  # the countdowns were honoured: 50 ms, then 100 ms
     raw = redis.Redis.from_url(BROKER).hgetall(f"{prefix}flaky-ok:state")
     assert raw[b"tries"] == b"3"
 
 
 def test_rebound_gives_up_after_the_cap(worker):
-    result = submit(worker, "flaky", CFG, {"succeedOn": 99})
+    result = submit(worker, "alwaysRebound", CFG, {})
     assert [e.kind for e in result.events] == ["updateSnapshot", "rebound", "error", "end"]
-    assert result.errors == [
-        {"type": "ReboundLimitError", "message": "flaky: rebounded 3 times (REBOUND_MAX_RETRIES); giving up"}
-    ]
-    assert result.state["attempts"] == [0, 1, 2, 3]
+    assert result.errors == [{
+        "type": "ReboundLimitError",
+        "message": "alwaysRebound: rebounded 3 times (REBOUND_MAX_RETRIES=3); giving up (raise REBOUND_MAX_RETRIES "
+                   "to wait longer); last reason: never ready (try 4)",
+    }]
+    assert result.state == {"tries": 4, "attempts": [0, 1, 2, 3]}
+
+
+def test_the_executor_sends_to_the_queue_amazon_mws_queue_names(worker, monkeypatch):
+    executor, _, _, task_ids = worker
+    monkeypatch.setenv("AMAZON_MWS_QUEUE", executor.queue)  # the one queue this file's worker takes
+    own = CeleryExecutor(executor.app)
+    assert own.queue == executor.queue
+    handle = own.submit("echoOrders", CFG, {"amazonOrderIds": [GOOD_ID]}, namespace="queue-from-env")
+    task_ids.append(handle.id)
+    assert handle.result(timeout=30).ok
 
 
 def test_bad_input_and_lazy_bodies_cross_the_broker(worker):

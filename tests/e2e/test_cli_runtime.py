@@ -54,6 +54,42 @@ def test_message_from_stdin_as_a_whole_message(run):
     assert proc.events[0]["body"]["orders"][0]["SalesChannel"] == "MFN"
 
 
+REBOUND_FAST = {"REBOUND_INITIAL_DELAY": "0.01", "REBOUND_MAX_RETRIES": "2"}
+
+
+def test_a_step_that_rebounds_is_run_again_then_ends_with_the_rebound_limit(run):
+    cfg = run.write("cfg.json", CFG)
+    proc = run("run", "alwaysRebound", "--config", cfg, env=REBOUND_FAST)
+    assert proc.returncode == 1, proc.stderr
+    assert [e["event"] for e in proc.events] == ["snapshot", "rebound"] * 3 + ["error", "end"]
+    assert [e["reason"] for e in proc.events if e["event"] == "rebound"] == [
+        "never ready (try 1)", "never ready (try 2)", "never ready (try 3)"]
+    assert proc.events[-4]["snapshot"] == {"tries": 3, "attempts": [0, 1, 2]}  # ctx.attempt counts rebounds
+    assert proc.events[-2]["error"] == {
+        "type": "ReboundLimitError",
+        "message": "alwaysRebound: rebounded 2 times (REBOUND_MAX_RETRIES=2); giving up (raise REBOUND_MAX_RETRIES "
+                   "to wait longer); last reason: never ready (try 3)",
+    }
+
+
+def test_a_rebound_that_clears_ends_like_any_run_and_lines_obey_the_limit_too(run):
+    cfg = run.write("cfg.json", CFG)
+    ok = run("run", "flaky", "--config", cfg, "--message", run.write("m.json", {"succeedOn": 2}), env=REBOUND_FAST)
+    assert ok.returncode == 0, ok.stderr
+    assert [e["event"] for e in ok.events] == ["snapshot", "rebound", "snapshot", "data", "end"]
+    lines = run.write("m.jsonl", "".join(json.dumps({"id": i, "body": {}}) + "\n" for i in "ab"))
+    many = run("run", "alwaysRebound", "--config", cfg, "--message", lines, env=REBOUND_FAST)
+    assert many.returncode == 1, many.stderr
+    assert [(e["inputId"], e["error"]["type"]) for e in many.events] == [("a", "ReboundLimitError"),
+                                                                        ("b", "ReboundLimitError")]
+
+
+def test_a_bad_rebound_setting_is_a_usage_error(run):
+    proc = run("run", "alwaysRebound", "--config", run.write("cfg.json", CFG), env={"REBOUND_MAX_RETRIES": "lots"})
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "amazon-mws run: REBOUND_MAX_RETRIES: must be a number, got 'lots'" in proc.stderr
+
+
 def test_bad_json_config_is_a_usage_error_naming_the_file(run):
     cfg = run.write("cfg.json", '{"sellerId": ')
     proc = run("run", "echoOrders", "--config", cfg)

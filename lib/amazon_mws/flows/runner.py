@@ -53,7 +53,8 @@ def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = ti
     """The whole flow in this process: parked messages first, then what a stopped run left, then the
     trigger, each message through each step, then the sink.
 
-    The same ids, maps and passthrough as on workers; rebounds wait (ReboundPolicy) and sink retries sleep.
+    The same ids, maps and passthrough as on workers; rebounds wait as ``runtime.rebound`` decides (then a
+    ReboundLimitError in the report) and sink retries sleep.
     Every message between steps is kept in the state store until its step is done (``InFlight``), and a
     message the sink did not take is parked (``Parking``): a stopped run loses nothing, a failed one neither."""
     from amazon_mws.flows.guards import guard
@@ -61,7 +62,7 @@ def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = ti
     from amazon_mws.flows.stages import children, namespace_of
     from amazon_mws.runtime.executor import run_step
     from amazon_mws.runtime.jsonlog import log_context
-    from amazon_mws.runtime.rebound import ReboundPolicy
+    from amazon_mws.runtime.rebound import ReboundPolicy, run_rebounding
     from amazon_mws.runtime.state import state_store_from_env
 
     store = store or state_store_from_env()
@@ -84,15 +85,13 @@ def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = ti
                 emitted += 1
 
         ns = store.namespace(namespace_of(flow, index))
-        attempt = 0
-        while True:
+
+        def attempt(rebounds: int):
             with log_context(flow=flow.name, step=step.id, message=msg.id if msg else "poll"):
-                result = run_step(step.step, flow.cfg_for(index), msg or {}, state_namespace=ns,
-                                  on_event=on_event, attempt=attempt)
-            if result.rebound is None or not result.ok or attempt >= policy.max_retries:
-                break
-            sleep(policy.delay(attempt))
-            attempt += 1
+                return run_step(step.step, flow.cfg_for(index), msg or {}, state_namespace=ns,
+                                on_event=on_event, attempt=rebounds)
+
+        result = run_rebounding(attempt, policy, sleep=sleep)
         report.messages += 1
         for error in result.errors:
             report.errors.append({"step": step.id, "messageId": msg.id if msg else "poll", **error})

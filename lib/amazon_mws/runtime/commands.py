@@ -3,6 +3,10 @@
 stdout carries JSON only (one line per event for ``run``; one document for the others); logs and usage
 errors go to stderr. Exit status: 0 fine, 1 an error event (or failed verification), 2 usage errors
 (unreadable or non-JSON files, unknown step, broken component).
+
+A step that rebounds is run again here, as ``runtime.rebound`` decides: the events of every try are
+printed, one ``end`` closes the whole run, and a step still rebounding after ``REBOUND_MAX_RETRIES`` tries
+ends with a ``ReboundLimitError`` error event (exit status 1), never silently.
 """
 
 from __future__ import annotations
@@ -27,7 +31,9 @@ from amazon_mws.runtime.logs import configure_logging
 from amazon_mws.runtime.secrets import RedactingStream
 
 if TYPE_CHECKING:
+    from amazon_mws.runtime.executor import RunResult
     from amazon_mws.runtime.manifest import Manifest
+    from amazon_mws.runtime.rebound import ReboundPolicy
 
 USAGE = 2
 FAILED = 1
@@ -139,12 +145,13 @@ def _lines(source: Iterable[bytes]) -> Iterator[bytes]:
             close()
 
 
-def _run_lines(args: Any, cfg: Any, manifest: Any, lines: Iterator[bytes]) -> int:
+def _run_lines(args: Any, cfg: Any, manifest: Manifest, lines: Iterator[bytes], policy: ReboundPolicy) -> int:
     """One message per line, run side by side so feed actions gather them into few feeds
     (runtime.batching); one output line per input line, in input order: its data event, or its error."""
     from amazon_mws.runtime.batching import run_gathered
     from amazon_mws.runtime.executor import default_namespace, run_step
     from amazon_mws.runtime.message import Message
+    from amazon_mws.runtime.rebound import run_rebounding
     from amazon_mws.runtime.state import state_store_from_env
 
     store = state_store_from_env()
@@ -158,7 +165,9 @@ def _run_lines(args: Any, cfg: Any, manifest: Any, lines: Iterator[bytes]) -> in
         except (UsageError, TypeError) as exc:
             return {"event": "error", **where, "error": {"type": "ValidationError", "message": str(exc)}}
         where["inputId"] = message.id
-        result = run_step(args.step, cfg, message, sample=args.sample, state_namespace=ns, manifest=manifest)
+        result = run_rebounding(lambda rebounds: run_step(args.step, cfg, message, sample=args.sample,
+                                                          state_namespace=ns, manifest=manifest, attempt=rebounds),
+                                policy)
         answer = next((e for e in result.events if e.kind in ("data", "error")), None)
         if answer is None:
             return {"event": "end", **where}
@@ -180,16 +189,21 @@ def run(args: argparse.Namespace) -> int:
     """``amazon-mws run STEP --config CFG.json [--message MSG.json|MSGS.jsonl|-] [--snapshot SNAP.json]
     [--sample]``."""
     from amazon_mws.runtime.executor import default_namespace, run_step
+    from amazon_mws.runtime.rebound import ReboundPolicy, run_rebounding
     from amazon_mws.runtime.state import StateStoreError, state_store_from_env
 
     configure_logging()
     try:
+        try:
+            policy = ReboundPolicy.from_env()
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
         cfg = _config(args)
         lines, message = _message_input(args.message)
         if lines is not None:
             if args.snapshot:
                 raise UsageError("--snapshot: one message at a time (not with a JSON-lines --message)")
-            return _run_lines(args, cfg, _load("run", args.step), lines)
+            return _run_lines(args, cfg, _load("run", args.step), lines, policy)
         snapshot_path = Path(args.snapshot).resolve() if args.snapshot else None
         snapshot = None
         if snapshot_path is not None and snapshot_path.exists():
@@ -216,25 +230,32 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
 
     def on_event(event: Event) -> None:
+        if event.kind == "end":  # one end for the whole run, after its last try (a rebound runs it again)
+            return
         write_line(out, event.to_json())
         if snapshot_path is not None and event.kind in ("snapshot", "updateSnapshot"):
             write_json_atomic(snapshot_path, event.state)
 
+    def attempt(rebounds: int) -> RunResult:
+        return run_step(
+            args.step,
+            cfg,
+            message,
+            snapshot=snapshot if rebounds == 0 else None,  # a rebound goes on from the state the try left
+            sample=args.sample,
+            on_event=on_event,
+            state_namespace=ns,
+            manifest=manifest,
+            attempt=rebounds,
+            keep_data=False,  # each data event is written as it comes
+        )
+
     try:
         with _step_stdout():
-            result = run_step(
-                args.step,
-                cfg,
-                message,
-                snapshot=snapshot,
-                sample=args.sample,
-                on_event=on_event,
-                state_namespace=ns,
-                manifest=manifest,
-                keep_data=False,  # each data event is written as it comes
-            )
+            result = run_rebounding(attempt, policy, on_give_up=on_event)
     finally:
         store.close()
+    write_line(out, Event("end").to_json())
     if snapshot_path is not None:
         write_json_atomic(snapshot_path, result.state)
     return FAILED if result.errors else 0

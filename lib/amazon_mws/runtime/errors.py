@@ -31,4 +31,4 @@ class ValidationError(RuntimeComponentError, ValueError):
 
 
 class ReboundLimitError(RuntimeComponentError):
-    """A message was rebounded more times than allowed."""
+    """A message was rebounded more times than allowed (its name is the error event's type: runtime.rebound)."""

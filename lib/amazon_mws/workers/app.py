@@ -6,9 +6,9 @@ after the task ran), ``reject_on_worker_lost`` (a task whose worker died goes ba
 a Redis ``visibility_timeout`` longer than any countdown we use (or Redis would hand a delayed task to a
 second worker while the first still waits on it).
 
-``rebound`` becomes a Celery retry of the same message with a doubling countdown and a cap:
-``REBOUND_INITIAL_DELAY`` seconds (default 1), doubled each time up to ``REBOUND_MAX_DELAY`` (60), at most
-``REBOUND_MAX_RETRIES`` times (10); after that the run ends with a ``ReboundLimitError`` error event.
+``rebound`` becomes a Celery retry of the same message as ``runtime.rebound`` decides (a doubling
+countdown, at most ``REBOUND_MAX_RETRIES`` times, then a ``ReboundLimitError`` error event), counted by the
+task's ``rebounds`` keyword, not by Celery's retry count (``workers.retries``).
 State lives in the Redis state store, in the namespace the submitter names (default: step + cfg hash).
 
 Queues (``AMAZON_MWS_QUEUE``, default ``amazon-mws``, is the base name): ``<base>`` for actions and single
@@ -29,7 +29,6 @@ from typing import Any
 from celery import Celery, signals
 from celery.exceptions import Ignore
 
-from amazon_mws.runtime.rebound import ReboundPolicy
 from amazon_mws.runtime.sealing import seal_fields, unseal_fields
 from amazon_mws.runtime.secrets import REDACTOR, RedactingStream
 from amazon_mws.workers.flow_store import state_store as _store
@@ -62,16 +61,17 @@ def run_step_task(
     message: dict[str, Any],
     namespace: str | None = None,
     sample: bool = False,
+    rebounds: int = 0,
 ) -> dict[str, Any]:
     """One step run on a worker; returns the RunResult as JSON (data bodies materialised). The cfg's secrets
-    arrive sealed (``CeleryExecutor.submit``) and are opened here, in the process that uses them."""
-    from amazon_mws.runtime.emitter import Event
+    arrive sealed (``CeleryExecutor.submit``) and are opened here, in the process that uses them.
+    ``rebounds``: how many times this message rebounded before (``runtime.rebound``; the step's ctx.attempt)."""
     from amazon_mws.runtime.executor import default_namespace, run_step
+    from amazon_mws.runtime.rebound import Again, GiveUp, decide
+    from amazon_mws.workers import retries
 
     cfg = unseal_fields(cfg)
-    policy = ReboundPolicy.from_env()
     ns = _store().namespace(namespace or default_namespace(step_name, cfg))
-    retries = self.request.retries or 0
     from amazon_mws.runtime.jsonlog import log_context
     from amazon_mws.runtime.waits import collecting
     from amazon_mws.workers import waits
@@ -82,7 +82,7 @@ def run_step_task(
         collecting() as deferred,
         log_context(step=step_name, task=self.request.id),
     ):
-        result = run_step(step_name, cfg, message, sample=sample, state_namespace=ns, attempt=retries)
+        result = run_step(step_name, cfg, message, sample=sample, state_namespace=ns, attempt=rebounds)
     if deferred and result.ok and self.request.id:
         # The caller's result is written by the last feed check (same task id); nothing to store now.
         events = [e.to_json(materialize=True) for e in result.events if e.kind != "end"]
@@ -91,20 +91,12 @@ def run_step_task(
             continuation={"kind": "result", "taskId": self.request.id, "events": events, "state": result.state},
         )
         raise Ignore()
-    if result.rebound is not None and result.ok:
-        if retries < policy.max_retries:
-            argsrepr, kwargsrepr = _mask_args(step_name)
-            raise self.retry(
-                countdown=policy.delay(retries),
-                max_retries=policy.max_retries,
-                argsrepr=argsrepr,
-                kwargsrepr=kwargsrepr,
-            )
-        error = {
-            "type": "ReboundLimitError",
-            "message": f"{step_name}: rebounded {retries} times (REBOUND_MAX_RETRIES); giving up",
-        }
-        result.events.insert(len(result.events) - 1, Event("error", error=error))
+    decision = decide(result, rebounds)
+    if isinstance(decision, Again):
+        argsrepr, kwargsrepr = _mask_args(step_name)
+        raise retries.retry(self, retries.REBOUNDS, decision.delay, argsrepr=argsrepr, kwargsrepr=kwargsrepr)
+    if isinstance(decision, GiveUp):
+        decision.apply(result)
     return result.to_json()
 
 
@@ -155,8 +147,10 @@ def make_app(redis_url: str | None = None) -> Celery:
     return app
 
 
-def _flow_poll(self, flow_name: str, poll_id: str | None = None, tracker: str | None = None) -> dict[str, Any]:
-    """A trigger run of a registered flow (beat sends it without a poll id: one is made here)."""
+def _flow_poll(self, flow_name: str, poll_id: str | None = None, tracker: str | None = None,
+               **counters: int) -> dict[str, Any]:
+    """A trigger run of a registered flow (beat sends it without a poll id: one is made here).
+    ``counters``: its retry counts (``workers.retries``), read there from the request."""
     import uuid
 
     from amazon_mws.workers.flow_tasks import poll
@@ -164,13 +158,16 @@ def _flow_poll(self, flow_name: str, poll_id: str | None = None, tracker: str | 
     return poll(self, flow_name, poll_id or f"beat-{self.request.id or uuid.uuid4().hex}", tracker)
 
 
-def _flow_step(self, flow_name: str, stage: int, message: dict[str, Any], tracker: str | None = None):
+def _flow_step(self, flow_name: str, stage: int, message: dict[str, Any], tracker: str | None = None,
+               **counters: int):
+    """One message at one stage of a flow; ``counters`` as for ``_flow_poll``."""
     from amazon_mws.workers.flow_tasks import step
 
     return step(self, flow_name, stage, message, tracker)
 
 
-def _feed_check(self, key: str, check_id: str) -> dict[str, Any]:
+def _feed_check(self, key: str, check_id: str, lock_waits: int = 0) -> dict[str, Any]:
+    """``lock_waits``: the retry's own counter (workers/retries.py reads it from the request)."""
     from amazon_mws.workers.flow_tasks import after_checks
     from amazon_mws.workers.waits import check
 
@@ -233,7 +230,7 @@ class CeleryExecutor:
 
     def __init__(self, celery: Celery | None = None, queue: str | None = None):
         self.app = celery or app
-        self.queue = queue or DEFAULT_QUEUE
+        self.queue = queue or actions_queue()
 
     def submit(
         self,

@@ -7,7 +7,8 @@ as emitted). Why it is safe to run any task twice, and to kill any worker at any
 - message ids are stable: the trigger's (``<run id>-order-<id>``...), then ``<incoming id>:<step id>:<n>``
   for the n-th message a step emits, then ``#k`` when a map splits one message into several;
 - a step task takes a lock on (stage, message id) and, when it is done, leaves a done-marker. A redelivered
-  copy finds the marker and emits nothing; a copy that arrives while the first still runs waits (retries);
+  copy finds the marker and emits nothing; a copy that arrives while the first still runs waits (retries,
+  within the lock-wait budget of ``workers.retries``);
 - the poll holds the flow's lock, renewed while it runs: a scheduled poll never overlaps the previous one,
   and a killed poll's lock lapses so its redelivered task resumes the trigger from the state store.
 """
@@ -24,7 +25,6 @@ from amazon_mws.flows.stages import children, namespace_of
 from amazon_mws.runtime.emitter import Event
 from amazon_mws.runtime.jsonlog import log_context
 from amazon_mws.runtime.message import Message
-from amazon_mws.runtime.rebound import ReboundPolicy
 from amazon_mws.workers.flow_store import FlowStore, lock_ttl_from_env, state_store
 from amazon_mws.workers.queues import actions_queue
 
@@ -82,35 +82,41 @@ def _record_errors(fs: FlowStore, flow: Flow, stage: str, message_id: str, track
         fs.record_error(flow.name, tracker, {"step": stage, "messageId": message_id, **error})
 
 
-MAX_TASK_RETRIES = 5
-
-
 def guarded(task, flow_name: str, stage: str, message_id: str, tracker: str | None, member: str, work,
             give_up=None):
-    """Run ``work()``; an unexpected exception (a broken deploy, Redis blinking) is retried with backoff a
-    few times, then recorded as the message's error (and handed to ``give_up``) and counted as finished,
-    so ``--once`` ends."""
+    """Run ``work()``; an unexpected exception (a broken deploy, Redis blinking) is retried with backoff
+    within the crash budget (``TASK_CRASH_RETRIES``), then recorded as the message's error (and handed to
+    ``give_up``) and counted as finished, so ``--once`` ends. A lock wait past its budget ends the same way,
+    without ``give_up``: the copy holding the lock still has the message."""
     from celery.exceptions import Retry
+
+    from amazon_mws.runtime.emitter import error_info
+    from amazon_mws.workers import retries
 
     try:
         return work()
     except Retry:
         raise
+    except retries.BudgetUsedUp as exc:  # a lock wait spent: nothing to park, the lock's holder has it
+        info = {"step": stage, "messageId": message_id, **exc.info()}
+        give_up = None
     except Exception as exc:
-        retries = task.request.retries or 0
-        if retries < MAX_TASK_RETRIES:
-            log.warning("flow %s %s %s: %s: %s; retrying", flow_name, stage, message_id, type(exc).__name__, exc)
-            raise task.retry(countdown=min(2.0**retries, 60.0), max_retries=None) from None
-        from amazon_mws.runtime.emitter import error_info
-
-        fs = FlowStore.from_env()
-        info = {"step": stage, "messageId": message_id, **error_info(exc)}
-        log.error("flow %s %s %s: giving up: %s", flow_name, stage, message_id, info["message"])
-        if give_up is not None:
-            give_up(info)
-        fs.record_error(flow_name, tracker, info)
-        fs.track_finished(flow_name, tracker, member)
-        return {"message": message_id, "error": info}
+        crash = error_info(exc)
+        try:
+            crashes = retries.check(task, retries.CRASHES, f"{crash['type']}: {crash['message']}")
+        except retries.BudgetUsedUp as used_up:
+            info = {"step": stage, "messageId": message_id, **used_up.info()}
+        else:
+            log.warning("flow %s %s %s: %s: %s; retrying", flow_name, stage, message_id, crash["type"],
+                        crash["message"])
+            raise retries.retry(task, retries.CRASHES.counter, min(2.0**crashes, 60.0)) from None
+    fs = FlowStore.from_env()
+    log.error("flow %s %s %s: giving up: %s", flow_name, stage, message_id, info["message"])
+    if give_up is not None:
+        give_up(info)
+    fs.record_error(flow_name, tracker, info)
+    fs.track_finished(flow_name, tracker, member)
+    return {"message": message_id, "error": info}
 
 
 def poll(task, flow_name: str, poll_id: str, tracker: str | None = None) -> dict[str, Any]:
@@ -124,7 +130,9 @@ def _poll(task, flow_name: str, poll_id: str, tracker: str | None = None) -> dic
     from amazon_mws.runtime.emitter import error_info
     from amazon_mws.runtime.errors import ValidationError
     from amazon_mws.runtime.executor import RunResult, run_step
+    from amazon_mws.runtime.rebound import Again, GiveUp, decide
     from amazon_mws.runtime.state.loss import StateLost
+    from amazon_mws.workers import retries
 
     fs = FlowStore.from_env()
     flow = fs.flow(flow_name)
@@ -137,12 +145,15 @@ def _poll(task, flow_name: str, poll_id: str, tracker: str | None = None) -> dic
     if lock is None:
         holder = fs.holder(fs.poll_lock_key(flow.name))
         if holder == poll_id or tracker:  # a copy of a running poll, or a --once poll behind a scheduled one
-            raise task.retry(countdown=max(ttl / 2, 0.1), max_retries=None)
+            raise retries.spend(task, retries.LOCK_WAITS, max(ttl / 2, 0.1),
+                                f"poll {poll_id}: the flow's lock is held by poll {holder}")
         log.info("flow %s: poll %s skipped, poll %s is still running", flow.name, poll_id, holder)
         return {"poll": poll_id, "skipped": f"poll {holder} still running"}
     started = time.time()
+    rebounds = retries.used(task, retries.REBOUNDS)
     try:
-        if not task.request.retries:  # a rebound or crash retry of this poll sent them already
+        # a rebound or crash retry of this poll sent them already (a lock wait never got this far)
+        if not rebounds and not retries.used(task, retries.CRASHES.counter):
             send_parked(task.app, fs, flow, tracker)
         trigger = flow.trigger
         dispatcher = Dispatcher(task.app, fs, flow, 0, None, tracker)
@@ -154,12 +165,14 @@ def _poll(task, flow_name: str, poll_id: str, tracker: str | None = None) -> dic
         else:
             with log_context(flow=flow.name, step=trigger.id, message=poll_id):
                 result = run_step(trigger.step, flow.cfg_for(0), {}, state_namespace=ns,
-                                  on_event=dispatcher.on_event, attempt=task.request.retries or 0)
-        policy = ReboundPolicy.from_env()
-        if result.rebound is not None and result.ok and (task.request.retries or 0) < policy.max_retries:
+                                  on_event=dispatcher.on_event, attempt=rebounds)
+        decision = decide(result, rebounds)
+        if isinstance(decision, Again):
             lock.release()
             lock = None
-            raise task.retry(countdown=policy.delay(task.request.retries or 0), max_retries=None)
+            raise retries.retry(task, retries.REBOUNDS, decision.delay)
+        if isinstance(decision, GiveUp):
+            decision.apply(result)
         _record_errors(fs, flow, trigger.id, poll_id, tracker, result.errors)
         fs.set_last_run(flow.name, {
             "poll": poll_id, "startedAt": started, "finishedAt": time.time(),
@@ -192,6 +205,8 @@ def _park_if_sink(flow_name: str, stage: int, message: dict[str, Any], info: dic
 
 
 def _step(task, flow_name: str, stage: int, message: dict[str, Any], tracker: str | None = None) -> dict[str, Any]:
+    from amazon_mws.workers import retries
+
     fs = FlowStore.from_env()
     flow = fs.flow(flow_name)
     msg = Message.from_json(message)
@@ -202,7 +217,8 @@ def _step(task, flow_name: str, stage: int, message: dict[str, Any], tracker: st
     ttl = lock_ttl_from_env()
     lock = fs.lock(fs.message_lock_key(flow.name, stage, msg.id), task.request.id or uuid.uuid4().hex, ttl)
     if lock is None:  # another copy is running it right now: look again later
-        raise task.retry(countdown=max(ttl / 2, 0.1), max_retries=None)
+        raise retries.spend(task, retries.LOCK_WAITS, max(ttl / 2, 0.1),
+                            f"stage {stage} message {msg.id}: another copy holds its lock")
     try:
         if fs.is_done(flow.name, stage, msg.id):  # finished between our check and the lock
             fs.track_finished(flow.name, tracker, member)
@@ -226,6 +242,7 @@ def _sink(task, fs: FlowStore, flow: Flow, msg: Message, tracker) -> dict[str, A
     (counted by ``Parking``, not by Celery); a message the sink did not take is parked, never dropped."""
     from amazon_mws.flows.parking import Parking
     from amazon_mws.flows.sinks import SinkError, SinkRetry, deliver
+    from amazon_mws.workers import retries
 
     parking = Parking(state_store(), flow.name)
     failed = parking.failed_attempts(msg.id)
@@ -235,8 +252,8 @@ def _sink(task, fs: FlowStore, flow: Flow, msg: Message, tracker) -> dict[str, A
         if failed < flow.sink.retries:
             log.warning("flow %s: %s; retry %d in %.1f s", flow.name, exc, failed + 1, exc.delay)
             parking.count_failure(msg.id, failed + 1)
-            # the budget is ours (above): Celery's own limit (3 by default) must not end it first
-            raise task.retry(countdown=exc.delay, max_retries=(task.request.retries or 0) + 1) from None
+            # the budget is ours (above), counted by Parking: Celery's own limit must not end it first
+            raise retries.retry(task, None, exc.delay) from None
         gave_up = SinkError(f"{exc}; gave up after {failed} retries", failed + 1)
     except SinkError as exc:
         gave_up = exc
@@ -253,22 +270,22 @@ def _sink(task, fs: FlowStore, flow: Flow, msg: Message, tracker) -> dict[str, A
 
 def _action(task, fs: FlowStore, flow: Flow, stage: int, msg: Message, tracker) -> dict[str, Any]:
     from amazon_mws.runtime.executor import run_step
+    from amazon_mws.runtime.rebound import Again, GiveUp, decide
     from amazon_mws.runtime.waits import collecting
-    from amazon_mws.workers import waits
+    from amazon_mws.workers import retries, waits
 
     step_ = flow.steps[stage]
-    retries = task.request.retries or 0
+    rebounds = retries.used(task, retries.REBOUNDS)
     dispatcher = Dispatcher(task.app, fs, flow, stage, msg, tracker)
     cfg = flow.cfg_for(stage)
     with collecting() as deferred:
         result = run_step(step_.step, cfg, msg, state_namespace=state_store().namespace(namespace_of(flow, stage)),
-                          on_event=dispatcher.on_event, attempt=retries)
-    policy = ReboundPolicy.from_env()
-    if result.rebound is not None and result.ok:
-        if retries < policy.max_retries:
-            raise task.retry(countdown=policy.delay(retries), max_retries=None)
-        result.errors.append({"type": "ReboundLimitError",
-                              "message": f"{step_.step}: rebounded {retries} times (REBOUND_MAX_RETRIES); giving up"})
+                          on_event=dispatcher.on_event, attempt=rebounds)
+    decision = decide(result, rebounds)
+    if isinstance(decision, Again):
+        raise retries.retry(task, retries.REBOUNDS, decision.delay)
+    if isinstance(decision, GiveUp):
+        decision.apply(result)
     _record_errors(fs, flow, step_.id, msg.id, tracker, result.errors)
     if deferred and result.ok:
         key = waits.schedule(

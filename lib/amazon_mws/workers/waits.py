@@ -36,6 +36,7 @@ from typing import Any
 from amazon_mws.runtime.manifest import load_manifest
 from amazon_mws.runtime.sealing import seal_fields, unseal_fields
 from amazon_mws.runtime.waits import Wait, resolve
+from amazon_mws.workers import retries
 from amazon_mws.workers.flow_store import FlowStore, lock_ttl_from_env
 from amazon_mws.workers.queues import feed_checks_queue
 
@@ -143,7 +144,11 @@ def check(task: Any, key: str, check_id: str, *, after_flow: FlowContinuation) -
     ttl = lock_ttl_from_env()
     lock = FlowStore(store.r, store.prefix).lock(f"{store.record_key(key)}:lock", check_id, ttl)
     if lock is None:  # the check before us is still saving: look again shortly
-        raise task.retry(countdown=max(ttl / 4, 0.1), max_retries=None)
+        try:
+            raise retries.spend(task, retries.LOCK_WAITS, max(ttl / 4, 0.1), f"wait {key}")
+        except retries.BudgetUsedUp as exc:  # the record stays: the sweep sends it again when it is overdue
+            log.error("%s; the sweep will send it again", exc)
+            return {"check": key, "skipped": str(exc)}
     try:
         record = store.load(key)
         if record is None or record["checkId"] != check_id:

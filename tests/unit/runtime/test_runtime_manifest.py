@@ -37,7 +37,8 @@ def faults_of(root: Path) -> str:
 
 def test_fixture_loads_with_every_step_checked():
     manifest = load_manifest(FIXTURE, reload=True)
-    assert sorted(manifest.steps) == ["badOutput", "dynamic", "echoOrders", "explode", "flaky", "listThings"]
+    assert sorted(manifest.steps) == ["alwaysRebound", "alwaysReboundTrigger", "badOutput", "dynamic", "echoOrders",
+                                     "explode", "flaky", "listThings"]
     assert manifest.step("listThings").kind == "trigger"
     assert manifest.step("echoOrders").kind == "action"
     assert callable(manifest.step("echoOrders").process)
@@ -58,7 +59,7 @@ def test_load_is_cached_and_modules_import_once():
 
 
 def test_unknown_step_lists_the_known_ones():
-    with pytest.raises(UnknownStepError, match=r"unknown step 'nope'; the component has: badOutput, dynamic"):
+    with pytest.raises(UnknownStepError, match=r"unknown step 'nope'; the component has: alwaysRebound, alw"):
         load_manifest(FIXTURE).step("nope")
 
 

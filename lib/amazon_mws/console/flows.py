@@ -6,7 +6,10 @@ choices always follow the steps as they stand. An action's ``map`` gives each pr
 (``orders[*].AmazonOrderId``); a step's fields are the ones last saved on the Step screen.
 
 Credentials go into the file as ``{"file": WORKDIR/credentials.json}``: the flow file holds no secret and
-the worker that runs it reads them where it runs. Run once is ``flows.runner.run_once`` (in this process
+the worker that runs it reads them where it runs. That file is outside the flow's own folder (flows/), where
+a flow may read credentials by default (``flows.spec``), so the console allows its own folder for the flows
+it runs and registers. A webhook to loopback or a private network is the designer's explicit choice (a
+checkbox: ``sink.allowPrivateNetwork``), as in a flow file. Run once is ``flows.runner.run_once`` (in this process
 without REDIS_URL, on the workers with it); Schedule registers the flow for workers and beat (Redis only).
 """
 
@@ -71,6 +74,7 @@ def draft_from_form(form: Any) -> dict[str, Any]:
         "actions": actions,
         "sinkType": str(form.get("sinkType") or "file"),
         "sinkTarget": str(form.get("sinkTarget") or "").strip(),
+        "sinkPrivate": form.get("sinkPrivate") == "on",
         "interval": str(form.get("interval") or "").strip(),
     }
 
@@ -84,6 +88,7 @@ def draft_from_file(data: dict[str, Any]) -> dict[str, Any]:
         "actions": [{"step": s.get("step", ""), "map": dict(s.get("map") or {})} for s in steps[1:]],
         "sinkType": sink.get("type", "file"),
         "sinkTarget": sink.get("url") or sink.get("path") or "",
+        "sinkPrivate": bool(sink.get("allowPrivateNetwork")),
         "interval": str((data.get("schedule") or {}).get("interval", "")),
     }
 
@@ -101,7 +106,9 @@ def flow_json(console: Console, draft: dict[str, Any]) -> dict[str, Any]:
             entry["map"] = action["map"]
         steps.append(entry)
     target = draft["sinkTarget"] or str(ws.out_dir / f"{draft['name'] or 'flow'}.jsonl")
-    sink = {"type": "webhook", "url": target} if draft["sinkType"] == "webhook" else {"type": "file", "path": target}
+    sink: dict[str, Any] = {"type": "file", "path": target}
+    if draft["sinkType"] == "webhook":
+        sink = {"type": "webhook", "url": target, **({"allowPrivateNetwork": True} if draft["sinkPrivate"] else {})}
     data: dict[str, Any] = {"name": draft["name"], "credentials": {"file": str(ws.credentials_path)},
                             "steps": steps, "sink": sink}
     if draft["interval"]:
@@ -157,7 +164,8 @@ def _edit(request: Request, form: Any) -> Response:
         return _render(console, request, draft)
     data = flow_json(console, draft)
     try:
-        flow = parse_flow(data, base_dir=console.workspace.flows_dir, manifest=console.manifest)
+        flow = parse_flow(data, base_dir=console.workspace.flows_dir, manifest=console.manifest,
+                          credentials_dir=console.workspace.root)
     except Exception as exc:
         return _render(console, request, draft, problems=error_lines(exc), flow=data)
     console.workspace.save_flow(data)

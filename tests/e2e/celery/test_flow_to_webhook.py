@@ -27,11 +27,11 @@ def test_flow_delivers_every_order_once_through_the_cli(workers_factory, webhook
         creds = sandbox.credentials
         # The secret key comes from the workers' environment, not from the flow file (nor Redis).
         secret = creds.pop("secretKey")
-        creds["secretKey"] = {"env": "TEST_FLOW_SECRET"}
-        workers = workers_factory(9, AMAZON_MWS_TIME_SCALE=SCALE, TEST_FLOW_SECRET=secret)
+        creds["secretKey"] = {"env": "AMAZON_MWS_FLOW_TEST_SECRET"}
+        workers = workers_factory(9, AMAZON_MWS_TIME_SCALE=SCALE, AMAZON_MWS_FLOW_TEST_SECRET=secret)
         workers.start(2)
         start = to_amazon(sandbox.now() - timedelta(days=400))
-        spec = orders_flow(f"hook-{workers.run_id}", creds, start, {"type": "webhook", "url": hook.url})
+        spec = orders_flow(f"hook-{workers.run_id}", creds, start, hook.sink())
         flow_file = tmp_path / "orders.flow.json"
         flow_file.write_text(json.dumps(spec))
         env = workers.env

@@ -34,6 +34,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator
 
@@ -362,6 +363,20 @@ def _schema_problem(error: Any) -> str:
     return f"{where}: {message}"
 
 
+def _url_problems(url: str) -> list[str]:
+    """A webhook URL the sink could not post to, found now rather than at each delivery (never quoted)."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # ValueError for a port that is not a number in 0-65535
+    except ValueError:
+        return [f"flow.sink.url: {mask_url(url)} has a port that is not a number from 0 to 65535"]
+    if not parts.hostname:
+        return [f"flow.sink.url: {mask_url(url)} names no host"]
+    if any(c.isspace() or ord(c) < 32 for c in url):
+        return [f"flow.sink.url: {mask_url(url)} contains spaces or control characters (percent-encode them)"]
+    return []
+
+
 def register_sink_secrets(sink: dict[str, Any]) -> None:
     """From now on, mask the sink's URL tokens and header values wherever this process prints them."""
     if isinstance(sink.get("url"), str):
@@ -425,6 +440,8 @@ def parse_flow(data: Any, *, base_dir: str | Path = ".", manifest=None,
         problems.append("flow.sink.path: is required for a file sink")
     if sink_raw["type"] == "webhook" and not sink_raw.get("url"):
         problems.append("flow.sink.url: is required for a webhook sink")
+    elif sink_raw.get("url"):
+        problems.extend(_url_problems(sink_raw["url"]))
     if data.get("schedule"):
         try:
             _check_schedule(data["schedule"])

@@ -38,7 +38,8 @@ class Reply:
 def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, str]:
     parts = urlsplit(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    host, port = parts.hostname or "", parts.port
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)  # given: http.client misreads a bare "::1"
     if parts.scheme == "https":
         return http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl.create_default_context()), path
     return http.client.HTTPConnection(host, port, timeout=timeout), path

@@ -46,6 +46,11 @@ def test_a_good_flow_parses_with_defaults(tmp_path):
         ({"sink": {"type": "webhook", "url": "https://hooks.example/x", "allowPrivateNetwork": "yes"}},
          "flow.sink.allowPrivateNetwork: 'yes' is not of type 'boolean'"),
         ({"credentials": {"file": "/etc/passwd"}}, "flow.credentials.file: /etc/passwd is outside "),
+        ({"sink": {"type": "webhook", "url": "http://hooks.example:80a/T0K3N"}},
+         "flow.sink.url: *** has a port that is not a number from 0 to 65535"),
+        ({"sink": {"type": "webhook", "url": "https:///T0K3N"}}, "flow.sink.url: https:///*** names no host"),
+        ({"sink": {"type": "webhook", "url": "https://hooks.example/T0K 3N"}},
+         "flow.sink.url: https://hooks.example/*** contains spaces or control characters (percent-encode them)"),
         ({"steps": [TRIGGER, {**ITEMS, "credentials": {"mwsAuthToken": {"env": "AMAZON_MWS_SECRETS_KEY"}}}]},
          "flow.steps[1].credentials.mwsAuthToken.env: 'AMAZON_MWS_SECRETS_KEY' does not start with "
          "'AMAZON_MWS_FLOW_': a flow reads only environment variables named with AMAZON_MWS_FLOW_ENV_PREFIX"),

@@ -46,6 +46,11 @@ def test_a_loopback_webhook_is_refused_before_any_connection(listener: socket.so
         listener.accept()  # not even a TCP handshake reached it
 
 
+def test_an_ipv6_host_without_a_port_is_read_whole() -> None:
+    with pytest.raises(EgressRefused, match="::1 is a loopback address"):  # not host ":" on port 1
+        webhook.post("http://[::1]/hook", b"{}", {}, 5)
+
+
 def test_the_connected_peer_is_checked_not_only_the_name(listener: socket.socket,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     # DNS rebinding: the name resolves to a public address for the check, then to loopback for the

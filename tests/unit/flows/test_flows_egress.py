@@ -51,17 +51,18 @@ def test_an_ipv6_host_without_a_port_is_read_whole() -> None:
         webhook.post("http://[::1]/hook", b"{}", {}, 5)
 
 
-def test_the_connected_peer_is_checked_not_only_the_name(listener: socket.socket,
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_the_connected_peer_is_checked_not_only_the_name(listener: socket.socket, scheme: str,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     # DNS rebinding: the name resolves to a public address for the check, then to loopback for the
     # connection. A resolver that changes its answer cannot be real here; the connection is.
     monkeypatch.setattr(egress, "resolve", lambda host, port: ["93.184.216.34"])
     with pytest.raises(EgressRefused, match="127.0.0.1 is a loopback address"):
-        webhook.post(_url(listener), b'{"order": 1}', {"Authorization": "Bearer x"}, 5)
+        webhook.post(_url(listener).replace("http", scheme, 1), b'{"order": 1}', {"Authorization": "Bearer x"}, 5)
     conn, _ = listener.accept()  # the connection was made...
     with conn:
         conn.settimeout(2)
-        assert conn.recv(1024) == b""  # ...and closed before a byte was sent
+        assert conn.recv(1024) == b""  # ...and closed before a byte was sent (HTTPS: not even TLS's hello)
 
 
 def test_allowed_private_network_connects(listener: socket.socket) -> None:

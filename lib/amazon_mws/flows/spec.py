@@ -47,6 +47,7 @@ SINK_TYPES = ("stdout", "file", "webhook")
 CREDENTIALS_DIR_VAR = "AMAZON_MWS_CREDENTIALS_DIR"
 ENV_PREFIX_VAR = "AMAZON_MWS_FLOW_ENV_PREFIX"
 DEFAULT_ENV_PREFIX = "AMAZON_MWS_FLOW_"
+PLAIN_HEADERS = frozenset({"content-type", "accept", "accept-language", "content-language", "user-agent"})
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -378,10 +379,12 @@ def _url_problems(url: str) -> list[str]:
 
 
 def register_sink_secrets(sink: dict[str, Any]) -> None:
-    """From now on, mask the sink's URL tokens and header values wherever this process prints them."""
+    """From now on, mask the sink's URL tokens and header values wherever this process prints them (but for
+    headers that describe the body: masking every "application/json" in the logs protects nothing)."""
     if isinstance(sink.get("url"), str):
         register_url(sink["url"])
-    values = [v for v in (sink.get("headers") or {}).values() if isinstance(v, str)]
+    values = [v for k, v in (sink.get("headers") or {}).items()
+              if isinstance(v, str) and str(k).lower() not in PLAIN_HEADERS]
     REDACTOR.add(values + [v.split(None, 1)[1] for v in values if len(v.split(None, 1)) == 2])  # "Bearer X"
 
 

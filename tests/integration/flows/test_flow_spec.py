@@ -206,3 +206,15 @@ def test_a_sink_url_and_headers_are_not_quoted_in_errors_or_reprs():
     assert "flow.sink.url: 'ftp://hooks.example/***?***' does not match '^https?://'" in errors
     assert "flow.sink.headers.X-Key: '***' is not of type 'string'" in errors
     assert not [e for e in errors if "T0K3N-SPEC" in e or "12345678" in e]
+
+
+def test_parsing_a_flow_teaches_the_redactor_its_sink_url_and_secret_headers():
+    from amazon_mws.runtime.secrets import redact
+
+    line = "POST /services/T0K3N-LOGGED?sig=S1G-LOGGED Authorization: Bearer H3ADER-LOGGED (application/x-ndjson)"
+    parse_flow({"name": "f1", "steps": [TRIGGER], "sink": {
+        "type": "webhook", "url": "https://hooks.example/services/T0K3N-LOGGED?sig=S1G-LOGGED",
+        "headers": {"Authorization": "Bearer H3ADER-LOGGED", "Content-Type": "application/x-ndjson"}}})
+    masked = redact(line)
+    assert not [s for s in ("T0K3N-LOGGED", "S1G-LOGGED", "H3ADER-LOGGED") if s in masked], masked
+    assert "application/x-ndjson" in masked  # a header that describes the body is not a secret

@@ -3,7 +3,8 @@
 ``Receiver().mode`` decides each POST as it arrives (tests switch it while a flow runs):
 ``"ok"`` answers 204 and records the message; ``"down"`` answers ``status`` (503 by default);
 ``"drip"`` answers 200 and then its body one byte every ``drip_seconds`` (a receiver that holds the sender);
-``"hold"`` records the POST, then waits (bounded) for ``release`` before answering 204.
+``"hold"`` records the POST, then waits (bounded) for ``release`` before answering 204;
+``"redirect"`` answers 307 to ``location`` (a sink must not follow it).
 ``fail_first`` answers ``status`` to that many POSTs first, whatever the mode.
 """
 
@@ -19,8 +20,10 @@ HOLD_LIMIT = 60.0  # seconds a held POST waits at most, so a test that forgets t
 
 
 class Receiver:
-    def __init__(self, mode: str = "ok", *, status: int = 503, fail_first: int = 0, drip_seconds: float = 0.5):
+    def __init__(self, mode: str = "ok", *, status: int = 503, fail_first: int = 0, drip_seconds: float = 0.5,
+                 location: str = ""):
         self.mode, self.status, self.fail_first, self.drip_seconds = mode, status, fail_first, drip_seconds
+        self.location = location
         self.received: list[tuple[str, dict[str, Any]]] = []
         self.attempts: dict[str, int] = {}
         self.held = threading.Event()  # set when a POST is being held
@@ -44,6 +47,8 @@ class Receiver:
                     self._answer(hook.status)
                 elif mode == "drip":
                     self._drip()
+                elif mode == "redirect":
+                    self._answer(307, {"Location": hook.location})
                 else:
                     with hook.lock:
                         hook.received.append((key, body))
@@ -52,8 +57,10 @@ class Receiver:
                         hook.release.wait(HOLD_LIMIT)
                     self._answer(204)
 
-            def _answer(self, status: int) -> None:
+            def _answer(self, status: int, headers: dict[str, str] | None = None) -> None:
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -77,6 +84,10 @@ class Receiver:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def sink(self, **settings: Any) -> dict[str, Any]:
+        """A flow's webhook sink to this receiver: it listens on loopback, which a flow must allow."""
+        return {"type": "webhook", "url": self.url, "allowPrivateNetwork": True, **settings}
 
     def delivered_keys(self) -> set[str]:
         with self.lock:

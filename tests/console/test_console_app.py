@@ -13,6 +13,7 @@ from amazon_mws.console.app import COOKIE, create_app
 from amazon_mws.console.flows import schema_paths
 from amazon_mws.console.forms import MWS_ONLY, SHARED, SP_API_ONLY, split_errors
 from amazon_mws.runtime.manifest import load_manifest
+from receivers import Receiver
 
 from .console_support import TOKEN, secrets_of
 
@@ -159,3 +160,36 @@ def test_ship_order_by_confirm_shipment_shows_its_calls_and_makes_none(signed_in
                                                            "body": no_items})
     assert "messages[0].items: confirmShipment needs the items" in missing.text
     assert sandbox.requests == []  # neither asked Amazon anything
+
+
+def test_a_webhook_flow_reads_the_console_credentials_and_never_shows_its_url(signed_in, sandbox):
+    """The console's flows read WORKDIR/credentials.json (outside flows/: the console allows its own folder);
+    a loopback webhook needs the box ticked; the URL's token never reaches the browser, and a form still
+    showing the masked URL keeps the saved one."""
+    signed_in.post("/credentials", data={**sandbox.credentials, "action": "save"})
+    signed_in.post("/step/getNewAndUpdatedOrders/metadata", data={
+        "orderStatus": ["Unshipped", "PartiallyShipped", "Shipped"], "startTime": "2020-01-01T00:00:00Z"})
+    with Receiver() as hook:
+        url = hook.url + "/T0K3N-CONSOLE?key=K3Y-CONSOLE"
+        form = {"name": "to-hook", "trigger": "getNewAndUpdatedOrders", "actionCount": "0", "sinkType": "webhook",
+                "sinkTarget": url}
+
+        def run_once(data: dict) -> str:
+            started = signed_in.post("/flow", data={**data, "do": "run"})
+            assert started.status_code == 204, started.text
+            return signed_in.get(started.headers["HX-Redirect"]).text
+
+        refused = run_once(form)
+        assert "is a loopback address" in refused and "sink.allowPrivateNetwork" in refused
+        assert hook.attempts == {}
+        saved = json.loads((signed_in.workdir / "flows" / "to-hook.flow.json").read_text())
+        assert saved["sink"] == {"type": "webhook", "url": url}
+
+        page = signed_in.get("/flow?name=to-hook").text
+        assert 'value="http://127.0.0.1:' in page and "/***?***" in page
+        delivered = run_once({**form, "sinkTarget": hook.url.rsplit("/", 1)[0] + "/***?***", "sinkPrivate": "on"})
+        assert hook.received, delivered  # the messages parked by the refused run, and any new ones
+        saved = json.loads((signed_in.workdir / "flows" / "to-hook.flow.json").read_text())
+        assert saved["sink"] == {"type": "webhook", "url": url, "allowPrivateNetwork": True}  # kept, not the mask
+        shown = refused + page + delivered + signed_in.get("/flow?name=to-hook").text + signed_in.get("/runs").text
+        assert "T0K3N-CONSOLE" not in shown and "K3Y-CONSOLE" not in shown

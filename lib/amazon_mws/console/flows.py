@@ -6,14 +6,20 @@ choices always follow the steps as they stand. An action's ``map`` gives each pr
 (``orders[*].AmazonOrderId``); a step's fields are the ones last saved on the Step screen.
 
 Credentials go into the file as ``{"file": WORKDIR/credentials.json}``: the flow file holds no secret and
-the worker that runs it reads them where it runs. Run once is ``workers.flow_runs.run_once`` (in this process
-without REDIS_URL, on the workers with it); Schedule registers the flow for workers and beat (Redis only).
+the worker that runs it reads them where it runs. That file is outside the flow's own folder (flows/), where
+a flow may read credentials by default (``flows.spec``), so the console allows its own folder for the flows
+it runs and registers. A webhook to loopback or a private network is the designer's explicit choice (a
+checkbox: ``sink.allowPrivateNetwork``), as in a flow file. A saved webhook URL is shown masked, like a
+secret (its path and query often hold the receiver's token): the form still showing the mask keeps it.
+Run once is ``workers.flow_runs.run_once`` (in this process without REDIS_URL, on the workers with it); Schedule
+registers the flow for workers and beat (Redis only).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +31,7 @@ from amazon_mws.console.context import Console, console_of
 from amazon_mws.console.forms import error_lines
 from amazon_mws.flows.spec import NAME_RE, parse_flow
 from amazon_mws.runtime.designer import get_metadata
+from amazon_mws.runtime.secrets import MASK, mask_url
 
 MAX_PATH_DEPTH = 5
 
@@ -71,6 +78,7 @@ def draft_from_form(form: Any) -> dict[str, Any]:
         "actions": actions,
         "sinkType": str(form.get("sinkType") or "file"),
         "sinkTarget": str(form.get("sinkTarget") or "").strip(),
+        "sinkPrivate": form.get("sinkPrivate") == "on",
         "interval": str(form.get("interval") or "").strip(),
     }
 
@@ -83,9 +91,33 @@ def draft_from_file(data: dict[str, Any]) -> dict[str, Any]:
         "trigger": steps[0].get("step", ""),
         "actions": [{"step": s.get("step", ""), "map": dict(s.get("map") or {})} for s in steps[1:]],
         "sinkType": sink.get("type", "file"),
-        "sinkTarget": sink.get("url") or sink.get("path") or "",
+        "sinkTarget": mask_url(sink["url"]) if sink.get("url") else sink.get("path") or "",
+        "sinkPrivate": bool(sink.get("allowPrivateNetwork")),
         "interval": str((data.get("schedule") or {}).get("interval", "")),
     }
+
+
+def _saved_url(console: Console, name: str) -> str | None:
+    """The webhook URL of the saved flow ``name`` (the page only ever shows it masked)."""
+    if not re.fullmatch(NAME_RE, name):
+        return None
+    try:
+        url = (json.loads(console.workspace.flow_path(name).read_text(encoding="utf-8")).get("sink") or {}).get("url")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return url if isinstance(url, str) else None
+
+
+def _shown(data: dict[str, Any] | None) -> str:
+    """The flow file as the page shows it: the sink's URL masked, its header values hidden."""
+    if not data:
+        return ""
+    sink = dict(data.get("sink") or {})
+    if isinstance(sink.get("url"), str):
+        sink["url"] = mask_url(sink["url"])
+    if isinstance(sink.get("headers"), dict):
+        sink["headers"] = {name: MASK for name in sink["headers"]}
+    return json.dumps({**data, "sink": sink} if sink else data, indent=2)
 
 
 def flow_json(console: Console, draft: dict[str, Any]) -> dict[str, Any]:
@@ -101,7 +133,11 @@ def flow_json(console: Console, draft: dict[str, Any]) -> dict[str, Any]:
             entry["map"] = action["map"]
         steps.append(entry)
     target = draft["sinkTarget"] or str(ws.out_dir / f"{draft['name'] or 'flow'}.jsonl")
-    sink = {"type": "webhook", "url": target} if draft["sinkType"] == "webhook" else {"type": "file", "path": target}
+    sink: dict[str, Any] = {"type": "file", "path": target}
+    if draft["sinkType"] == "webhook":
+        saved = _saved_url(console, draft["name"])
+        url = saved if saved and target == mask_url(saved) else target  # the mask shown means "unchanged"
+        sink = {"type": "webhook", "url": url, **({"allowPrivateNetwork": True} if draft["sinkPrivate"] else {})}
     data: dict[str, Any] = {"name": draft["name"], "credentials": {"file": str(ws.credentials_path)},
                             "steps": steps, "sink": sink}
     if draft["interval"]:
@@ -128,7 +164,7 @@ def _render(console: Console, request: Request, draft: dict[str, Any], *, proble
     template = "flow_form.html" if request.headers.get("hx-request") else "flow.html"
     return console.render(request, template, status, draft=draft, rows=rows, triggers=triggers, actions=actions,
                           problems=problems or [], notice=notice, flows=console.workspace.flow_names(),
-                          flow_text=json.dumps(flow, indent=2) if flow else "", redis=bool(os.environ.get("REDIS_URL")),
+                          flow_text=_shown(flow), redis=bool(os.environ.get("REDIS_URL")),
                           name_re=NAME_RE)
 
 
@@ -157,10 +193,13 @@ def _edit(request: Request, form: Any) -> Response:
         return _render(console, request, draft)
     data = flow_json(console, draft)
     try:
-        flow = parse_flow(data, base_dir=console.workspace.flows_dir, manifest=console.manifest)
+        flow = parse_flow(data, base_dir=console.workspace.flows_dir, manifest=console.manifest,
+                          credentials_dir=console.workspace.root)
     except Exception as exc:
         return _render(console, request, draft, problems=error_lines(exc), flow=data)
     console.workspace.save_flow(data)
+    if flow.sink.url:
+        draft["sinkTarget"] = mask_url(flow.sink.url)
     if action == "run":
         from amazon_mws.console.runs import run_flow
 

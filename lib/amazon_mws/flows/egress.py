@@ -1,29 +1,26 @@
 """Where a webhook may deliver: public addresses only, unless the flow says otherwise.
 
 A flow author chooses the webhook URL, and the worker that posts to it sits next to Redis, the sandbox's
-admin routes, cloud metadata services and whatever else listens on loopback or a private network. So the
-address a delivery *actually connects to* is checked (after DNS, on the socket itself: a name that resolves
-to a public address for the check and a private one for the connection gains nothing), and loopback,
-private, link-local, multicast, reserved and unspecified addresses are refused unless the flow's sink sets
-`allowPrivateNetwork: true`. Redirects are never followed (a 307 to an internal address would carry the
-order body there); the sink reports them as failures.
+admin routes, cloud metadata services and whatever else listens on loopback or a private network. So
+loopback, private, link-local, multicast, reserved and unspecified addresses are refused unless the flow's
+sink sets `allowPrivateNetwork: true`, twice: the name's addresses before connecting (`check_host`: nothing
+reaches a refused address, not even a SYN), and the address the socket *actually* connected to before a
+byte is sent (`check_peer`: a name that resolves to a public address for the first check and a private one
+for the connection, DNS rebinding, gains nothing). Redirects are never followed (a 307 to an internal
+address would carry the order body there): `flows.sinks` reports a 3xx as a failed delivery.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-from typing import Any
 
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+FLAG = "sink.allowPrivateNetwork"
 
 
 class EgressRefused(Exception):
     """The webhook's address is not one a flow may deliver to; the message says why and what to set.
-    Not an OSError on purpose: urllib3 would retry it and requests re-word it as a connection failure."""
+    Not an OSError on purpose: an OSError is a network failure worth retrying, this is the flow's setup."""
 
 
 def refusal(address: str) -> str | None:
@@ -39,56 +36,32 @@ def refusal(address: str) -> str | None:
     return None
 
 
-class _Checked:
-    """Connection mix-in: the socket's peer is checked before a byte is sent on it."""
+def _refuse(host: str, reason: str) -> EgressRefused:
+    return EgressRefused(f"webhook: {host}: {reason}; a flow delivers to public addresses only, "
+                         f"unless it sets {FLAG} to true")
 
-    def _new_conn(self) -> socket.socket:
-        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
-        peer = sock.getpeername()[0]
-        reason = refusal(peer)
+
+def resolve(host: str, port: int) -> list[str]:
+    """The addresses `host` stands for (itself when it is an address): what the connection may reach."""
+    try:
+        return [str(ipaddress.ip_address(host.split("%", 1)[0]))]
+    except ValueError:
+        pass
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)  # gaierror is an OSError: retried
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def check_host(host: str, port: int) -> None:
+    """Refuse a host any of whose addresses is not public, before any connection is made."""
+    for address in resolve(host, port):
+        reason = refusal(address)
         if reason is not None:
-            sock.close()
-            raise EgressRefused(f"webhook: {reason}; set sink.allowPrivateNetwork to true to deliver there")
-        return sock
+            raise _refuse(host, reason)
 
 
-class _CheckedHTTPConnection(_Checked, HTTPConnection):
-    pass
-
-
-class _CheckedHTTPSConnection(_Checked, HTTPSConnection):
-    pass
-
-
-class _CheckedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _CheckedHTTPConnection
-
-
-class _CheckedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _CheckedHTTPSConnection
-
-
-class _CheckedAdapter(HTTPAdapter):
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _CheckedHTTPPool, "https": _CheckedHTTPSPool}
-
-
-class _NoRedirects(requests.Session):
-    """Every request with `allow_redirects=False`, whatever the caller passed: a 3xx comes back as it is."""
-
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        kwargs["allow_redirects"] = False
-        return super().request(method, url, *args, **kwargs)
-
-
-def webhook_session(*, allow_private_network: bool = False) -> requests.Session:
-    """A session for webhook deliveries: no redirects followed, no proxy from the environment (the check
-    must see the real peer), and, unless allowed, no delivery to a non-public address."""
-    session = _NoRedirects()
-    session.trust_env = False
-    if not allow_private_network:
-        adapter = _CheckedAdapter()
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-    return session
+def check_peer(sock: socket.socket, host: str) -> None:
+    """Refuse (and close) a connected socket whose peer is not public, before a byte is sent on it."""
+    reason = refusal(str(sock.getpeername()[0]))
+    if reason is not None:
+        sock.close()
+        raise _refuse(host, reason)

@@ -5,6 +5,8 @@ next attempt, and the caller decides how to wait. On Celery the wait is a task r
 worker sleeps); in one process it is a sleep. Both stop after ``sink.retries`` retries, and then the message
 is parked (``flows.parking``), never dropped. One webhook attempt, reply body included, lasts at most
 ``sink.timeout`` seconds (``flows.webhook``): a receiver that drips its answer is cut off and retried.
+A webhook on a non-public address without ``sink.allowPrivateNetwork`` (``flows.egress``), and a 3xx (redirects
+are never followed), fail for good: the message is parked, never sent anywhere else.
 
 Every delivery carries the message id (the ``Idempotency-Key`` header of a webhook POST, the ``id`` of a
 JSON line): delivery is at least once, and a receiver that keeps the ids it saw gets every message once.
@@ -21,10 +23,11 @@ from collections.abc import Callable
 from http.client import HTTPException
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from amazon_mws.flows.spec import Sink
 from amazon_mws.runtime.message import Message
-from amazon_mws.runtime.secrets import redact
+from amazon_mws.runtime.secrets import mask_url, redact
 
 RETRY_BASE_SECONDS = 0.5
 RETRY_MAX_SECONDS = 60.0
@@ -80,7 +83,7 @@ def _write_file(path: str, text: str) -> None:
 
 
 def _post(sink: Sink, flow_name: str, message: Message, attempt: int) -> None:
-    from amazon_mws.flows import webhook
+    from amazon_mws.flows import egress, webhook
 
     payload = envelope(flow_name, message) if sink.envelope else message.body
     headers = {
@@ -92,11 +95,16 @@ def _post(sink: Sink, flow_name: str, message: Message, attempt: int) -> None:
     data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     assert sink.url
     try:
-        reply = webhook.post(sink.url, data, headers, sink.timeout)
+        reply = webhook.post(sink.url, data, headers, sink.timeout, allow_private_network=sink.allow_private_network)
+    except egress.EgressRefused as exc:
+        raise SinkError(redact(str(exc))) from None
     except (OSError, HTTPException) as exc:
         raise SinkRetry(f"webhook: {type(exc).__name__}: {redact(str(exc))}", retry_delay(attempt)) from None
     if reply.status < 300:
         return
+    if reply.status < 400:
+        target = mask_url(urljoin(sink.url, reply.location)) if reply.location else "nowhere (no Location)"
+        raise SinkError(f"webhook: HTTP {reply.status}: redirected to {target}: not followed")
     if reply.status in (408, 425, 429) or reply.status >= 500:
         delay = retry_delay(attempt)
         after = reply.retry_after

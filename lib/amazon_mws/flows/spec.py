@@ -16,7 +16,15 @@ months; a typo found by a worker at 3 a.m. is worth less than one refused by ``f
 the field and the rule named (``flow.steps[1].step: 'listOrderItem' is not a step of the component``).
 
 Credentials are resolved where the step runs (the worker), not where the flow was registered, so a flow
-that names a credentials file or environment variables keeps its secrets out of Redis.
+that names a credentials file or environment variables keeps its secrets out of Redis. What a flow may name
+is the operator's choice, not the flow author's (a flow file could otherwise ask a worker for any JSON file
+it can read, or for any variable of its environment, the component's own keys included): a credentials file
+must lie under ``AMAZON_MWS_CREDENTIALS_DIR`` (default: the flow file's folder), an environment variable must
+start with ``AMAZON_MWS_FLOW_ENV_PREFIX`` (default ``AMAZON_MWS_FLOW_``). A flow naming others is refused when
+it is parsed, before anything runs, and again where the credentials are read.
+
+The sink's URL and header values often carry a token: parsing a flow registers them with the redactor
+(``runtime.secrets``), and errors about them never quote them.
 """
 
 from __future__ import annotations
@@ -26,14 +34,20 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator
 
 from amazon_mws.runtime import jsonfile
 from amazon_mws.runtime.errors import ValidationError
+from amazon_mws.runtime.secrets import MASK, REDACTOR, mask_url, register_url
 
 NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 SINK_TYPES = ("stdout", "file", "webhook")
+CREDENTIALS_DIR_VAR = "AMAZON_MWS_CREDENTIALS_DIR"
+ENV_PREFIX_VAR = "AMAZON_MWS_FLOW_ENV_PREFIX"
+DEFAULT_ENV_PREFIX = "AMAZON_MWS_FLOW_"
+PLAIN_HEADERS = frozenset({"content-type", "accept", "accept-language", "content-language", "user-agent"})
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -82,6 +96,7 @@ SCHEMA: dict[str, Any] = {
                 "retries": {"type": "integer", "minimum": 0, "maximum": 100},
                 "timeout": {"type": "number", "exclusiveMinimum": 0},
                 "envelope": {"type": "boolean"},
+                "allowPrivateNetwork": {"type": "boolean"},
             },
         },
     },
@@ -114,11 +129,16 @@ class Sink:
     retries: int = 5
     timeout: float = 10.0
     envelope: bool = False
+    allow_private_network: bool = False
+
+    def __repr__(self) -> str:  # the URL and the headers may hold a token
+        return f"Sink(type={self.type!r}, url={mask_url(self.url) if self.url else None!r})"
 
 
 @dataclass(frozen=True)
 class Flow:
-    """A checked flow. ``base_dir`` is where relative paths (credentials and sink files) start."""
+    """A checked flow. ``base_dir`` is where relative paths (credentials and sink files) start;
+    ``credentials_dir`` is the folder its credentials files must lie under."""
 
     name: str
     steps: tuple[FlowStep, ...]
@@ -127,6 +147,7 @@ class Flow:
     schedule: dict[str, Any] | None = None
     passthrough: bool = True
     base_dir: str = "."
+    credentials_dir: str = "."
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -134,12 +155,14 @@ class Flow:
         return self.steps[0]
 
     def to_json(self) -> dict[str, Any]:
-        """What is stored in Redis for workers: the file as written plus its base directory."""
-        return {"spec": self.raw, "baseDir": self.base_dir}
+        """What is stored in Redis for workers: the file as written plus its base and credentials folders
+        (a worker's own ``AMAZON_MWS_CREDENTIALS_DIR``, when set, still wins)."""
+        return {"spec": self.raw, "baseDir": self.base_dir, "credentialsDir": self.credentials_dir}
 
     @classmethod
     def from_json(cls, data: dict[str, Any], manifest=None) -> Flow:
-        return parse_flow(data["spec"], base_dir=data.get("baseDir") or ".", manifest=manifest)
+        return parse_flow(data["spec"], base_dir=data.get("baseDir") or ".", manifest=manifest,
+                          credentials_dir=data.get("credentialsDir"))
 
     def cfg_for(self, index: int, environ: dict[str, str] | None = None) -> dict[str, Any]:
         """Credentials (flow's, then the step's own) with the step's config on top: one cfg dict."""
@@ -148,7 +171,7 @@ class Flow:
         for where, creds in (("flow.credentials", self.credentials),
                              (f"flow.steps[{index}].credentials", step.credentials)):
             if creds:
-                cfg.update(resolve_credentials(creds, where, self.base_dir, environ))
+                cfg.update(resolve_credentials(creds, where, self.base_dir, environ, self.credentials_dir))
         cfg.update(step.config)
         return cfg
 
@@ -156,16 +179,52 @@ class Flow:
         return f"Flow(name={self.name!r}, steps={[s.step for s in self.steps]}, sink={self.sink.type!r})"
 
 
+def allowed_credentials_dir(default: str | Path | None, base_dir: str | Path) -> Path:
+    """The folder credentials files must lie under: ``AMAZON_MWS_CREDENTIALS_DIR``, else ``default`` (what the
+    caller allows, e.g. the console's folder), else the flow file's own folder."""
+    chosen = os.environ.get(CREDENTIALS_DIR_VAR) or default or base_dir
+    return Path(os.path.expanduser(str(chosen))).resolve()
+
+
+def env_prefix() -> str:
+    """The prefix of the environment variables a flow may read (an empty setting is the default)."""
+    return os.environ.get(ENV_PREFIX_VAR) or DEFAULT_ENV_PREFIX
+
+
+def _file_path(spec: dict[str, Any], base_dir: str | Path) -> Path:
+    path = Path(os.path.expanduser(str(spec["file"])))
+    return path if path.is_absolute() else Path(base_dir) / path
+
+
+def credential_problems(spec: dict[str, Any], where: str, base_dir: str | Path, allowed_dir: str | Path) -> list[str]:
+    """What a credentials object names that the operator does not allow: a file outside ``allowed_dir``
+    (after following symbolic links), an environment variable without the prefix."""
+    if set(spec) == {"file"}:
+        path = _file_path(spec, base_dir)
+        if not path.resolve().is_relative_to(Path(allowed_dir).resolve()):
+            return [f"{where}.file: {path} is outside {allowed_dir}: a flow reads credentials files only under "
+                    f"{CREDENTIALS_DIR_VAR} (default: the flow file's folder)"]
+        return []
+    prefix = env_prefix()
+    return [f"{where}.{key}.env: {value['env']!r} does not start with {prefix!r}: a flow reads only environment "
+            f"variables named with {ENV_PREFIX_VAR} (default {DEFAULT_ENV_PREFIX!r})"
+            for key, value in spec.items()
+            if isinstance(value, dict) and set(value) == {"env"} and not str(value["env"]).startswith(prefix)]
+
+
 def resolve_credentials(
-    spec: dict[str, Any], where: str, base_dir: str = ".", environ: dict[str, str] | None = None
+    spec: dict[str, Any], where: str, base_dir: str = ".", environ: dict[str, str] | None = None,
+    allowed_dir: str | None = None,
 ) -> dict[str, Any]:
     """``{"file": "creds.json"}`` reads a JSON file; otherwise each value is literal, or ``{"env": "VAR"}``
-    for an environment variable. A missing file or variable is an error naming the field (never its value)."""
+    for an environment variable. A missing file or variable is an error naming the field (never its value);
+    so is one the operator does not allow (``credential_problems``; ``allowed_dir`` defaults to ``base_dir``)."""
     env = os.environ if environ is None else environ
+    problems = credential_problems(spec, where, base_dir, allowed_dir or base_dir)
+    if problems:
+        raise ValidationError(problems)
     if set(spec) == {"file"}:
-        path = Path(os.path.expanduser(str(spec["file"])))
-        if not path.is_absolute():
-            path = Path(base_dir) / path
+        path = _file_path(spec, base_dir)
         try:
             raw = path.read_bytes()
         except OSError as exc:
@@ -178,7 +237,6 @@ def resolve_credentials(
             raise ValidationError([f"{where}.file: {path} must hold a JSON object"])
         return data
     out: dict[str, Any] = {}
-    problems = []
     for key, value in spec.items():
         if isinstance(value, dict) and set(value) == {"env"}:
             name = str(value["env"])
@@ -297,12 +355,50 @@ def _check_schedule(schedule: dict[str, Any]) -> None:
             raise ValidationError([f"flow.schedule.cron: {schedule['cron']!r}: {exc}"]) from None
 
 
-def parse_flow(data: Any, *, base_dir: str | Path = ".", manifest=None) -> Flow:
-    """A checked Flow from its JSON; ValidationError lists every problem, each naming its field."""
+def _schema_problem(error: Any) -> str:
+    """A schema error, naming the field; one about the sink's URL or headers does not quote their value."""
+    where, message = _where(error.absolute_path), error.message
+    if list(error.absolute_path)[:2] in (["sink", "url"], ["sink", "headers"]):
+        shown = mask_url(error.instance) if isinstance(error.instance, str) and "url" in where else MASK
+        message = message.replace(repr(error.instance), repr(shown))
+    return f"{where}: {message}"
+
+
+def _url_problems(url: str) -> list[str]:
+    """A webhook URL the sink could not post to, found now rather than at each delivery (never quoted)."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # ValueError for a port that is not a number in 0-65535
+    except ValueError:
+        return [f"flow.sink.url: {mask_url(url)} has a port that is not a number from 0 to 65535"]
+    if not parts.hostname:
+        return [f"flow.sink.url: {mask_url(url)} names no host"]
+    if any(c.isspace() or ord(c) < 32 for c in url):
+        return [f"flow.sink.url: {mask_url(url)} contains spaces or control characters (percent-encode them)"]
+    return []
+
+
+def register_sink_secrets(sink: dict[str, Any]) -> None:
+    """From now on, mask the sink's URL tokens and header values wherever this process prints them (but for
+    headers that describe the body: masking every "application/json" in the logs protects nothing)."""
+    if isinstance(sink.get("url"), str):
+        register_url(sink["url"])
+    values = [v for k, v in (sink.get("headers") or {}).items()
+              if isinstance(v, str) and str(k).lower() not in PLAIN_HEADERS]
+    REDACTOR.add(values + [v.split(None, 1)[1] for v in values if len(v.split(None, 1)) == 2])  # "Bearer X"
+
+
+def parse_flow(data: Any, *, base_dir: str | Path = ".", manifest=None,
+               credentials_dir: str | Path | None = None) -> Flow:
+    """A checked Flow from its JSON; ValidationError lists every problem, each naming its field.
+    ``credentials_dir``: where credentials files may lie when ``AMAZON_MWS_CREDENTIALS_DIR`` is not set
+    (default: ``base_dir``)."""
     if not isinstance(data, dict):
         raise ValidationError([f"flow: must be a JSON object, got {type(data).__name__}"])
+    if isinstance(data.get("sink"), dict):
+        register_sink_secrets(data["sink"])
     problems = [
-        f"{_where(e.absolute_path)}: {e.message}"
+        _schema_problem(e)
         for e in sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     ]
     if problems:
@@ -336,11 +432,19 @@ def parse_flow(data: Any, *, base_dir: str | Path = ".", manifest=None) -> Flow:
             except ValidationError as exc:
                 problems.extend(exc.errors)
         steps.append(FlowStep(step_id, name, dict(raw.get("config") or {}), raw.get("credentials"), raw.get("map")))
+    allowed = allowed_credentials_dir(credentials_dir, base_dir)
+    for where, creds in [("flow.credentials", data.get("credentials")),
+                         *((f"flow.steps[{i}].credentials", raw.get("credentials"))
+                           for i, raw in enumerate(data["steps"]))]:
+        if creds:
+            problems.extend(credential_problems(creds, where, base_dir, allowed))
     sink_raw = data.get("sink") or {"type": "stdout"}
     if sink_raw["type"] == "file" and not sink_raw.get("path"):
         problems.append("flow.sink.path: is required for a file sink")
     if sink_raw["type"] == "webhook" and not sink_raw.get("url"):
         problems.append("flow.sink.url: is required for a webhook sink")
+    elif sink_raw.get("url"):
+        problems.extend(_url_problems(sink_raw["url"]))
     if data.get("schedule"):
         try:
             _check_schedule(data["schedule"])
@@ -359,6 +463,7 @@ def parse_flow(data: Any, *, base_dir: str | Path = ".", manifest=None) -> Flow:
         retries=int(sink_raw.get("retries", 5)),
         timeout=float(sink_raw.get("timeout", 10.0)),
         envelope=bool(sink_raw.get("envelope", False)),
+        allow_private_network=bool(sink_raw.get("allowPrivateNetwork", False)),
     )
     return Flow(
         name=data["name"],
@@ -368,6 +473,7 @@ def parse_flow(data: Any, *, base_dir: str | Path = ".", manifest=None) -> Flow:
         schedule=data.get("schedule"),
         passthrough=data.get("passthrough", True),
         base_dir=str(Path(base_dir).resolve()),
+        credentials_dir=str(allowed),
         raw=data,
     )
 

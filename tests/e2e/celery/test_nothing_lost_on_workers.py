@@ -43,7 +43,7 @@ def test_a_webhook_down_for_a_whole_run_parks_every_message_after_its_full_budge
         workers.start(1)
         name = f"parked-{workers.run_id}"
         start = to_amazon(sandbox.now() - timedelta(days=400))
-        flow = parse_flow(orders_flow(name, sandbox.credentials, start, {"type": "webhook", "url": hook.url},
+        flow = parse_flow(orders_flow(name, sandbox.credentials, start, hook.sink(),
                                       items=False))
         report = run_once(flow, timeout=100, app=workers.app())
         assert report.parked == 3 and report.delivered == 0 and not report.ok
@@ -70,7 +70,7 @@ def test_the_next_poll_sends_parked_messages_first_and_a_dripping_receiver_is_cu
         workers.start(1)
         name = f"first-{workers.run_id}"
         start = to_amazon(sandbox.now() - timedelta(days=400))
-        sink = {"type": "webhook", "url": hook.url, "retries": 0, "timeout": 1}
+        sink = hook.sink(retries=0, timeout=1)
         flow = parse_flow(orders_flow(name, sandbox.credentials, start, sink, items=False))
         started = time.monotonic()
         dripped = run_once(flow, timeout=60, app=workers.app())

@@ -83,7 +83,7 @@ def _order_ids(hook: Receiver) -> set[str]:
 def _walk_flow(sandbox: Sandbox, workers, hook: Receiver, kind: str, per_page: int):
     """One message per order, straight to the webhook; a page of ``per_page`` orders per ListOrders call."""
     start = to_amazon(sandbox.now() - timedelta(days=400))
-    spec = orders_flow(f"{kind}-{workers.run_id}", sandbox.credentials, start, {"type": "webhook", "url": hook.url},
+    spec = orders_flow(f"{kind}-{workers.run_id}", sandbox.credentials, start, hook.sink(),
                        per_page=per_page, items=False)
     return parse_flow(spec)
 

@@ -40,7 +40,7 @@ def test_sigkilled_worker_mid_sync_loses_no_order(workers_factory, webhook_facto
         workers.start(2)
         name = f"crash-{workers.run_id}"
         start = to_amazon(sandbox.now() - timedelta(days=400))
-        spec = orders_flow(name, sandbox.credentials, start, {"type": "webhook", "url": hook.url}, per_page=10)
+        spec = orders_flow(name, sandbox.credentials, start, hook.sink(), per_page=10)
         flow = parse_flow(spec)
         outcome: dict = {}
 

@@ -56,7 +56,7 @@ def order_id(key: str) -> str:
 
 def test_webhook_down_parks_every_message_and_the_next_run_sends_them_first(cli, tmp_path):
     with Sandbox(orders=6, seed=11, time_scale=float(SCALE)) as sandbox, Receiver("down") as hook:
-        flow = write_flow(tmp_path, sandbox, {"type": "webhook", "url": hook.url, "retries": 1, "timeout": 5})
+        flow = write_flow(tmp_path, sandbox, hook.sink(retries=1, timeout=5))
         down = cli("flow", "run", flow, "--once", env=ENV)
         assert down.returncode == 1, down.stderr
         report = summary(down)
@@ -79,7 +79,7 @@ def test_webhook_down_parks_every_message_and_the_next_run_sends_them_first(cli,
 
 def test_flow_retry_sends_parked_messages_now_and_parks_them_again_if_the_sink_still_fails(cli, tmp_path):
     with Sandbox(orders=3, seed=12, time_scale=float(SCALE)) as sandbox, Receiver("down", status=400) as hook:
-        flow = write_flow(tmp_path, sandbox, {"type": "webhook", "url": hook.url, "retries": 3})
+        flow = write_flow(tmp_path, sandbox, hook.sink(retries=3))
         refused = cli("flow", "run", flow, "--once", env=ENV)
         assert refused.returncode == 1 and summary(refused)["parked"] == 3
         assert set(hook.attempts.values()) == {1}  # a 4xx is not retried: parked at once
@@ -97,7 +97,7 @@ def test_flow_retry_sends_parked_messages_now_and_parks_them_again_if_the_sink_s
 
 def test_a_receiver_that_drips_its_reply_is_cut_off_at_the_time_limit_and_counted_as_a_failed_attempt(cli, tmp_path):
     with Sandbox(orders=2, seed=13, time_scale=float(SCALE)) as sandbox, Receiver("drip", drip_seconds=0.2) as hook:
-        flow = write_flow(tmp_path, sandbox, {"type": "webhook", "url": hook.url, "retries": 1, "timeout": 1})
+        flow = write_flow(tmp_path, sandbox, hook.sink(retries=1, timeout=1))
         started = time.monotonic()
         done = cli("flow", "run", flow, "--once", env=ENV, timeout=60)
         elapsed = time.monotonic() - started
@@ -120,7 +120,7 @@ def _popen_flow(tmp_path: Path, flow: Path) -> subprocess.Popen:
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "killed"])
 def test_a_run_stopped_during_delivery_resumes_with_nothing_lost(cli, tmp_path, stop):
     with Sandbox(orders=30, seed=14, time_scale=float(SCALE)) as sandbox, Receiver("ok") as hook:
-        flow = write_flow(tmp_path, sandbox, {"type": "webhook", "url": hook.url})
+        flow = write_flow(tmp_path, sandbox, hook.sink())
         proc = _popen_flow(tmp_path, flow)
         deadline = time.monotonic() + 60
         while len(hook.received) < 10:

@@ -43,6 +43,17 @@ def test_a_good_flow_parses_with_defaults(tmp_path):
          "flow.schedule.cron: '*/5 * *' must have 5 fields (minute hour day month weekday)"),
         ({"sink": {"type": "webhook"}}, "flow.sink.url: is required for a webhook sink"),
         ({"sink": {"type": "ftp"}}, "flow.sink.type: 'ftp' is not one of ['stdout', 'file', 'webhook']"),
+        ({"sink": {"type": "webhook", "url": "https://hooks.example/x", "allowPrivateNetwork": "yes"}},
+         "flow.sink.allowPrivateNetwork: 'yes' is not of type 'boolean'"),
+        ({"credentials": {"file": "/etc/passwd"}}, "flow.credentials.file: /etc/passwd is outside "),
+        ({"sink": {"type": "webhook", "url": "http://hooks.example:80a/T0K3N"}},
+         "flow.sink.url: *** has a port that is not a number from 0 to 65535"),
+        ({"sink": {"type": "webhook", "url": "https:///T0K3N"}}, "flow.sink.url: https:///*** names no host"),
+        ({"sink": {"type": "webhook", "url": "https://hooks.example/T0K 3N"}},
+         "flow.sink.url: https://hooks.example/*** contains spaces or control characters (percent-encode them)"),
+        ({"steps": [TRIGGER, {**ITEMS, "credentials": {"mwsAuthToken": {"env": "AMAZON_MWS_SECRETS_KEY"}}}]},
+         "flow.steps[1].credentials.mwsAuthToken.env: 'AMAZON_MWS_SECRETS_KEY' does not start with "
+         "'AMAZON_MWS_FLOW_': a flow reads only environment variables named with AMAZON_MWS_FLOW_ENV_PREFIX"),
         ({"name": "no spaces"}, "flow.name: 'no spaces' does not match"),
         ({"steps": [TRIGGER, ITEMS, {"id": "items", "step": "getOrder"}]},
          "flow.steps[2].id: 'items' is used twice; give each step its own id"),
@@ -57,16 +68,16 @@ def test_bad_flows_are_refused_naming_the_field(change, expected):
 def test_credentials_from_a_file_and_the_environment_never_echo_values(tmp_path, monkeypatch):
     (tmp_path / "seller.json").write_text(json.dumps({"sellerId": "A1", "secretKey": "file-secret-123"}))
     spec = {"name": "f1", "credentials": {"file": "seller.json"},
-            "steps": [TRIGGER, {**ITEMS, "credentials": {"mwsAuthToken": {"env": "TEST_TOKEN_VAR"}}}]}
+            "steps": [TRIGGER, {**ITEMS, "credentials": {"mwsAuthToken": {"env": "AMAZON_MWS_FLOW_TEST_TOKEN"}}}]}
     path = tmp_path / "f.json"
     path.write_text(json.dumps(spec))
     flow = load_flow(path)
     assert flow.cfg_for(0) == {"sellerId": "A1", "secretKey": "file-secret-123", "orderStatus": ["Unshipped"]}
     with pytest.raises(ValidationError) as info:
         flow.cfg_for(1, environ={})
-    assert info.value.errors == ["flow.steps[1].credentials.mwsAuthToken: environment variable TEST_TOKEN_VAR "
-                                 "is not set"]
-    assert flow.cfg_for(1, environ={"TEST_TOKEN_VAR": "tok-999"})["mwsAuthToken"] == "tok-999"
+    assert info.value.errors == ["flow.steps[1].credentials.mwsAuthToken: environment variable "
+                                 "AMAZON_MWS_FLOW_TEST_TOKEN is not set"]
+    assert flow.cfg_for(1, environ={"AMAZON_MWS_FLOW_TEST_TOKEN": "tok-999"})["mwsAuthToken"] == "tok-999"
     assert "file-secret-123" not in repr(flow)
     missing = parse_flow({**spec, "credentials": {"file": "nope.json"}}, base_dir=tmp_path)
     with pytest.raises(ValidationError, match=r"flow.credentials.file: cannot read .*nope.json"):
@@ -122,3 +133,88 @@ def test_json_logs_carry_flow_step_message_and_request_ids(capsys):
     assert first["amazonRequestId"] == "abc-123" and first["level"] == "INFO"
     assert "super-secret-value" not in stream.getvalue()
     assert "flow" not in second
+
+
+def test_credentials_files_only_under_the_allowed_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("AMAZON_MWS_CREDENTIALS_DIR", raising=False)
+    flows = tmp_path / "flows"
+    (flows / "sellers").mkdir(parents=True)
+    (flows / "sellers" / "a.json").write_text(json.dumps({"sellerId": "A1"}))
+    (tmp_path / "outside.json").write_text(json.dumps({"sellerId": "OUT"}))
+    (flows / "link.json").symlink_to(tmp_path / "outside.json")
+
+    def refused(creds: dict) -> list[str]:
+        with pytest.raises(ValidationError) as info:
+            parse_flow({"name": "f1", "credentials": creds, "steps": [TRIGGER]}, base_dir=flows)
+        return info.value.errors
+
+    assert parse_flow({"name": "f1", "credentials": {"file": "sellers/a.json"}, "steps": [TRIGGER]},
+                      base_dir=flows).cfg_for(0)["sellerId"] == "A1"  # the flow's folder and below
+    for name in ("../outside.json", str(tmp_path / "outside.json"), "link.json"):  # a link is followed
+        assert refused({"file": name}) == [
+            f"flow.credentials.file: {flows / name} is outside {flows}: a flow reads credentials files only "
+            "under AMAZON_MWS_CREDENTIALS_DIR (default: the flow file's folder)"]
+    step = {**ITEMS, "credentials": {"file": "../outside.json"}}
+    with pytest.raises(ValidationError, match=r"^flow.steps\[1\].credentials.file: .* is outside"):
+        parse_flow({"name": "f1", "steps": [TRIGGER, step]}, base_dir=flows)
+
+    monkeypatch.setenv("AMAZON_MWS_CREDENTIALS_DIR", str(tmp_path))  # the operator widens it
+    flow = parse_flow({"name": "f1", "credentials": {"file": "../outside.json"}, "steps": [TRIGGER]}, base_dir=flows)
+    assert flow.cfg_for(0)["sellerId"] == "OUT"
+    monkeypatch.setenv("AMAZON_MWS_CREDENTIALS_DIR", str(flows / "sellers"))  # ... or narrows it
+    assert refused({"file": "sellers/../link.json"})
+
+
+def test_a_folder_allowed_by_the_caller_travels_with_the_registered_flow(tmp_path, monkeypatch):
+    # The console keeps credentials.json next to its flows/ folder and allows its own folder.
+    monkeypatch.delenv("AMAZON_MWS_CREDENTIALS_DIR", raising=False)
+    (tmp_path / "credentials.json").write_text(json.dumps({"sellerId": "C1"}))
+    spec = {"name": "f1", "credentials": {"file": str(tmp_path / "credentials.json")}, "steps": [TRIGGER]}
+    with pytest.raises(ValidationError, match="is outside"):
+        parse_flow(spec, base_dir=tmp_path / "flows")
+    flow = parse_flow(spec, base_dir=tmp_path / "flows", credentials_dir=tmp_path)
+    stored = json.loads(json.dumps(flow.to_json()))  # as a worker reads it from Redis
+    assert type(flow).from_json(stored).cfg_for(0)["sellerId"] == "C1"
+    monkeypatch.setenv("AMAZON_MWS_CREDENTIALS_DIR", str(tmp_path / "flows"))  # a worker's own setting wins
+    with pytest.raises(ValidationError, match="is outside"):
+        type(flow).from_json(stored)
+
+
+def test_environment_variables_only_with_the_allowed_prefix(monkeypatch):
+    monkeypatch.setenv("MYCO_TOKEN", "tok-from-myco")
+
+    def creds(var: str) -> dict:
+        return {"name": "f1", "steps": [TRIGGER, {**ITEMS, "credentials": {"mwsAuthToken": {"env": var}}}]}
+
+    monkeypatch.delenv("AMAZON_MWS_FLOW_ENV_PREFIX", raising=False)
+    assert problems(creds("MYCO_TOKEN")) == [
+        "flow.steps[1].credentials.mwsAuthToken.env: 'MYCO_TOKEN' does not start with 'AMAZON_MWS_FLOW_': a flow "
+        "reads only environment variables named with AMAZON_MWS_FLOW_ENV_PREFIX (default 'AMAZON_MWS_FLOW_')"]
+    monkeypatch.setenv("AMAZON_MWS_FLOW_ENV_PREFIX", "MYCO_")
+    assert parse_flow(creds("MYCO_TOKEN")).cfg_for(1)["mwsAuthToken"] == "tok-from-myco"
+    assert "'AMAZON_MWS_FLOW_X' does not start with 'MYCO_'" in problems(creds("AMAZON_MWS_FLOW_X"))[0]
+
+
+def test_a_sink_url_and_headers_are_not_quoted_in_errors_or_reprs():
+    url = "https://hooks.example/services/T0K3N-SPEC?sig=S1G-SPEC"
+    flow = parse_flow({"name": "f1", "steps": [TRIGGER],
+                       "sink": {"type": "webhook", "url": url, "allowPrivateNetwork": True}})
+    assert flow.sink.allow_private_network and flow.sink.url == url
+    assert repr(flow.sink) == "Sink(type='webhook', url='https://hooks.example/***?***')"
+    errors = problems({"name": "f1", "steps": [TRIGGER],
+                       "sink": {"type": "webhook", "url": "ftp" + url[5:], "headers": {"X-Key": 12345678}}})
+    assert "flow.sink.url: 'ftp://hooks.example/***?***' does not match '^https?://'" in errors
+    assert "flow.sink.headers.X-Key: '***' is not of type 'string'" in errors
+    assert not [e for e in errors if "T0K3N-SPEC" in e or "12345678" in e]
+
+
+def test_parsing_a_flow_teaches_the_redactor_its_sink_url_and_secret_headers():
+    from amazon_mws.runtime.secrets import redact
+
+    line = "POST /services/T0K3N-LOGGED?sig=S1G-LOGGED Authorization: Bearer H3ADER-LOGGED (application/x-ndjson)"
+    parse_flow({"name": "f1", "steps": [TRIGGER], "sink": {
+        "type": "webhook", "url": "https://hooks.example/services/T0K3N-LOGGED?sig=S1G-LOGGED",
+        "headers": {"Authorization": "Bearer H3ADER-LOGGED", "Content-Type": "application/x-ndjson"}}})
+    masked = redact(line)
+    assert not [s for s in ("T0K3N-LOGGED", "S1G-LOGGED", "H3ADER-LOGGED") if s in masked], masked
+    assert "application/x-ndjson" in masked  # a header that describes the body is not a secret

@@ -1,42 +1,27 @@
-"""The webhook session: non-public addresses refused on the socket actually connected, redirects not followed."""
+"""Webhook egress: non-public addresses refused before any connection and on the socket actually connected."""
 
 from __future__ import annotations
 
-import threading
+import socket
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from amazon_mws.flows.egress import EgressRefused, refusal, webhook_session
-
-
-class _Receiver(BaseHTTPRequestHandler):
-    hits: list[str] = []
-
-    def do_POST(self) -> None:  # noqa: N802
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        _Receiver.hits.append(self.path)
-        if self.path == "/redirect":
-            self.send_response(307)
-            self.send_header("Location", "/admin")
-        else:
-            self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
+from amazon_mws.flows import egress, webhook
+from amazon_mws.flows.egress import EgressRefused, refusal
 
 
 @pytest.fixture
-def receiver() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    _Receiver.hits = []
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+def listener() -> Iterator[socket.socket]:
+    """A bare listening socket on loopback: what it accepts shows whether anything connected."""
+    sock = socket.create_server(("127.0.0.1", 0))
+    sock.settimeout(0.5)
+    yield sock
+    sock.close()
+
+
+def _url(sock: socket.socket, host: str = "127.0.0.1") -> str:
+    return f"http://{host}:{sock.getsockname()[1]}/hook"
 
 
 @pytest.mark.parametrize(("address", "kind"), [
@@ -53,18 +38,35 @@ def test_public_addresses_pass(address: str) -> None:
     assert refusal(address) is None
 
 
-def test_a_loopback_webhook_is_refused_before_anything_is_sent(receiver: str) -> None:
-    with webhook_session() as session, pytest.raises(EgressRefused, match="allowPrivateNetwork"):
-        session.post(receiver + "/hook", data=b"{}", timeout=5)
-    with webhook_session() as session, pytest.raises(EgressRefused, match="loopback"):
-        session.post(receiver.replace("127.0.0.1", "localhost") + "/hook", data=b"{}", timeout=5)
-    assert _Receiver.hits == []
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_a_loopback_webhook_is_refused_before_any_connection(listener: socket.socket, host: str) -> None:
+    with pytest.raises(EgressRefused, match=r"loopback address.*sink\.allowPrivateNetwork to true"):
+        webhook.post(_url(listener, host), b"{}", {}, 5)
+    with pytest.raises(TimeoutError):
+        listener.accept()  # not even a TCP handshake reached it
 
 
-def test_allowed_private_network_delivers_and_redirects_are_not_followed(receiver: str) -> None:
-    with webhook_session(allow_private_network=True) as session:
-        assert session.post(receiver + "/hook", data=b"{}", timeout=5).status_code == 200
-        assert session.post(receiver + "/redirect", data=b"{}", timeout=5).status_code == 307
-        reply = session.post(receiver + "/redirect", data=b"{}", timeout=5, allow_redirects=True)
-        assert reply.status_code == 307  # even a caller asking for redirects does not get them
-    assert _Receiver.hits == ["/hook", "/redirect", "/redirect"]  # never /admin
+def test_an_ipv6_host_without_a_port_is_read_whole() -> None:
+    with pytest.raises(EgressRefused, match="::1 is a loopback address"):  # not host ":" on port 1
+        webhook.post("http://[::1]/hook", b"{}", {}, 5)
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_the_connected_peer_is_checked_not_only_the_name(listener: socket.socket, scheme: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # DNS rebinding: the name resolves to a public address for the check, then to loopback for the
+    # connection. A resolver that changes its answer cannot be real here; the connection is.
+    monkeypatch.setattr(egress, "resolve", lambda host, port: ["93.184.216.34"])
+    with pytest.raises(EgressRefused, match="127.0.0.1 is a loopback address"):
+        webhook.post(_url(listener).replace("http", scheme, 1), b'{"order": 1}', {"Authorization": "Bearer x"}, 5)
+    conn, _ = listener.accept()  # the connection was made...
+    with conn:
+        conn.settimeout(2)
+        assert conn.recv(1024) == b""  # ...and closed before a byte was sent (HTTPS: not even TLS's hello)
+
+
+def test_allowed_private_network_connects(listener: socket.socket) -> None:
+    with pytest.raises(OSError):  # the listener never answers: the attempt times out, but it connected
+        webhook.post(_url(listener), b"{}", {}, 0.5, allow_private_network=True)
+    conn, _ = listener.accept()
+    conn.close()

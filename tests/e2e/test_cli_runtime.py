@@ -87,7 +87,7 @@ def test_a_rebound_that_clears_ends_like_any_run_and_lines_obey_the_limit_too(ru
 def test_a_bad_rebound_setting_is_a_usage_error(run):
     proc = run("run", "alwaysRebound", "--config", run.write("cfg.json", CFG), env={"REBOUND_MAX_RETRIES": "lots"})
     assert proc.returncode == 2 and proc.stdout == ""
-    assert "amazon-mws run: REBOUND_MAX_RETRIES: must be a number, got 'lots'" in proc.stderr
+    assert "amazon-mws run: REBOUND_MAX_RETRIES: 'lots' is not a whole number" in proc.stderr
 
 
 def test_bad_json_config_is_a_usage_error_naming_the_file(run):

@@ -18,7 +18,6 @@ retries also raise. It is also what the step sees as ``ctx.attempt``.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from dataclasses import dataclass
 from amazon_mws.runtime.emitter import Event
 from amazon_mws.runtime.errors import ReboundLimitError
 from amazon_mws.runtime.executor import RunResult
+from amazon_mws.runtime.settings import env_count, env_number
 
 LIMIT_ERROR = ReboundLimitError.__name__  # the error event's type
 
@@ -44,23 +44,10 @@ class ReboundPolicy:
     def from_env(cls) -> ReboundPolicy:
         """The policy the environment sets; a bad value is an error naming the variable and the rule."""
         return cls(
-            initial=_number("REBOUND_INITIAL_DELAY", 1.0),
-            max_delay=_number("REBOUND_MAX_DELAY", 60.0),
-            max_retries=int(_number("REBOUND_MAX_RETRIES", 10, whole=True)),
+            initial=env_number("REBOUND_INITIAL_DELAY", 1.0),
+            max_delay=env_number("REBOUND_MAX_DELAY", 60.0),
+            max_retries=env_count("REBOUND_MAX_RETRIES", 10),
         )
-
-
-def _number(name: str, default: float, *, whole: bool = False) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(int(raw)) if whole else float(raw)
-    except ValueError:
-        raise ValueError(f"{name}: must be a number, got {raw!r}") from None
-    if value < 0:
-        raise ValueError(f"{name}: must be >= 0, got {raw!r}")
-    return value
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,18 @@ from __future__ import annotations
 import os
 
 
-def env_number(name: str, default: float, *, minimum: float = 0.0, inclusive: bool = True) -> float:
+def env_number(name: str, default: float, *, minimum: float = 0.0, inclusive: bool = True,
+               whole: bool = False) -> float:
     """``name`` as a number (unset or blank: ``default``), at least ``minimum`` (``inclusive=False``:
-    greater than it). A bad value raises ValueError naming the variable, the value and the rule."""
+    greater than it); ``whole``: a count, so ``2.5`` is refused. A bad value raises ValueError naming the
+    variable, the value and the rule."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        value = float(raw)
+        value = float(int(raw)) if whole else float(raw)
     except ValueError:
-        raise ValueError(f"{name}: {raw!r} is not a number") from None
+        raise ValueError(f"{name}: {raw!r} is not a {'whole number' if whole else 'number'}") from None
     if value != value:  # NaN compares false with every bound: refuse it by name
         raise ValueError(f"{name}: {raw!r} is not a number")
     if inclusive and value < minimum:
@@ -26,3 +28,8 @@ def env_number(name: str, default: float, *, minimum: float = 0.0, inclusive: bo
     if not inclusive and value <= minimum:
         raise ValueError(f"{name}: {raw!r} must be greater than {minimum:g}")
     return value
+
+
+def env_count(name: str, default: int) -> int:
+    """A count from the environment (retries, attempts): a whole number, 0 or more."""
+    return int(env_number(name, default, whole=True))

@@ -17,11 +17,12 @@ A budget used up ends the work with an error that names the budget and the setti
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
 from celery.exceptions import Retry
+
+from amazon_mws.runtime.settings import env_count
 
 REBOUNDS = "rebounds"
 
@@ -37,16 +38,7 @@ class Budget:
     error_type: str
 
     def limit(self) -> int:
-        raw = os.environ.get(self.env)
-        if raw is None or raw == "":
-            return self.default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ValueError(f"{self.env}: must be a whole number, got {raw!r}") from None
-        if value < 0:
-            raise ValueError(f"{self.env}: must be >= 0, got {raw!r}")
-        return value
+        return env_count(self.env, self.default)
 
 
 LOCK_WAITS = Budget("lock waits", "lock_waits", "LOCK_WAIT_MAX_RETRIES", 240, "LockWaitLimitError")

@@ -1,7 +1,7 @@
 """No secret is readable in Redis: while a feed action waits on Amazon (a pending wait holding its cfg), an
 SP-API step has cached its access token, a task waits in a queue, and a flow with inline credentials and a
-webhook header is registered, every key and every value in the Redis database is read, and no secret appears in it in any
-encoding (as is, JSON-escaped, URL-encoded, base64, hex).
+webhook header is registered, every key and every value in the Redis database is read, and no secret
+appears in it in any encoding (as is, JSON-escaped, URL-encoded, base64, hex).
 
 Redis DB 6 (this file's own; emptied first). Secrets are sealed with the test run's AMAZON_MWS_SECRETS_KEY.
 """

@@ -36,10 +36,10 @@ def test_policy_from_env_defaults_and_values(monkeypatch):
 
 
 @pytest.mark.parametrize(("name", "raw", "message"), [
-    ("REBOUND_INITIAL_DELAY", "soon", "REBOUND_INITIAL_DELAY: must be a number, got 'soon'"),
-    ("REBOUND_MAX_DELAY", "-1", "REBOUND_MAX_DELAY: must be >= 0, got '-1'"),
-    ("REBOUND_MAX_RETRIES", "2.5", "REBOUND_MAX_RETRIES: must be a number, got '2.5'"),
-    ("REBOUND_MAX_RETRIES", "-3", "REBOUND_MAX_RETRIES: must be >= 0, got '-3'"),
+    ("REBOUND_INITIAL_DELAY", "soon", "REBOUND_INITIAL_DELAY: 'soon' is not a number"),
+    ("REBOUND_MAX_DELAY", "-1", "REBOUND_MAX_DELAY: '-1' is less than the minimum 0"),
+    ("REBOUND_MAX_RETRIES", "2.5", "REBOUND_MAX_RETRIES: '2.5' is not a whole number"),
+    ("REBOUND_MAX_RETRIES", "-3", "REBOUND_MAX_RETRIES: '-3' is less than the minimum 0"),
 ])
 def test_bad_settings_name_the_variable_and_the_rule(monkeypatch, name, raw, message):
     monkeypatch.setenv(name, raw)

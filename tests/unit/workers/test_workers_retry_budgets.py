@@ -26,9 +26,9 @@ def test_defaults_and_settings(monkeypatch):
 
 
 @pytest.mark.parametrize(("raw", "message"), [
-    ("many", "LOCK_WAIT_MAX_RETRIES: must be a whole number, got 'many'"),
-    ("2.5", "LOCK_WAIT_MAX_RETRIES: must be a whole number, got '2.5'"),
-    ("-1", "LOCK_WAIT_MAX_RETRIES: must be >= 0, got '-1'"),
+    ("many", "LOCK_WAIT_MAX_RETRIES: 'many' is not a whole number"),
+    ("2.5", "LOCK_WAIT_MAX_RETRIES: '2.5' is not a whole number"),
+    ("-1", "LOCK_WAIT_MAX_RETRIES: '-1' is less than the minimum 0"),
 ])
 def test_a_bad_setting_names_the_variable_and_the_rule(monkeypatch, raw, message):
     monkeypatch.setenv("LOCK_WAIT_MAX_RETRIES", raw)

@@ -12,33 +12,21 @@ said; a ValueError naming the argument means the request broke one of Amazon's r
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from amazon_mws.core.errors import MwsError
 from amazon_mws.core.feeds import FeedResult, FeedSubmissionListPage
-from amazon_mws.core.orders import OrderItemsPage, OrdersPage, Timestamp
+from amazon_mws.core.orders import OrderItemsPage, OrderQuery, OrdersPage
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
 class OrdersBackend(Protocol):
     """ListOrders-style pages of MWS-shaped orders, orders by id, an order's items page by page."""
 
-    def list_orders(
-        self,
-        *,
-        last_updated_after: Timestamp | None = None,
-        last_updated_before: Timestamp | None = None,
-        created_after: Timestamp | None = None,
-        created_before: Timestamp | None = None,
-        statuses: list[str] | None = None,
-        max_results: int = 100,
-        marketplace_ids: list[str] | None = None,
-        fulfillment_channels: list[str] | None = None,
-        payment_methods: list[str] | None = None,
-        tfm_statuses: list[str] | None = None,
-        buyer_email: str | None = None,
-        seller_order_id: str | None = None,
-    ) -> OrdersPage:
-        """The first page of a window (rules: `core.orders.checked_filters`)."""
+    def list_orders(self, **query: Unpack[OrderQuery]) -> OrdersPage:
+        """The first page of a window (filters: `core.orders.OrderQuery`; rules: `checked_filters`)."""
         ...
 
     def list_orders_by_next_token(self, token: str, /) -> OrdersPage:

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from amazon_mws.core.params import str_list
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 ORDER_STATUSES = (
     "PendingAvailability",
@@ -79,25 +82,47 @@ def _members(values: list[str] | None, allowed: tuple[str, ...], field: str) -> 
     return listed
 
 
-def checked_filters(
-    *,
-    last_updated_after: Timestamp | None,
-    last_updated_before: Timestamp | None,
-    created_after: Timestamp | None,
-    created_before: Timestamp | None,
-    statuses: list[str] | None,
-    max_results: int,
-    fulfillment_channels: list[str] | None,
-    payment_methods: list[str] | None = None,
-    tfm_statuses: list[str] | None = None,
-    buyer_email: str | None = None,
-    seller_order_id: str | None = None,
-    paired_statuses: bool = True,
-) -> ListOrdersFilters:
+class OrderQuery(TypedDict, total=False):
+    """ListOrders' filters, as every backend's ``list_orders(**query)`` takes them (one declaration for the
+    Protocol and each backend; a filter a backend lacks is refused by name there)."""
+
+    last_updated_after: Timestamp | None
+    last_updated_before: Timestamp | None
+    created_after: Timestamp | None
+    created_before: Timestamp | None
+    statuses: list[str] | None
+    max_results: int
+    marketplace_ids: list[str] | None
+    fulfillment_channels: list[str] | None
+    payment_methods: list[str] | None
+    tfm_statuses: list[str] | None
+    buyer_email: str | None
+    seller_order_id: str | None
+
+
+QUERY_KEYS = frozenset(OrderQuery.__annotations__)
+DEFAULT_MAX_RESULTS = 100
+
+
+def checked_query(query: dict[str, Any]) -> None:
+    """A filter no backend knows is a TypeError naming it, as a misspelt keyword argument would be."""
+    unknown = sorted(set(query) - QUERY_KEYS)
+    if unknown:
+        raise TypeError(f"list_orders() got an unexpected keyword argument {unknown[0]!r}")
+
+
+def checked_filters(*, paired_statuses: bool = True, **query: Unpack[OrderQuery]) -> ListOrdersFilters:
     """Amazon's ListOrders rules, checked before a request spends quota (MWS ListOrders and SP-API
     getOrders share them). BuyerEmail and SellerOrderId look one buyer or order up, so Amazon refuses
     them with LastUpdatedAfter or any filter. `paired_statuses`: MWS wants Unshipped and PartiallyShipped
     together; SP-API's getOrders has no such rule. A broken rule is a ValueError naming the argument."""
+    checked_query(dict(query))
+    last_updated_after, created_after = query.get("last_updated_after"), query.get("created_after")
+    last_updated_before, created_before = query.get("last_updated_before"), query.get("created_before")
+    max_results = query.get("max_results", DEFAULT_MAX_RESULTS)
+    statuses, fulfillment_channels = query.get("statuses"), query.get("fulfillment_channels")
+    payment_methods, tfm_statuses = query.get("payment_methods"), query.get("tfm_statuses")
+    buyer_email, seller_order_id = query.get("buyer_email"), query.get("seller_order_id")
     if (last_updated_after is None) == (created_after is None):
         raise ValueError(
             "last_updated_after: give exactly one of last_updated_after and created_after (Amazon "

@@ -7,8 +7,9 @@ on the wire is each backend's business (MWS enumerates it, mws/params.py; SP-API
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timezone
+from typing import Any
 
 
 def iso8601(value: datetime | date | str, *, field: str = "timestamp") -> str:
@@ -33,6 +34,12 @@ def iso8601(value: datetime | date | str, *, field: str = "timestamp") -> str:
     if isinstance(value, date):
         return f"{value.isoformat()}T00:00:00Z"
     raise ValueError(f"{field}: expected a datetime or an ISO 8601 string, got {type(value).__name__}")
+
+
+def given_iso8601(query: Mapping[str, Any], name: str) -> str | None:
+    """``query[name]`` as ``iso8601`` when given (a time filter of a list call), else None."""
+    value = query.get(name)
+    return iso8601(value, field=name) if value else None
 
 
 def str_list(

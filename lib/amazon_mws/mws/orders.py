@@ -8,19 +8,23 @@ spends quota; a bad value is a ValueError naming the parameter.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from amazon_mws.core.errors import InvalidParameter, NotFound
 from amazon_mws.core.orders import (
+    DEFAULT_MAX_RESULTS,
     OrderItemsPage,
+    OrderQuery,
     OrdersPage,
-    Timestamp,
     checked_filters,
     checked_ids,
     checked_token,
 )
-from amazon_mws.core.params import iso8601, str_list
+from amazon_mws.core.params import given_iso8601, str_list
 from amazon_mws.mws.connection import MwsConnection, MwsResponse
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
 def _orders_page(resp: MwsResponse, action: str) -> OrdersPage:
@@ -50,54 +54,25 @@ class OrdersApi:
     def __init__(self, conn: MwsConnection) -> None:
         self.conn = conn
 
-    def list_orders(
-        self,
-        *,
-        last_updated_after: Timestamp | None = None,
-        last_updated_before: Timestamp | None = None,
-        created_after: Timestamp | None = None,
-        created_before: Timestamp | None = None,
-        statuses: list[str] | None = None,
-        max_results: int = 100,
-        marketplace_ids: list[str] | None = None,
-        fulfillment_channels: list[str] | None = None,
-        payment_methods: list[str] | None = None,
-        tfm_statuses: list[str] | None = None,
-        buyer_email: str | None = None,
-        seller_order_id: str | None = None,
-    ) -> OrdersPage:
+    def list_orders(self, **query: Unpack[OrderQuery]) -> OrdersPage:
         """One ListOrders page. Validates Amazon's rules locally (see `checked_filters`)."""
-        f = checked_filters(
-            last_updated_after=last_updated_after,
-            last_updated_before=last_updated_before,
-            created_after=created_after,
-            created_before=created_before,
-            statuses=statuses,
-            max_results=max_results,
-            fulfillment_channels=fulfillment_channels,
-            payment_methods=payment_methods,
-            tfm_statuses=tfm_statuses,
-            buyer_email=buyer_email,
-            seller_order_id=seller_order_id,
-        )
-        markets = str_list(marketplace_ids, field="marketplace_ids", max_items=50) or [
+        f = checked_filters(**query)
+        markets = str_list(query.get("marketplace_ids"), field="marketplace_ids", max_items=50) or [
             self.conn.credentials.marketplace_id
         ]
         params = {
-            "LastUpdatedAfter": iso8601(last_updated_after, field="last_updated_after") if last_updated_after else None,
-            "LastUpdatedBefore": iso8601(last_updated_before, field="last_updated_before")
-            if last_updated_before
-            else None,
-            "CreatedAfter": iso8601(created_after, field="created_after") if created_after else None,
-            "CreatedBefore": iso8601(created_before, field="created_before") if created_before else None,
+            "LastUpdatedAfter": given_iso8601(query, "last_updated_after"),
+            "LastUpdatedBefore": given_iso8601(query, "last_updated_before"),
+            "CreatedAfter": given_iso8601(query, "created_after"),
+            "CreatedBefore": given_iso8601(query, "created_before"),
             "MarketplaceId.Id": markets,
             "OrderStatus.Status": f.statuses,
             "FulfillmentChannel.Channel": f.channels,
             "PaymentMethod.Method": f.payment_methods,
             "TFMShipmentStatus.Status": f.tfm_statuses,
-            "BuyerEmail": buyer_email or None,
-            "SellerOrderId": seller_order_id or None,
-            "MaxResultsPerPage": str(max_results),
+            "BuyerEmail": query.get("buyer_email") or None,
+            "SellerOrderId": query.get("seller_order_id") or None,
+            "MaxResultsPerPage": str(query.get("max_results", DEFAULT_MAX_RESULTS)),
         }
         return _orders_page(self.conn.call(self.section, "ListOrders", params), "ListOrders")
 

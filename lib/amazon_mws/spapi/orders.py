@@ -24,19 +24,20 @@ default) every orders call carries one (cached, see tokens.py), so the JSON matc
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from amazon_mws.core.errors import AccessDenied, InvalidParameter, MwsError, NotFound
 from amazon_mws.core.orders import (
+    DEFAULT_MAX_RESULTS,
     OrderItemsPage,
+    OrderQuery,
     OrdersPage,
-    Timestamp,
     checked_filters,
     checked_ids,
     checked_token,
 )
-from amazon_mws.core.params import iso8601, str_list
+from amazon_mws.core.params import given_iso8601, str_list
 from amazon_mws.core.times import utcnow
 from amazon_mws.spapi.connection import Restricted, SpConnection
 from amazon_mws.spapi.shape import item_from_sp, order_from_sp
@@ -46,6 +47,9 @@ RDT_ORDERS = Restricted("GET", ORDERS_PATH, ("buyerInfo", "shippingAddress"))
 RDT_ORDER = Restricted("GET", ORDERS_PATH + "/{orderId}", ("buyerInfo", "shippingAddress"))
 RDT_ITEMS = Restricted("GET", ORDERS_PATH + "/{orderId}/orderItems", ("buyerInfo",))
 V0_REMOVAL = datetime(2027, 3, 27, tzinfo=timezone.utc)
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
 def still_served(operation: str) -> None:
@@ -57,10 +61,6 @@ def still_served(operation: str) -> None:
 
 def _text(value: str, field: str) -> str:
     return checked_token(value, field).strip()
-
-
-def _time(value: Timestamp | None, field: str) -> str | None:
-    return iso8601(value, field=field) if value else None
 
 
 class SpOrdersApi:
@@ -95,43 +95,23 @@ class SpOrdersApi:
             self.conn.credentials.marketplace_id
         ]
 
-    def list_orders(
-        self,
-        *,
-        last_updated_after: Timestamp | None = None,
-        last_updated_before: Timestamp | None = None,
-        created_after: Timestamp | None = None,
-        created_before: Timestamp | None = None,
-        statuses: list[str] | None = None,
-        max_results: int = 100,
-        marketplace_ids: list[str] | None = None,
-        fulfillment_channels: list[str] | None = None,
-        payment_methods: list[str] | None = None,
-        tfm_statuses: list[str] | None = None,
-        buyer_email: str | None = None,
-        seller_order_id: str | None = None,
-    ) -> OrdersPage:
+    def list_orders(self, **query: Unpack[OrderQuery]) -> OrdersPage:
         """One getOrders page; the same rules and errors as the MWS ListOrders (SP-API has no TFM filter)."""
-        if tfm_statuses:
+        if query.get("tfm_statuses"):
             raise ValueError("tfm_statuses: SP-API getOrders has no TFMShipmentStatus filter (an MWS-only one)")
-        f = checked_filters(
-            last_updated_after=last_updated_after, last_updated_before=last_updated_before,
-            created_after=created_after, created_before=created_before, statuses=statuses,
-            max_results=max_results, fulfillment_channels=fulfillment_channels, payment_methods=payment_methods,
-            buyer_email=buyer_email, seller_order_id=seller_order_id, paired_statuses=False,
-        )
+        f = checked_filters(**query, paired_statuses=False)
         return self._orders_page({
-            "MarketplaceIds": self._markets(marketplace_ids),
-            "LastUpdatedAfter": _time(last_updated_after, "last_updated_after"),
-            "LastUpdatedBefore": _time(last_updated_before, "last_updated_before"),
-            "CreatedAfter": _time(created_after, "created_after"),
-            "CreatedBefore": _time(created_before, "created_before"),
+            "MarketplaceIds": self._markets(query.get("marketplace_ids")),
+            "LastUpdatedAfter": given_iso8601(query, "last_updated_after"),
+            "LastUpdatedBefore": given_iso8601(query, "last_updated_before"),
+            "CreatedAfter": given_iso8601(query, "created_after"),
+            "CreatedBefore": given_iso8601(query, "created_before"),
             "OrderStatuses": f.statuses,
             "FulfillmentChannels": f.channels,
             "PaymentMethods": f.payment_methods,
-            "BuyerEmail": buyer_email or None,
-            "SellerOrderId": seller_order_id or None,
-            "MaxResultsPerPage": max_results,
+            "BuyerEmail": query.get("buyer_email") or None,
+            "SellerOrderId": query.get("seller_order_id") or None,
+            "MaxResultsPerPage": query.get("max_results", DEFAULT_MAX_RESULTS),
         })
 
     def list_orders_by_next_token(self, token: str, *, marketplace_ids: list[str] | None = None) -> OrdersPage:

@@ -47,6 +47,7 @@ TFM_STATUSES = (
 GET_ORDER_IDS = 50  # Amazon's limit of order ids per GetOrder call, kept on SP-API for the same batches
 
 Timestamp = datetime | str
+DEFAULT_MAX_RESULTS = 100  # ListOrders' MaxResultsPerPage when none is given (Amazon's maximum)
 
 
 @dataclass
@@ -72,6 +73,7 @@ class ListOrdersFilters:
     channels: list[str]
     payment_methods: list[str]
     tfm_statuses: list[str]
+    max_results: int = DEFAULT_MAX_RESULTS
 
 
 def _members(values: list[str] | None, allowed: tuple[str, ...], field: str) -> list[str]:
@@ -101,7 +103,6 @@ class OrderQuery(TypedDict, total=False):
 
 
 QUERY_KEYS = frozenset(OrderQuery.__annotations__)
-DEFAULT_MAX_RESULTS = 100
 
 
 def checked_query(query: dict[str, Any]) -> None:
@@ -145,6 +146,7 @@ def checked_filters(*, paired_statuses: bool = True, **query: Unpack[OrderQuery]
         channels=_members(fulfillment_channels, FULFILLMENT_CHANNELS, "fulfillment_channels"),
         payment_methods=_members(payment_methods, PAYMENT_METHODS, "payment_methods"),
         tfm_statuses=_members(tfm_statuses, TFM_STATUSES, "tfm_statuses"),
+        max_results=max_results,
     )
     lookup = "buyer_email" if buyer_email else "seller_order_id" if seller_order_id else None
     if lookup and last_updated_after is not None:

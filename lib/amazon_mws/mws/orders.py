@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from amazon_mws.core.errors import InvalidParameter, NotFound
 from amazon_mws.core.orders import (
-    DEFAULT_MAX_RESULTS,
     OrderItemsPage,
     OrderQuery,
     OrdersPage,
@@ -72,7 +71,7 @@ class OrdersApi:
             "TFMShipmentStatus.Status": f.tfm_statuses,
             "BuyerEmail": query.get("buyer_email") or None,
             "SellerOrderId": query.get("seller_order_id") or None,
-            "MaxResultsPerPage": str(query.get("max_results", DEFAULT_MAX_RESULTS)),
+            "MaxResultsPerPage": str(f.max_results),
         }
         return _orders_page(self.conn.call(self.section, "ListOrders", params), "ListOrders")
 

@@ -1,4 +1,4 @@
-"""Running a step: the in-process executor, and the interface the Celery executor shares.
+"""Running a step: `run_step`, and `InProcessExecutor`, whose `submit()` the Celery executor (workers/app.py) mirrors.
 
 ``run_step`` is the whole contract in one function: validate cfg, then the incoming body, then call the
 step's ``process`` with a ``ctx`` whose emitter validates outgoing bodies and writes state at once. Bad
@@ -163,20 +163,6 @@ def run_step(
 
 class RunHandle(Protocol):
     def result(self, timeout: float | None = None) -> RunResult: ...
-
-
-class Executor(Protocol):
-    """Runs a step for a message somewhere (here, or on a Celery worker) with state in a named namespace."""
-
-    def submit(
-        self,
-        step_name: str,
-        cfg: dict[str, Any],
-        message: Message | dict[str, Any],
-        *,
-        namespace: str | None = None,
-        sample: bool = False,
-    ) -> RunHandle: ...
 
 
 @dataclass

@@ -29,7 +29,6 @@ from urllib.parse import quote
 
 from amazon_mws.core.errors import AccessDenied, InvalidParameter, MwsError, NotFound
 from amazon_mws.core.orders import (
-    DEFAULT_MAX_RESULTS,
     OrderItemsPage,
     OrderQuery,
     OrdersPage,
@@ -111,7 +110,7 @@ class SpOrdersApi:
             "PaymentMethods": f.payment_methods,
             "BuyerEmail": query.get("buyer_email") or None,
             "SellerOrderId": query.get("seller_order_id") or None,
-            "MaxResultsPerPage": query.get("max_results", DEFAULT_MAX_RESULTS),
+            "MaxResultsPerPage": f.max_results,
         })
 
     def list_orders_by_next_token(self, token: str, *, marketplace_ids: list[str] | None = None) -> OrdersPage:

@@ -75,3 +75,13 @@ def test_a_locked_or_broken_state_file_is_refused_naming_it(cli, tmp_path):
     refused(cli("run", "getOrder", "--config", cfg, env={"AMAZON_MWS_STATE_PATH": str(garbage)}),
             f"state file {garbage} (AMAZON_MWS_STATE_PATH): cannot use it: file is not a database")
     assert garbage.read_bytes().startswith(b"this is not a database")  # nothing half-done to it
+
+
+def test_a_state_file_on_a_read_only_filesystem_is_refused_naming_it(cli, tmp_path):
+    """sysfs is read-only even for root (CI runs as root, where a chmod would not stop a write): a state file
+    there cannot be created, and the run says so before any request instead of failing mid-run."""
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text("{}")
+    for state in ("/sys/kernel/amazon-mws-state.sqlite3", "/proc/version"):
+        refused(cli("run", "getOrder", "--config", cfg, env={"AMAZON_MWS_STATE_PATH": state}),
+                f"state file {state} (AMAZON_MWS_STATE_PATH): cannot use it: unable to open database file")

@@ -149,17 +149,11 @@ def run_step_task(
     return result.to_json()
 
 
-_STORE = None
-
-
 def _store():
-    """One Redis state store per worker process (REDIS_URL), created on first use."""
-    global _STORE
-    if _STORE is None:
-        from amazon_mws.runtime.state import state_store_from_env
+    """The worker process's Redis state store (REDIS_URL), sharing its connection pool with the flow store."""
+    from amazon_mws.workers.context import state_store
 
-        _STORE = state_store_from_env()
-    return _STORE
+    return state_store()
 
 
 def make_app(redis_url: str | None = None) -> Celery:

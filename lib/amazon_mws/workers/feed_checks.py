@@ -72,9 +72,9 @@ class PendingChecks:
 
     @classmethod
     def from_env(cls) -> PendingChecks:
-        from amazon_mws.workers.flow_store import FlowStore
+        from amazon_mws.workers.context import flow_store
 
-        fs = FlowStore.from_env()
+        fs = flow_store()
         return cls(fs.r, fs.prefix)
 
     def record_key(self, key: str) -> str:
@@ -136,9 +136,9 @@ def schedule(app, jobs: list[dict[str, Any]], step: str, *, continuation: dict[s
 
 def _cfg(record: dict[str, Any]) -> dict[str, Any]:
     if record.get("flow"):
-        from amazon_mws.workers.flow_store import FlowStore
+        from amazon_mws.workers.context import flow_store
 
-        return FlowStore.from_env().flow(record["flow"]).cfg_for(int(record["stage"]))
+        return flow_store().flow(record["flow"]).cfg_for(int(record["stage"]))
     return dict(record.get("cfg") or {})
 
 

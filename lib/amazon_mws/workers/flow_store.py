@@ -3,6 +3,9 @@
 Keys (under the state store's prefix, ``AMAZON_MWS_STATE_PREFIX``, default ``amazon-mws:state:``):
 
 - ``flows`` (set) and ``flow:{name}:spec``: registered flows (the file as written + its folder);
+  ``flow:{name}:version``: the spec's SHA-256, written with it, so a worker holding the parsed flow reads
+  only this short key per message and parses again only when it changed (a hash, not a counter: a Redis
+  restarted empty and a flow registered again must not meet a stale "version 1");
 - ``flow:{name}:lock``: the poll lock. Its value is the poll id holding it; a holder renews it every
   third of its TTL, so a killed worker's lock lapses after ``FLOW_LOCK_TTL`` seconds and a redelivered
   poll can take over, while a live poll is never overlapped;
@@ -18,6 +21,7 @@ Keys (under the state store's prefix, ``AMAZON_MWS_STATE_PREFIX``, default ``ama
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import threading
@@ -27,6 +31,7 @@ from typing import Any
 import redis
 
 from amazon_mws.runtime.settings import env_number
+from amazon_mws.runtime.state.redis import _text
 
 DEFAULT_LOCK_TTL = 30.0
 DONE_TTL = 7 * 24 * 3600
@@ -76,7 +81,7 @@ class FlowStore:
     def __init__(self, client: redis.Redis, prefix: str):
         self.r = client
         self.prefix = prefix
-        self._specs: dict[str, tuple[bytes, Any]] = {}
+        self._specs: dict[str, tuple[bytes | str, Any]] = {}
 
     @classmethod
     def from_env(cls) -> FlowStore:
@@ -93,26 +98,34 @@ class FlowStore:
     # -- registered flows -------------------------------------------------------------------------
 
     def register(self, flow) -> None:
+        text = json.dumps(flow.to_json())
         pipe = self.r.pipeline(transaction=True)
-        pipe.set(self.key(flow.name, "spec"), json.dumps(flow.to_json()))
+        pipe.set(self.key(flow.name, "spec"), text)
+        pipe.set(self.key(flow.name, "version"), hashlib.sha256(text.encode()).hexdigest())
         pipe.sadd(f"{self.prefix}flows", flow.name)
         pipe.execute()
 
     def names(self) -> list[str]:
-        return sorted(n.decode() for n in self.r.smembers(f"{self.prefix}flows"))
+        return sorted(_text(n) for n in self.r.smembers(f"{self.prefix}flows"))
 
     def flow(self, name: str):
-        """The registered flow (parsed once per worker while its stored text is unchanged)."""
+        """The registered flow, parsed once per registered version: while ``flow:{name}:version`` is the
+        one cached, one short GET; a flow registered before versions existed is compared by its text."""
         from amazon_mws.flows.spec import Flow
 
-        raw = self.r.get(self.key(name, "spec"))
+        cached = self._specs.get(name)
+        if cached is not None:
+            version = self.r.get(self.key(name, "version"))
+            if version is not None and version == cached[0]:
+                return cached[1]
+        version, raw = self.r.mget(self.key(name, "version"), self.key(name, "spec"))
         if raw is None:
             raise LookupError(f"flow {name!r} is not registered (run `amazon-mws flow run FLOW.json`)")
-        cached = self._specs.get(name)
-        if cached and cached[0] == raw:
+        token = version if version is not None else raw
+        if cached is not None and cached[0] == token:
             return cached[1]
         flow = Flow.from_json(json.loads(raw))
-        self._specs[name] = (raw, flow)
+        self._specs[name] = (token, flow)
         return flow
 
     # -- locks and done-markers -------------------------------------------------------------------
@@ -123,7 +136,7 @@ class FlowStore:
 
     def holder(self, key: str) -> str | None:
         raw = self.r.get(key)
-        return raw.decode() if raw is not None else None
+        return _text(raw) if raw is not None else None
 
     def poll_lock_key(self, name: str) -> str:
         return self.key(name, "lock")
@@ -165,7 +178,7 @@ class FlowStore:
         return int(sent), int(finished)
 
     def tracker_members(self, name: str, tracker: str) -> list[str]:
-        return [m.decode() for m in self.r.smembers(self.key(name, "track", tracker, "finished"))]
+        return [_text(m) for m in self.r.smembers(self.key(name, "track", tracker, "finished"))]
 
     def tracker_errors(self, name: str, tracker: str) -> list[dict[str, Any]]:
         return [json.loads(e) for e in self.r.lrange(self.key(name, "track", tracker, "errors"), 0, -1)]

@@ -23,6 +23,7 @@ from amazon_mws.flows.spec import Flow, apply_map
 from amazon_mws.runtime.emitter import Event
 from amazon_mws.runtime.jsonlog import log_context
 from amazon_mws.runtime.message import Message
+from amazon_mws.workers.context import flow_store
 from amazon_mws.workers.flow_store import FlowStore, lock_ttl_from_env
 
 log = logging.getLogger("amazon_mws.flows")
@@ -134,7 +135,7 @@ def guarded(task, flow_name: str, stage: str, message_id: str, tracker: str | No
             raise task.retry(countdown=min(2.0**retries, 60.0), max_retries=None) from None
         from amazon_mws.runtime.emitter import error_info
 
-        fs = FlowStore.from_env()
+        fs = flow_store()
         info = {"step": stage, "messageId": message_id, **error_info(exc)}
         log.error("flow %s %s %s: giving up: %s", flow_name, stage, message_id, info["message"])
         if give_up is not None:
@@ -158,7 +159,7 @@ def _poll(task, flow_name: str, poll_id: str, tracker: str | None = None) -> dic
     from amazon_mws.runtime.state.loss import StateLost
     from amazon_mws.workers.app import ReboundPolicy, _store
 
-    fs = FlowStore.from_env()
+    fs = flow_store()
     flow = fs.flow(flow_name)
     member = f"poll:{poll_id}"
     if fs.is_done(flow.name, "poll", poll_id):
@@ -219,13 +220,13 @@ def _park_if_sink(flow_name: str, stage: int, message: dict[str, Any], info: dic
     from amazon_mws.flows.parking import Parking
     from amazon_mws.workers.app import _store
 
-    if stage >= len(FlowStore.from_env().flow(flow_name).steps):
+    if stage >= len(flow_store().flow(flow_name).steps):
         Parking(_store(), flow_name).park(Message.from_json(message), f"{info['type']}: {info['message']}", 0)
         info["parked"] = True
 
 
 def _step(task, flow_name: str, stage: int, message: dict[str, Any], tracker: str | None = None) -> dict[str, Any]:
-    fs = FlowStore.from_env()
+    fs = flow_store()
     flow = fs.flow(flow_name)
     msg = Message.from_json(message)
     member = f"{stage}:{msg.id}"
@@ -319,7 +320,7 @@ def _action(task, fs: FlowStore, flow: Flow, stage: int, msg: Message, tracker) 
 def after_checks(app, continuation: dict[str, Any], key: str, outputs: list[dict[str, Any]],
                  errors: list[dict[str, str]]) -> None:
     """A flow's feed checks are over: their outputs go on to the next stage as the step's messages."""
-    fs = FlowStore.from_env()
+    fs = flow_store()
     flow = fs.flow(continuation["flow"])
     stage, tracker = int(continuation["stage"]), continuation.get("tracker")
     incoming = Message.from_json({"body": {}, **continuation["message"]})

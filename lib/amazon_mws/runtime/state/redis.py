@@ -128,12 +128,13 @@ class RedisNamespace(StateNamespace):
 
 
 class RedisStateStore(StateStore):
-    """State in Redis at ``url``; ``prefix`` keeps tenants (and tests) apart."""
+    """State in Redis at ``url``; ``prefix`` keeps tenants (and tests) apart. ``client``: a client on
+    ``url`` to share (a worker's one connection pool, ``amazon_mws.workers.context``) instead of a new one."""
 
-    def __init__(self, url: str, prefix: str = DEFAULT_PREFIX):
+    def __init__(self, url: str, prefix: str = DEFAULT_PREFIX, client: redis.Redis | None = None):
         self.url = url
         self.prefix = prefix
-        self._client = redis.Redis.from_url(url)
+        self._client = client if client is not None else redis.Redis.from_url(url)
 
     def namespace(self, name: str) -> RedisNamespace:
         return RedisNamespace(self._client, self.prefix, name)

@@ -44,35 +44,79 @@ def lock_ttl_from_env() -> float:
     return env_number("FLOW_LOCK_TTL", DEFAULT_LOCK_TTL, minimum=0, inclusive=False)
 
 
+class _Renewer:
+    """One daemon thread per process that renews every held lock a third of its TTL after it was last
+    taken or renewed. A thread per lock cost a thread start and a join per message, about as much as
+    a no-op Celery task; the locks a step task takes live for milliseconds, so this thread mostly sleeps."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self._held: dict[int, tuple[HeldLock, float]] = {}  # id(lock) -> (lock, when it is due)
+        self._wake = threading.Condition()
+        threading.Thread(target=self._run, name="flow-lock-renew", daemon=True).start()
+
+    def add(self, lock: HeldLock) -> None:
+        with self._wake:
+            self._held[id(lock)] = (lock, time.monotonic() + lock.ttl / 3)
+            self._wake.notify()
+
+    def discard(self, lock: HeldLock) -> None:
+        with self._wake:
+            self._held.pop(id(lock), None)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                now = time.monotonic()
+                due = [lock for lock, at in self._held.values() if at <= now]
+                if not due:
+                    soonest = min((at for _, at in self._held.values()), default=now + 60)
+                    self._wake.wait(timeout=soonest - now)
+                    continue
+                for lock in due:  # renewed or lost, it is not due again until its next third
+                    self._held[id(lock)] = (lock, now + lock.ttl / 3)
+            for lock in due:
+                if not lock.renew():
+                    self.discard(lock)
+
+
+_RENEWER: _Renewer | None = None
+_RENEWER_LOCK = threading.Lock()
+
+
+def _renewer() -> _Renewer:
+    """This process's renewer (made again in a forked child: threads do not survive a fork)."""
+    global _RENEWER
+    with _RENEWER_LOCK:
+        if _RENEWER is None or _RENEWER.pid != os.getpid():
+            _RENEWER = _Renewer()
+        return _RENEWER
+
+
 class HeldLock:
-    """A Redis lock with a token we choose, renewed by a daemon thread until released."""
+    """A Redis lock with a token we choose, renewed (by the process's renewer) until released."""
 
     def __init__(self, client: redis.Redis, key: str, token: str, ttl: float):
         self._lock = client.lock(key, timeout=ttl, thread_local=False)
         self._token = token
-        self._ttl = ttl
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.ttl = ttl
 
     def acquire(self) -> bool:
         if not self._lock.acquire(blocking=False, token=self._token):
             return False
-        self._thread = threading.Thread(target=self._renew, name="flow-lock-renew", daemon=True)
-        self._thread.start()
+        _renewer().add(self)
         return True
 
-    def _renew(self) -> None:
-        while not self._stop.wait(self._ttl / 3):
-            try:
-                if not self._lock.reacquire():
-                    return
-            except Exception:  # lost it (expired while the process was stopped): the next step sees it
-                return
+    def renew(self) -> bool:
+        """Extend the TTL; False when the lock is no longer ours (expired while the process was stopped:
+        the next step sees it)."""
+        try:
+            return bool(self._lock.reacquire())
+        except Exception:
+            return False
 
     def release(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
+        _renewer().discard(self)
         with contextlib.suppress(Exception):  # expired meanwhile: nothing to release
             self._lock.release()
 

@@ -207,6 +207,7 @@ def main() -> int:
         client.close()
         redis_proc.kill()
         redis_proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
 
     def med(kind: str, key: str) -> float:
         return statistics.median(row[key] for row in rows[kind])

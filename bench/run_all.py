@@ -69,6 +69,7 @@ BENCHES = {
     "peers": lambda q: json_bench("peers.py", [], q, 1800),
     "memory": lambda q: json_bench("memory.py", [], q, 3600),
     "workers": lambda q: workers_bench(q, 3600),
+    "celery-overhead": lambda q: json_bench("celery_overhead.py", [], q, 1800),
     "feeds": lambda q: json_bench("feed_batching.py", [], q, 3600),
     "orders-v2026": lambda q: json_bench("orders_v2026.py", [], q, 1800),
 }

@@ -31,7 +31,7 @@ from celery.exceptions import Ignore
 
 from amazon_mws.runtime.sealing import seal_fields, unseal_fields
 from amazon_mws.runtime.secrets import REDACTOR, RedactingStream
-from amazon_mws.workers.flow_store import state_store as _store
+from amazon_mws.workers.context import state_store as _store
 from amazon_mws.workers.queues import (  # noqa: F401 (the queue names, also known by this module's name)
     DEFAULT_QUEUE,
     actions_queue,

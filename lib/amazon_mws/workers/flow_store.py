@@ -3,6 +3,9 @@
 Keys (under the state store's prefix, ``AMAZON_MWS_STATE_PREFIX``, default ``amazon-mws:state:``):
 
 - ``flows`` (set) and ``flow:{name}:spec``: registered flows (the file as written + its folder);
+  ``flow:{name}:version``: the spec's SHA-256, written with it, so a worker holding the parsed flow reads
+  only this short key per message and parses again only when it changed (a hash, not a counter: a Redis
+  restarted empty and a flow registered again must not meet a stale "version 1");
 - ``flow:{name}:lock``: the poll lock. Its value is the poll id holding it; a holder renews it every
   third of its TTL, so a killed worker's lock lapses after ``FLOW_LOCK_TTL`` seconds and a redelivered
   poll can take over, while a live poll is never overlapped;
@@ -18,6 +21,7 @@ Keys (under the state store's prefix, ``AMAZON_MWS_STATE_PREFIX``, default ``ama
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import threading
@@ -29,6 +33,7 @@ import redis
 from amazon_mws.runtime.manifest import load_manifest
 from amazon_mws.runtime.sealing import seal_fields, unseal_fields
 from amazon_mws.runtime.settings import env_number
+from amazon_mws.runtime.state.redis import as_text
 
 DEFAULT_LOCK_TTL = 30.0
 DONE_TTL = 7 * 24 * 3600
@@ -41,60 +46,85 @@ def lock_ttl_from_env() -> float:
     return env_number("FLOW_LOCK_TTL", DEFAULT_LOCK_TTL, minimum=0, inclusive=False)
 
 
+class _Renewer:
+    """One daemon thread per process that renews every held lock a third of its TTL after it was last
+    taken or renewed. A thread per lock cost a thread start and a join per message, about as much as
+    a no-op Celery task; the locks a step task takes live for milliseconds, so this thread mostly sleeps."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self._held: dict[int, tuple[HeldLock, float]] = {}  # id(lock) -> (lock, when it is due)
+        self._wake = threading.Condition()
+        threading.Thread(target=self._run, name="flow-lock-renew", daemon=True).start()
+
+    def add(self, lock: HeldLock) -> None:
+        with self._wake:
+            self._held[id(lock)] = (lock, time.monotonic() + lock.ttl / 3)
+            self._wake.notify()
+
+    def discard(self, lock: HeldLock) -> None:
+        with self._wake:
+            self._held.pop(id(lock), None)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                now = time.monotonic()
+                due = [lock for lock, at in self._held.values() if at <= now]
+                if not due:
+                    soonest = min((at for _, at in self._held.values()), default=now + 60)
+                    self._wake.wait(timeout=soonest - now)
+                    continue
+                for lock in due:  # renewed or lost, it is not due again until its next third
+                    self._held[id(lock)] = (lock, now + lock.ttl / 3)
+            for lock in due:
+                if not lock.renew():
+                    self.discard(lock)
+
+
+_RENEWER: _Renewer | None = None
+_RENEWER_LOCK = threading.Lock()
+
+
+def _renewer() -> _Renewer:
+    """This process's renewer (made again in a forked child: threads do not survive a fork)."""
+    global _RENEWER
+    with _RENEWER_LOCK:
+        if _RENEWER is None or _RENEWER.pid != os.getpid():
+            _RENEWER = _Renewer()
+        return _RENEWER
+
+
 class HeldLock:
-    """A Redis lock with a token we choose, renewed by a daemon thread until released."""
+    """A Redis lock with a token we choose, renewed (by the process's renewer) until released."""
 
     def __init__(self, client: redis.Redis, key: str, token: str, ttl: float):
         self._lock = client.lock(key, timeout=ttl, thread_local=False)
         self._token = token
-        self._ttl = ttl
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.ttl = ttl
 
     def acquire(self) -> bool:
         if not self._lock.acquire(blocking=False, token=self._token):
             return False
-        self._thread = threading.Thread(target=self._renew, name="flow-lock-renew", daemon=True)
-        self._thread.start()
+        _renewer().add(self)
         return True
 
-    def _renew(self) -> None:
-        while not self._stop.wait(self._ttl / 3):
-            try:
-                if not self._lock.reacquire():
-                    return
-            except Exception:  # lost it (expired while the process was stopped): the next step sees it
-                return
+    def renew(self) -> bool:
+        """Extend the TTL; False when the lock is no longer ours (expired while the process was stopped:
+        the next step sees it)."""
+        try:
+            return bool(self._lock.reacquire())
+        except Exception:
+            return False
 
     def release(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
+        _renewer().discard(self)
         with contextlib.suppress(Exception):  # expired meanwhile: nothing to release
             self._lock.release()
 
 
 if TYPE_CHECKING:
-    from amazon_mws.runtime.state import StateStore
-
-
-_STATE_STORE: StateStore | None = None
-
-
-def state_store() -> StateStore:
-    """The steps' state store: one per worker process (REDIS_URL), created on first use. Here, under the
-    task modules, so each reaches it without importing the Celery app (which imports them)."""
-    global _STATE_STORE
-    if _STATE_STORE is None:
-        from amazon_mws.runtime.state import state_store_from_env
-
-        _STATE_STORE = state_store_from_env()
-    return _STATE_STORE
-
-
-def _text(value: bytes | str) -> str:
-    """A Redis reply as text (the client answers bytes; a client made with decode_responses, str)."""
-    return value.decode() if isinstance(value, bytes) else value
+    pass
 
 
 class FlowStore:
@@ -118,28 +148,36 @@ class FlowStore:
     # -- registered flows -------------------------------------------------------------------------
 
     def register(self, flow) -> None:
+        # inline credentials and webhook headers are sealed: whoever reads Redis cannot use them; the version is
+        # the stored (sealed) text's digest, so it fingerprints nothing secret and changes with each registration
+        text = json.dumps(seal_fields(flow.to_json(), load_manifest().secret_names(), whole=("headers",)))
         pipe = self.r.pipeline(transaction=True)
-        # inline credentials and webhook headers are sealed: whoever reads Redis cannot use them
-        spec = seal_fields(flow.to_json(), load_manifest().secret_names(), whole=("headers",))
-        pipe.set(self.key(flow.name, "spec"), json.dumps(spec))
+        pipe.set(self.key(flow.name, "spec"), text)
+        pipe.set(self.key(flow.name, "version"), hashlib.sha256(text.encode()).hexdigest())
         pipe.sadd(f"{self.prefix}flows", flow.name)
         pipe.execute()
 
     def names(self) -> list[str]:
-        return sorted(_text(n) for n in self.r.smembers(f"{self.prefix}flows"))
+        return sorted(as_text(n) for n in self.r.smembers(f"{self.prefix}flows"))
 
     def flow(self, name: str):
-        """The registered flow (parsed once per worker while its stored text is unchanged)."""
+        """The registered flow, parsed once per registered version: while ``flow:{name}:version`` is the
+        one cached, one short GET; a flow registered before versions existed is compared by its text."""
         from amazon_mws.flows.spec import Flow
 
-        raw = self.r.get(self.key(name, "spec"))
+        cached = self._specs.get(name)
+        if cached is not None:
+            version = self.r.get(self.key(name, "version"))
+            if version is not None and version == cached[0]:
+                return cached[1]
+        version, raw = self.r.mget(self.key(name, "version"), self.key(name, "spec"))
         if raw is None:
             raise LookupError(f"flow {name!r} is not registered (run `amazon-mws flow run FLOW.json`)")
-        cached = self._specs.get(name)
-        if cached and cached[0] == raw:
+        token = version if version is not None else raw
+        if cached is not None and cached[0] == token:
             return cached[1]
         flow = Flow.from_json(unseal_fields(json.loads(raw)))
-        self._specs[name] = (raw, flow)
+        self._specs[name] = (token, flow)
         return flow
 
     # -- locks and done-markers -------------------------------------------------------------------
@@ -150,7 +188,7 @@ class FlowStore:
 
     def holder(self, key: str) -> str | None:
         raw = self.r.get(key)
-        return _text(raw) if raw is not None else None
+        return as_text(raw) if raw is not None else None
 
     def poll_lock_key(self, name: str) -> str:
         return self.key(name, "lock")
@@ -192,7 +230,7 @@ class FlowStore:
         return int(sent), int(finished)
 
     def tracker_members(self, name: str, tracker: str) -> list[str]:
-        return [_text(m) for m in self.r.smembers(self.key(name, "track", tracker, "finished"))]
+        return [as_text(m) for m in self.r.smembers(self.key(name, "track", tracker, "finished"))]
 
     def tracker_errors(self, name: str, tracker: str) -> list[dict[str, Any]]:
         return [json.loads(e) for e in self.r.lrange(self.key(name, "track", tracker, "errors"), 0, -1)]

@@ -25,7 +25,8 @@ from amazon_mws.flows.stages import children, namespace_of
 from amazon_mws.runtime.emitter import Event
 from amazon_mws.runtime.jsonlog import log_context
 from amazon_mws.runtime.message import Message
-from amazon_mws.workers.flow_store import FlowStore, lock_ttl_from_env, state_store
+from amazon_mws.workers.context import flow_store, state_store
+from amazon_mws.workers.flow_store import FlowStore, lock_ttl_from_env
 from amazon_mws.workers.queues import actions_queue
 
 log = logging.getLogger("amazon_mws.flows")
@@ -110,7 +111,7 @@ def guarded(task, flow_name: str, stage: str, message_id: str, tracker: str | No
             log.warning("flow %s %s %s: %s: %s; retrying", flow_name, stage, message_id, crash["type"],
                         crash["message"])
             raise retries.retry(task, retries.CRASHES.counter, min(2.0**crashes, 60.0)) from None
-    fs = FlowStore.from_env()
+    fs = flow_store()
     log.error("flow %s %s %s: giving up: %s", flow_name, stage, message_id, info["message"])
     if give_up is not None:
         give_up(info)
@@ -134,7 +135,7 @@ def _poll(task, flow_name: str, poll_id: str, tracker: str | None = None) -> dic
     from amazon_mws.runtime.state.loss import StateLost
     from amazon_mws.workers import retries
 
-    fs = FlowStore.from_env()
+    fs = flow_store()
     flow = fs.flow(flow_name)
     member = f"poll:{poll_id}"
     if fs.is_done(flow.name, "poll", poll_id):
@@ -199,7 +200,7 @@ def _park_if_sink(flow_name: str, stage: int, message: dict[str, Any], info: dic
     """A sink task that gave up on an unexpected error parks its message: no order ends with a log line."""
     from amazon_mws.flows.parking import Parking
 
-    if stage >= len(FlowStore.from_env().flow(flow_name).steps):
+    if stage >= len(flow_store().flow(flow_name).steps):
         Parking(state_store(), flow_name).park(Message.from_json(message), f"{info['type']}: {info['message']}", 0)
         info["parked"] = True
 
@@ -207,7 +208,7 @@ def _park_if_sink(flow_name: str, stage: int, message: dict[str, Any], info: dic
 def _step(task, flow_name: str, stage: int, message: dict[str, Any], tracker: str | None = None) -> dict[str, Any]:
     from amazon_mws.workers import retries
 
-    fs = FlowStore.from_env()
+    fs = flow_store()
     flow = fs.flow(flow_name)
     msg = Message.from_json(message)
     member = f"{stage}:{msg.id}"
@@ -302,7 +303,7 @@ def _action(task, fs: FlowStore, flow: Flow, stage: int, msg: Message, tracker) 
 def after_checks(app, continuation: dict[str, Any], key: str, outputs: list[dict[str, Any]],
                  errors: list[dict[str, str]]) -> None:
     """A flow's feed checks are over: their outputs go on to the next stage as the step's messages."""
-    fs = FlowStore.from_env()
+    fs = flow_store()
     flow = fs.flow(continuation["flow"])
     stage, tracker = int(continuation["stage"]), continuation.get("tracker")
     incoming = Message.from_json({"body": {}, **continuation["message"]})

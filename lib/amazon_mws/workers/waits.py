@@ -37,6 +37,7 @@ from amazon_mws.runtime.manifest import load_manifest
 from amazon_mws.runtime.sealing import seal_fields, unseal_fields
 from amazon_mws.runtime.waits import Wait, resolve
 from amazon_mws.workers import retries
+from amazon_mws.workers.context import flow_store
 from amazon_mws.workers.flow_store import FlowStore, lock_ttl_from_env
 from amazon_mws.workers.queues import feed_checks_queue
 
@@ -61,7 +62,7 @@ class PendingWaits:
 
     @classmethod
     def from_env(cls) -> PendingWaits:
-        fs = FlowStore.from_env()
+        fs = flow_store()
         return cls(fs.r, fs.prefix)
 
     def record_key(self, key: str) -> str:
@@ -127,7 +128,7 @@ def schedule(app: Any, waits: list[Wait], step: str, *, continuation: dict[str, 
 
 def _cfg(record: dict[str, Any]) -> dict[str, Any]:
     if record.get("flow"):
-        return FlowStore.from_env().flow(record["flow"]).cfg_for(int(record["stage"]))
+        return flow_store().flow(record["flow"]).cfg_for(int(record["stage"]))
     return unseal_fields(record.get("cfg") or {})
 
 

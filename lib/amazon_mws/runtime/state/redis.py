@@ -44,8 +44,8 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _text(raw: bytes | str) -> str:
-    """A key as text: the client hands bytes back (no decode_responses, since list items stay bytes)."""
+def as_text(raw: bytes | str) -> str:
+    """A Redis reply as text: the client hands bytes back (no decode_responses, since list items stay bytes)."""
     return raw.decode() if isinstance(raw, bytes) else raw
 
 
@@ -62,7 +62,7 @@ class RedisNamespace(StateNamespace):
 
     def load(self) -> dict[str, Any]:
         raw = self._r.hgetall(self._state_key)
-        return {_text(k): json.loads(v) for k, v in raw.items()}
+        return {as_text(k): json.loads(v) for k, v in raw.items()}
 
     def replace(self, state: dict[str, Any]) -> None:
         pipe = self._r.pipeline(transaction=True)
@@ -77,7 +77,7 @@ class RedisNamespace(StateNamespace):
             pipe.hset(self._state_key, mapping={k: _dumps(v) for k, v in update.items()})
         pipe.hgetall(self._state_key)
         raw = pipe.execute()[-1]
-        return {_text(k): json.loads(v) for k, v in raw.items()}
+        return {as_text(k): json.loads(v) for k, v in raw.items()}
 
     def put(self, key: str, value: Any) -> None:
         self._r.hset(self._state_key, key, _dumps(value))
@@ -121,19 +121,20 @@ class RedisNamespace(StateNamespace):
         pipe.execute()
 
     def clear(self) -> None:
-        keys = [_text(k) for k in self._r.smembers(self._lists_key)]
+        keys = [as_text(k) for k in self._r.smembers(self._lists_key)]
         pipe = self._r.pipeline(transaction=True)
         pipe.delete(self._state_key, self._lists_key, *(self._list_key(k) for k in keys))
         pipe.execute()
 
 
 class RedisStateStore(StateStore):
-    """State in Redis at ``url``; ``prefix`` keeps tenants (and tests) apart."""
+    """State in Redis at ``url``; ``prefix`` keeps tenants (and tests) apart. ``client``: a client on
+    ``url`` to share (a worker's one connection pool, ``amazon_mws.workers.context``) instead of a new one."""
 
-    def __init__(self, url: str, prefix: str = DEFAULT_PREFIX):
+    def __init__(self, url: str, prefix: str = DEFAULT_PREFIX, client: redis.Redis | None = None):
         self.url = url
         self.prefix = prefix
-        self._client = redis.Redis.from_url(url)
+        self._client = client if client is not None else redis.Redis.from_url(url)
 
     def namespace(self, name: str) -> RedisNamespace:
         return RedisNamespace(self._client, self.prefix, name)
@@ -142,7 +143,7 @@ class RedisStateStore(StateStore):
         key = f"{self.prefix}epoch"
         self._client.set(key, uuid.uuid4().hex, nx=True)
         raw = self._client.get(key)
-        return None if raw is None else _text(raw)
+        return None if raw is None else as_text(raw)
 
     def close(self) -> None:
         self._client.close()

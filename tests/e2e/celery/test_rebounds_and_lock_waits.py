@@ -139,11 +139,13 @@ def test_a_lock_held_past_the_lock_wait_budget_is_an_error_naming_the_setting(wo
 def test_a_task_that_keeps_crashing_ends_with_an_error_naming_the_crash_budget(workers, tmp_path):
     # the action's credentials name a variable the worker does not have: resolving them raises in the task
     flow = make_flow(workers, tmp_path, "crash", [
-        LISTING, {"id": "echo", "step": "alwaysRebound", "credentials": {"apiPin": {"env": "NOT_SET_ON_WORKERS"}}}])
+        LISTING, {"id": "echo", "step": "alwaysRebound",
+                  "credentials": {"apiPin": {"env": "AMAZON_MWS_FLOW_NOT_SET_ON_WORKERS"}}}])
     report = run_once(flow, timeout=90, app=workers.app())
     (error,) = report.errors
     assert error["type"] == "TaskCrashLimitError" and error["step"] == "stage 1"
     assert error["message"] == (
-        "ValidationError: flow.steps[1].credentials.apiPin: environment variable NOT_SET_ON_WORKERS is not set: "
+        "ValidationError: flow.steps[1].credentials.apiPin: environment variable "
+        "AMAZON_MWS_FLOW_NOT_SET_ON_WORKERS is not set: "
         "gave up after 2 crash retries (TASK_CRASH_RETRIES=2; raise TASK_CRASH_RETRIES to retry longer)")
     assert "tries" not in state_of(workers, flow, "echo")  # the step itself never ran: no rebound was spent

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,20 +50,40 @@ class SqliteStateStore(StateStore):
         self._all_lock = threading.Lock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.connection().executescript(SCHEMA)
-            with self.transaction():  # can we write? (a read-only or locked file fails here, not mid-run)
-                pass
+            self._set_up()
         except (sqlite3.Error, OSError) as exc:
             self.close()
             raise StateStoreError(f"state file {self.path} (AMAZON_MWS_STATE_PATH): cannot use it: "
                                   f"{getattr(exc, 'strerror', None) or exc}") from None
 
+    def _set_up(self) -> None:
+        """The schema, and a write that proves the file usable (a read-only or locked file fails here, not
+        mid-run). Processes opening a new file at once contend for the switch to WAL and the schema, and SQLite
+        answers that contention "database is locked" at once, without its busy handler: look again until
+        the busy timeout, as any other wait for the file would."""
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                self.connection().executescript(SCHEMA)
+                with self.transaction():
+                    pass
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                self.close()  # this thread's connection too: the next look opens a fresh one
+                time.sleep(0.05)
+
     def connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.Error:
+                conn.close()
+                raise
             self._local.conn = conn
             with self._all_lock:
                 self._all.append(conn)

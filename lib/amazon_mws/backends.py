@@ -8,7 +8,9 @@ steps ask the row instead of comparing backend names:
 - `listings_as_json`: the listings steps build one JSON_LISTINGS_FEED (SP-API refuses the XML listings
   feeds since 2025-07-31) instead of MWS's XML envelopes;
 - `shipments`: a confirmShipment call answered at once (SP-API), or None where shipping is a feed (MWS);
-- `verify`: the credential check that names the wrong credential (`credentials`: the offline one).
+- `verify`: the credential check that names the wrong credential (`credentials`: the offline one;
+  `own_keys`: the credential keys only this backend has, so a config holding another backend's keys and
+  not this one's is told to set `backend`, not that its keys are missing).
 
 Orders APIs within a backend: on SP-API, `cfg["ordersApi"]` picks the orders client from `SP_ORDERS_APIS`:
 "2026-01-01" (the default: `spapi/orders_v2026.py`) or "v0" (until Amazon removes its orders reads on
@@ -30,6 +32,7 @@ from functools import lru_cache
 from typing import Any
 
 from amazon_mws.core.backend import FeedsBackend, OrdersBackend, ShipmentsBackend
+from amazon_mws.core.config import ConfigProblems
 from amazon_mws.core.flags import as_bool
 from amazon_mws.core.limiter import Limiter, limiter_from_env
 from amazon_mws.mws.connection import MwsConnection
@@ -111,13 +114,19 @@ class Backend:
     listings_as_json: bool
     verify: Callable[[Cfg], None]
     credentials: Callable[[Cfg], object]  # the credentials read from a config: ValueError naming the field
+    own_keys: tuple[str, ...]  # credential keys no other backend has
+    choose: str  # how to pick this backend in a config
 
 
 BACKEND_ROWS = {
     MWS: Backend(MWS, "MWS", _mws_orders, _mws_feeds, None, listings_as_json=False, verify=verify_mws,
-                 credentials=lambda cfg: Credentials.from_config(dict(cfg))),
+                 credentials=lambda cfg: Credentials.from_config(dict(cfg)),
+                 own_keys=("accessKeyId", "secretKey", "mwsAuthToken"),
+                 choose='set "backend": "mws" (or leave it out)'),
     SP_API: Backend(SP_API, "SP-API", _sp_orders, _sp_feeds, _sp_shipments, listings_as_json=True,
-                    verify=verify_sp_api, credentials=SpCredentials.from_config),
+                    verify=verify_sp_api, credentials=SpCredentials.from_config,
+                    own_keys=("lwaClientId", "lwaClientSecret", "refreshToken", "lwaTokenUrl"),
+                    choose='set "backend": "sp-api"'),
 }
 BACKENDS = tuple(BACKEND_ROWS)
 
@@ -153,8 +162,35 @@ def shipments_api(cfg: Cfg, *, sample: bool = False) -> ShipmentsBackend | None:
 
 
 def check_credentials(cfg: Cfg) -> None:
-    """Raise ValueError naming the missing or malformed credential field; no request is made."""
-    backend_for(cfg).credentials(cfg)
+    """Raise ValueError (ConfigProblems) naming every missing or malformed credential field; no request."""
+    problems = credential_problems(cfg)
+    if problems:
+        raise ConfigProblems(problems)
+
+
+def credential_problems(cfg: Cfg) -> list[str]:
+    """Every problem of a config's credentials, offline, one line each naming the key. A config that holds
+    another backend's keys and none of its own backend's gets one line naming `backend` instead of its
+    own backend's keys, one by one, as missing (SP-API keys without `"backend": "sp-api"`)."""
+    try:
+        row = backend_for(cfg)
+        row.credentials(cfg)
+    except ConfigProblems as exc:
+        problems = exc.problems
+    except ValueError as exc:
+        return [str(exc)]
+    else:
+        return []
+    other = next((r for r in BACKEND_ROWS.values() if r is not row and _given(cfg, r.own_keys)), None)
+    if other is None or _given(cfg, row.own_keys):
+        return problems
+    hint = (f"backend: these look like {other.label} credentials ({', '.join(_given(cfg, other.own_keys))}): "
+            f"{other.choose}")
+    return [hint] + [line for line in problems if line.split(":", 1)[0] not in row.own_keys]
+
+
+def _given(cfg: Cfg, keys: tuple[str, ...]) -> list[str]:
+    return [key for key in keys if cfg.get(key) not in (None, "")]
 
 
 def verify_credentials(cfg: Cfg) -> None:

@@ -2,7 +2,8 @@
 
 stdout carries JSON only (one line per event for ``run``; one document for the others); logs and usage
 errors go to stderr. Exit status: 0 fine, 1 an error event (or failed verification), 2 usage errors
-(unreadable or non-JSON files, unknown step, broken component).
+(unreadable or non-JSON files, unknown step, broken component, a config ``run`` refuses: its error event
+still goes to stdout, every problem in it, and the same lines to stderr).
 """
 
 from __future__ import annotations
@@ -14,15 +15,18 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from amazon_mws.runtime import jsonfile
 from amazon_mws.runtime.emitter import Event, error_info
-from amazon_mws.runtime.errors import ManifestError, UnknownStepError
+from amazon_mws.runtime.errors import ManifestError, UnknownStepError, ValidationError
 from amazon_mws.runtime.jsonlines import write_line
 from amazon_mws.runtime.logs import configure_logging
+
+if TYPE_CHECKING:
+    from amazon_mws.runtime.manifest import Manifest
 
 USAGE = 2
 FAILED = 1
@@ -67,7 +71,7 @@ def write_json_atomic(path: Path, value: Any) -> None:
         raise
 
 
-def _step_stdout():
+def _step_stdout() -> contextlib.AbstractContextManager[Any]:
     """A step that print()s must not corrupt the JSON on stdout: its output goes to stderr, masked."""
     from amazon_mws.runtime.secrets import RedactingStream
 
@@ -79,7 +83,7 @@ def _usage(command: str, problem: object) -> int:
     return USAGE
 
 
-def _load(command: str, step: str | None = None):
+def _load(command: str, step: str | None = None) -> Manifest:
     """The manifest (and the step), or a usage error."""
     from amazon_mws.runtime.manifest import load_manifest
 
@@ -92,7 +96,7 @@ def _load(command: str, step: str | None = None):
     return manifest
 
 
-def _config(args) -> Any:
+def _config(args: Any) -> Any:
     return read_json_file(args.config, "--config")
 
 
@@ -139,11 +143,21 @@ def _lines(source: Iterable[bytes]) -> Iterator[bytes]:
 def _run_lines(args: Any, cfg: Any, manifest: Any, lines: Iterator[bytes]) -> int:
     """One message per line, run side by side so feed actions gather them into few feeds
     (runtime.batching); one output line per input line, in input order: its data event, or its error."""
+    from amazon_mws.runtime import secrets
     from amazon_mws.runtime.batching import run_gathered
     from amazon_mws.runtime.executor import default_namespace, run_step
     from amazon_mws.runtime.message import Message
     from amazon_mws.runtime.state import state_store_from_env
+    from amazon_mws.runtime.step_config import check_step_config
 
+    step = manifest.step(args.step)
+    if isinstance(cfg, dict):
+        secrets.register_cfg(cfg, manifest.fields_for(step))
+    problems = check_step_config(manifest, step, cfg)[1]
+    if problems:  # the one config of every line: refused once, not once per line
+        error = error_info(ValidationError(problems))
+        write_line(sys.stdout, {"event": "error", "error": error})
+        return _usage("run", f"--config refused: {error['message']}")
     store = state_store_from_env()
     ns = store.namespace("cli:" + default_namespace(args.step, cfg if isinstance(cfg, dict) else {"cfg": cfg}))
 
@@ -173,7 +187,7 @@ def _run_lines(args: Any, cfg: Any, manifest: Any, lines: Iterator[bytes]) -> in
     return FAILED if failed else 0
 
 
-def run(args) -> int:
+def run(args: Any) -> int:
     """``amazon-mws run STEP --config CFG.json [--message MSG.json|MSGS.jsonl|-] [--snapshot SNAP.json]
     [--sample]``."""
     from amazon_mws.runtime.executor import default_namespace, run_step
@@ -234,10 +248,12 @@ def run(args) -> int:
         store.close()
     if snapshot_path is not None:
         write_json_atomic(snapshot_path, result.state)
+    if result.config_refused:
+        return _usage("run", f"--config refused: {result.errors[0]['message']}")
     return FAILED if result.errors else 0
 
 
-def verify(args) -> int:
+def verify(args: Any) -> int:
     """``amazon-mws verify --config CFG.json``: prints ``{"verified": true}`` or the reason it is not."""
     from amazon_mws.runtime.designer import verify_credentials
 
@@ -257,7 +273,7 @@ def verify(args) -> int:
     return 0
 
 
-def _designer_call(command: str, args, call) -> int:
+def _designer_call(command: str, args: Any, call: Callable[[dict[str, Any], Any], Any]) -> int:
     configure_logging()
     try:
         cfg = _config(args)
@@ -274,14 +290,14 @@ def _designer_call(command: str, args, call) -> int:
     return 0
 
 
-def metadata(args) -> int:
+def metadata(args: Any) -> int:
     """``amazon-mws metadata STEP --config CFG.json``: ``{"in": schema, "out": schema}``."""
     from amazon_mws.runtime.designer import get_metadata
 
     return _designer_call("metadata", args, lambda cfg, m: get_metadata(args.step, cfg, manifest=m))
 
 
-def select(args) -> int:
+def select(args: Any) -> int:
     """``amazon-mws select STEP FIELD --config CFG.json``: ``{value: label}``."""
     from amazon_mws.runtime.designer import select_model
 

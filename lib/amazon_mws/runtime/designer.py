@@ -12,6 +12,7 @@ object to map from.
 from __future__ import annotations
 
 import copy
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from referencing.jsonschema import DRAFT3
@@ -24,12 +25,13 @@ if TYPE_CHECKING:
     from referencing._core import Resolver  # referencing exports the class only from its core module
 
 
-def select_model(step: str, field: str, cfg: dict[str, Any], *, manifest: Manifest | None = None) -> dict:
+def select_model(step: str, field: str, cfg: dict[str, Any], *, manifest: Manifest | None = None) -> dict[str, str]:
     """The options of ``field``: a step field (model in the step module) or a credentials field
     (model in the verifier module, e.g. the marketplace select)."""
     manifest = manifest or load_manifest()
     the_step = manifest.step(step)
     secrets.register_cfg(cfg, manifest.fields_for(the_step))
+    module: ModuleType | None
     if field in the_step.fields:
         spec, module = the_step.fields[field], the_step.module
     elif field in manifest.credential_fields:
@@ -92,12 +94,15 @@ def inline_refs(schema: Any, resolver: Resolver, depth: int = 0) -> Any:
 
 
 def verify_credentials(cfg: dict[str, Any], *, manifest: Manifest | None = None) -> None:
-    """Check cfg's credentials fields, then call the verifier's ``verify(cfg)`` (raises when bad)."""
-    from amazon_mws.runtime.validation import validate_cfg
+    """Check cfg's credentials (every problem at once, before any request), then call the verifier's
+    ``verify(cfg)`` (raises when bad)."""
+    from amazon_mws.runtime.step_config import check_step_config
 
     manifest = manifest or load_manifest()
     secrets.register_cfg(cfg, manifest.credential_fields)
-    cfg = validate_cfg(manifest.credential_fields, cfg)
+    cfg, problems = check_step_config(manifest, None, cfg)
+    if problems:
+        raise ValidationError(problems)
     if manifest.verifier is None:
         raise ValidationError(["verifier: the component has no verifyCredentials module"])
     manifest.verifier.verify(cfg)

@@ -81,7 +81,7 @@ class Step:
         return (self.spec.get("metadata") or {}).get("out")
 
     @property
-    def process(self):
+    def process(self) -> Any:
         return self.module.process
 
 
@@ -107,6 +107,15 @@ class Manifest:
     def fields_for(self, step: Step) -> dict[str, dict[str, Any]]:
         """Credentials and step fields together, as one cfg holds them."""
         return {**self.credential_fields, **step.fields}
+
+    @property
+    def config_keys(self) -> frozenset[str]:
+        """Every key a cfg may hold: the credentials' fields and every step's (one config file serves all
+        steps, so a field of another step is not a typo)."""
+        keys = set(self.credential_fields)
+        for step in self.steps.values():
+            keys.update(step.fields)
+        return frozenset(keys)
 
 
 class _Checker:

@@ -13,7 +13,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import quote, quote_plus, urlsplit
 
 SECRET_NAMES = frozenset({"secretKey", "mwsAuthToken", "MWSAuthToken", "lwaClientSecret", "refreshToken"})
@@ -125,7 +125,7 @@ def register_cfg(cfg: Mapping[str, Any], fields: Mapping[str, Mapping[str, Any]]
 class RedactingStream:
     """A text stream wrapper that masks secrets: where a step's print() goes (stderr in the CLI)."""
 
-    def __init__(self, target):
+    def __init__(self, target: TextIO) -> None:
         self._target = target
 
     def write(self, text: str) -> int:

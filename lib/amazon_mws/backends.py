@@ -161,13 +161,6 @@ def shipments_api(cfg: Cfg, *, sample: bool = False) -> ShipmentsBackend | None:
     return row.shipments(cfg, sample) if row.shipments is not None else None
 
 
-def check_credentials(cfg: Cfg) -> None:
-    """Raise ValueError (ConfigProblems) naming every missing or malformed credential field; no request."""
-    problems = credential_problems(cfg)
-    if problems:
-        raise ConfigProblems(problems)
-
-
 def credential_problems(cfg: Cfg) -> list[str]:
     """Every problem of a config's credentials, offline, one line each naming the key. A config that holds
     another backend's keys and none of its own backend's gets one line naming `backend` instead of its

@@ -122,3 +122,16 @@ def test_json_logs_carry_flow_step_message_and_request_ids(capsys):
     assert first["amazonRequestId"] == "abc-123" and first["level"] == "INFO"
     assert "super-secret-value" not in stream.getvalue()
     assert "flow" not in second
+
+
+def test_step_configs_are_held_to_their_steps_rules_when_the_flow_is_parsed():
+    spec = {"name": "f1", "credentials": {"sellerID": "A1"},
+            "steps": [{**TRIGGER, "config": {"orderStatus": ["Shiped"], "emitBehavior": "page"}},
+                      {**ITEMS, "config": {"maxResultsPerPage": "5"}, "credentials": {"refreshTokn": "x"}}]}
+    assert problems(spec) == [
+        "flow.steps[0].config.orderStatus: 'Shiped' is not one of ['Pending', 'Unshipped', 'PartiallyShipped', "
+        "'Shipped', 'Canceled', 'Unfulfillable', 'PendingAvailability', 'InvoiceUnconfirmed']",
+        "flow.steps[0].config.emitBehavior: unknown field (did you mean emitBehaviour?)",
+        "flow.steps[1].credentials.refreshTokn: unknown field (did you mean refreshToken?)",
+        "flow.credentials.sellerID: unknown field (did you mean sellerId?)",
+    ]  # a field of another step (maxResultsPerPage on listOrderItems) is no typo: one file serves every step

@@ -26,6 +26,7 @@ process draws from the same buckets, so two steps of one seller never together e
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,6 +34,7 @@ from typing import Any
 
 from amazon_mws.core.backend import FeedsBackend, OrdersBackend, ShipmentsBackend
 from amazon_mws.core.config import ConfigProblems
+from amazon_mws.core.errors import QuotaExceeded, Throttled
 from amazon_mws.core.flags import as_bool
 from amazon_mws.core.limiter import Limiter, limiter_from_env
 from amazon_mws.mws.connection import MwsConnection
@@ -187,5 +189,12 @@ def _given(cfg: Cfg, keys: tuple[str, ...]) -> list[str]:
 
 
 def verify_credentials(cfg: Cfg) -> None:
-    """Raise CredentialsRejected naming the wrong credential (or Amazon's error when none is to blame)."""
-    backend_for(cfg).verify(cfg)
+    """Raise CredentialsRejected naming the wrong credential (or Amazon's error when none is to blame).
+    A check Amazon throttled (or our limiter held back: verify never waits) says when to try again, from
+    the quota's restore interval or reset time the error carries."""
+    try:
+        backend_for(cfg).verify(cfg)
+    except (Throttled, QuotaExceeded) as exc:
+        when = f"in {max(1, math.ceil(exc.retry_after))} s" if exc.retry_after is not None else "later"
+        raise type(exc)(f"throttled by Amazon: try again {when}", code=exc.code, request_id=exc.request_id,
+                        http_status=exc.http_status, retry_after=exc.retry_after) from None

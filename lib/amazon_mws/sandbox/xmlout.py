@@ -17,6 +17,7 @@ from amazon_mws.core.model import DATATYPES
 
 ORDERS_NS = "https://mws.amazonservices.com/Orders/2013-09-01"
 FEEDS_NS = "http://mws.amazonaws.com/doc/2009-01-01/"
+SELLERS_NS = "https://mws.amazonservices.com/Sellers/2011-07-01"
 GENERIC_NS = "https://mws.amazonservices.com/"
 
 ELEMENT_ORDER: dict[str, tuple[str, ...]] = {
@@ -123,6 +124,8 @@ LIST_CHILD = {
     "PaymentExecutionDetail": "PaymentExecutionDetailItem",
     "PromotionIds": "PromotionId",
     "Messages": "Message",
+    "ListParticipations": "Participation",
+    "ListMarketplaces": "Marketplace",
 }
 # keys kept in the store but never rendered inside an Order
 INTERNAL_KEYS = {"OrderItems"}

@@ -151,7 +151,8 @@ class Builder:
         return f"{{{self.ns}}}{tag}" if self.ns else tag
 
     def root(self, tag: str) -> etree._Element:
-        return etree.Element(self.q(tag), nsmap={None: self.ns} if self.ns else None)
+        # None keys the default namespace (lxml's API; its stubs type the keys as str)
+        return etree.Element(self.q(tag), nsmap={None: self.ns} if self.ns else None)  # type: ignore[dict-item]
 
     def sub(self, parent: etree._Element, tag: str, value: Any = None) -> etree._Element:
         """Append `tag` rendering `value`: dicts in Amazon's element order, lists in their wrapper."""

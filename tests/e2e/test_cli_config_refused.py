@@ -60,3 +60,16 @@ def test_every_problem_of_a_config_comes_in_one_answer(cli, tmp_path, sb):
     for secret in (sp["lwaClientSecret"], sp["refreshToken"]):
         assert secret not in proc.stdout + proc.stderr
     assert sb.requests == []
+
+
+def test_many_messages_with_a_bad_config_are_refused_once(cli, tmp_path, sb):
+    lines = tmp_path / "ids.jsonl"
+    lines.write_text("".join(f'{{"body": {{"amazonOrderIds": ["{oid}"]}}}}\n' for oid in list(sb.orders)[:3]))
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({**sb.credentials, "endPoint": sb.endpoint}))
+    proc = cli("run", "getOrder", "--config", cfg, "--message", lines)
+    assert proc.returncode == 2
+    line = "cfg.endPoint: unknown field (did you mean endpoint?)"
+    assert [json.loads(out) for out in proc.stdout.splitlines()] == [
+        {"event": "error", "error": {"type": "ValidationError", "message": line}}]  # once, not once a line
+    assert sb.requests == []

@@ -126,12 +126,12 @@ def run_step(
         result.state = ns.load()
         return result
 
-    try:
-        msg = message if isinstance(message, Message) else Message.from_json(message or {})
-    except TypeError as exc:
-        return fail(ValidationError([str(exc)]))
     cfg, problems = check_step_config(manifest, step, cfg)
     result.config_refused = bool(problems)
+    try:
+        msg = message if isinstance(message, Message) else Message.from_json(message or {})
+    except TypeError as exc:  # not a message at all: nothing to hold against the schema
+        return fail(ValidationError([*problems, str(exc)]))
     try:
         in_schema, out_schema = _schemas(manifest, step, cfg)
         manifest.schemas.validate(in_schema, msg.body, "body")

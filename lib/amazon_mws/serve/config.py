@@ -102,7 +102,7 @@ class ServerConfig:
                 amazon = None
             else:
                 problems += unknown_fields(amazon, list(load_manifest().credential_fields), "amazon")
-                problems += [f"amazon.{line}" for line in credential_problems(amazon)]
+                problems += [f"amazon.{line.removeprefix('cfg.')}" for line in credential_problems(amazon)]
                 amazon = dict(amazon)
 
         spree = data.get("spree") or {}

@@ -54,3 +54,13 @@ def test_a_throttled_verify_says_when_to_try_again(sandbox, tmp_path, cli):
     assert out["error"]["message"].startswith("RequestThrottled: throttled by Amazon: try again in 60 s")
     again, ok = verify(cli, tmp_path, sandbox.credentials)
     assert again.returncode == 0 and ok == {"verified": True}
+
+
+def test_verify_of_sp_api_keys_without_backend_says_to_set_it_and_asks_nothing(sandbox, tmp_path, cli):
+    sp = {k: v for k, v in sandbox.sp_credentials.items() if k != "backend"}
+    proc, out = verify(cli, tmp_path, {**sp, "marketplaceID": sp["marketplaceId"]})
+    assert proc.returncode == 1 and out["error"]["type"] == "ValidationError"
+    assert out["error"]["message"] == (
+        'cfg.marketplaceID: unknown field (did you mean marketplaceId?); cfg.backend: these look like SP-API '
+        'credentials (lwaClientId, lwaClientSecret, refreshToken, lwaTokenUrl): set "backend": "sp-api"')
+    assert sandbox.requests == []

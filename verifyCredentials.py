@@ -18,6 +18,14 @@ def verify(cfg: dict[str, Any]) -> None:
     verify_credentials(cfg)
 
 
+def check(cfg: dict[str, Any]) -> list[str]:
+    """Every problem of the credentials that can be seen without asking Amazon, one line each naming the
+    key (the runtime asks before a step runs, with the config's other problems)."""
+    from amazon_mws.backends import credential_problems
+
+    return credential_problems(cfg)
+
+
 def marketplaces(cfg: dict[str, Any]) -> dict[str, str]:
     """``{marketplaceId: "Country (domain)"}`` for the Marketplace select, from the endpoints table."""
     from amazon_mws.core.marketplaces import MARKETPLACES

@@ -10,7 +10,14 @@ import json
 from amazon_mws.backends import orders_api
 from amazon_mws.core.marketplaces import marketplace_choices, region_of
 from amazon_mws.runtime.paths import component_root
-from amazon_mws.steps.order_sync import OUTPUT_SPREE, OUTPUT_V2026, OrderSync, SyncOptions, output_format
+from amazon_mws.steps.order_sync import (
+    OUTPUT_SPREE,
+    OUTPUT_V2026,
+    OrderSync,
+    SyncOptions,
+    cfg_problems,
+    output_format,
+)
 
 OUT_SCHEMAS = {OUTPUT_SPREE: "getNewAndUpdatedOrders.spree.out.json",
                OUTPUT_V2026: "getNewAndUpdatedOrders.v2026.out.json"}
@@ -19,6 +26,11 @@ OUT_SCHEMAS = {OUTPUT_SPREE: "getNewAndUpdatedOrders.spree.out.json",
 def process(ctx, msg, cfg, snapshot):
     options = SyncOptions.from_cfg(cfg)  # bad fields fail before any request
     OrderSync(ctx, orders_api(cfg, sample=ctx.sample), options).poll(snapshot)
+
+
+def check_cfg(cfg):
+    """Every bad field of this trigger, asked by the runtime before the run (so none is found mid-run)."""
+    return cfg_problems(cfg)
 
 
 def marketplaces(cfg):

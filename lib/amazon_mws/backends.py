@@ -8,7 +8,9 @@ steps ask the row instead of comparing backend names:
 - `listings_as_json`: the listings steps build one JSON_LISTINGS_FEED (SP-API refuses the XML listings
   feeds since 2025-07-31) instead of MWS's XML envelopes;
 - `shipments`: a confirmShipment call answered at once (SP-API), or None where shipping is a feed (MWS);
-- `verify`: the credential check that names the wrong credential (`credentials`: the offline one).
+- `verify`: the credential check that names the wrong credential (`credentials`: the offline one;
+  `own_keys`: the credential keys only this backend has, so a config holding another backend's keys and
+  not this one's is told to set `backend`, not that its keys are missing).
 
 Orders APIs within a backend: on SP-API, `cfg["ordersApi"]` picks the orders client from `SP_ORDERS_APIS`:
 "2026-01-01" (the default: `spapi/orders_v2026.py`) or "v0" (until Amazon removes its orders reads on
@@ -24,12 +26,15 @@ process draws from the same buckets, so two steps of one seller never together e
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from amazon_mws.core.backend import FeedsBackend, OrdersBackend, ShipmentsBackend
+from amazon_mws.core.config import ConfigProblems
+from amazon_mws.core.errors import QuotaExceeded, Throttled
 from amazon_mws.core.flags import as_bool
 from amazon_mws.core.limiter import Limiter, limiter_from_env
 from amazon_mws.mws.connection import MwsConnection
@@ -111,13 +116,19 @@ class Backend:
     listings_as_json: bool
     verify: Callable[[Cfg], None]
     credentials: Callable[[Cfg], object]  # the credentials read from a config: ValueError naming the field
+    own_keys: tuple[str, ...]  # credential keys no other backend has
+    choose: str  # how to pick this backend in a config
 
 
 BACKEND_ROWS = {
     MWS: Backend(MWS, "MWS", _mws_orders, _mws_feeds, None, listings_as_json=False, verify=verify_mws,
-                 credentials=lambda cfg: Credentials.from_config(dict(cfg))),
+                 credentials=lambda cfg: Credentials.from_config(dict(cfg)),
+                 own_keys=("accessKeyId", "secretKey", "mwsAuthToken"),
+                 choose='set "backend": "mws" (or leave it out)'),
     SP_API: Backend(SP_API, "SP-API", _sp_orders, _sp_feeds, _sp_shipments, listings_as_json=True,
-                    verify=verify_sp_api, credentials=SpCredentials.from_config),
+                    verify=verify_sp_api, credentials=SpCredentials.from_config,
+                    own_keys=("lwaClientId", "lwaClientSecret", "refreshToken", "lwaTokenUrl"),
+                    choose='set "backend": "sp-api"'),
 }
 BACKENDS = tuple(BACKEND_ROWS)
 
@@ -152,11 +163,38 @@ def shipments_api(cfg: Cfg, *, sample: bool = False) -> ShipmentsBackend | None:
     return row.shipments(cfg, sample) if row.shipments is not None else None
 
 
-def check_credentials(cfg: Cfg) -> None:
-    """Raise ValueError naming the missing or malformed credential field; no request is made."""
-    backend_for(cfg).credentials(cfg)
+def credential_problems(cfg: Cfg) -> list[str]:
+    """Every problem of a config's credentials, offline, one line each naming the key. A config that holds
+    another backend's keys and none of its own backend's gets one line naming `backend` instead of its
+    own backend's keys, one by one, as missing (SP-API keys without `"backend": "sp-api"`)."""
+    try:
+        row = backend_for(cfg)
+        row.credentials(cfg)
+    except ConfigProblems as exc:
+        problems = exc.problems
+    except ValueError as exc:
+        return [str(exc)]
+    else:
+        return []
+    other = next((r for r in BACKEND_ROWS.values() if r is not row and _given(cfg, r.own_keys)), None)
+    if other is None or _given(cfg, row.own_keys):
+        return problems
+    hint = (f"backend: these look like {other.label} credentials ({', '.join(_given(cfg, other.own_keys))}): "
+            f"{other.choose}")
+    return [hint] + [line for line in problems if line.split(":", 1)[0] not in row.own_keys]
+
+
+def _given(cfg: Cfg, keys: tuple[str, ...]) -> list[str]:
+    return [key for key in keys if cfg.get(key) not in (None, "")]
 
 
 def verify_credentials(cfg: Cfg) -> None:
-    """Raise CredentialsRejected naming the wrong credential (or Amazon's error when none is to blame)."""
-    backend_for(cfg).verify(cfg)
+    """Raise CredentialsRejected naming the wrong credential (or Amazon's error when none is to blame).
+    A check Amazon throttled (or our limiter held back: verify never waits) says when to try again, from
+    the quota's restore interval or reset time the error carries."""
+    try:
+        backend_for(cfg).verify(cfg)
+    except (Throttled, QuotaExceeded) as exc:
+        when = f"in {max(1, math.ceil(exc.retry_after))} s" if exc.retry_after is not None else "later"
+        raise type(exc)(f"throttled by Amazon: try again {when}", code=exc.code, request_id=exc.request_id,
+                        http_status=exc.http_status, retry_after=exc.retry_after) from None

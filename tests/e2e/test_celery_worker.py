@@ -130,6 +130,14 @@ def test_bad_input_and_lazy_bodies_cross_the_broker(worker):
     assert len(lazy.data[0].body["things"]) == 1500
 
 
+def test_every_problem_of_a_config_and_its_message_comes_back_in_one_error(worker):
+    cfg = {"sellerId": "A1SELLER", "marketplaceId": "ATVPDKIKX0DER", "chanel": "MFN"}  # no secretKey; a typo
+    result = submit(worker, "echoOrders", cfg, {"amazonOrderIds": ["12"]})
+    assert result.errors == [{"type": "ValidationError", "message": (
+        "cfg.secretKey: is required; cfg.chanel: unknown field (did you mean channel?); "
+        r"body.amazonOrderIds[0]: '12' does not match '^\d{3}-\d{7}-\d{7}$'")}]
+
+
 def test_worker_logs_hold_no_secret(worker):
     _, _, log_path, _ = worker
     pin, token = "pin-4455-worker", "amzn.mws.worker-SECRET-token"

@@ -27,7 +27,7 @@ def run(cli, fixture_component, tmp_path):
 
     def call(*args, **kwargs):
         proc = cli(*args, **kwargs)
-        proc.events = [json.loads(line) for line in proc.stdout.splitlines()] if proc.returncode != 2 else []
+        proc.events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
         return proc
 
     call.write = write
@@ -110,21 +110,18 @@ def test_unknown_step_is_a_usage_error(run):
     assert proc.returncode == 2 and "unknown step 'nope'" in proc.stderr and proc.stdout == ""
 
 
-def test_malformed_config_gives_an_error_event_and_process_never_runs(run):
-    cfg = run.write("cfg.json", {"sellerId": "S", "marketplaceId": "M", "status": "Lost"})
+def test_malformed_config_is_a_usage_error_naming_every_problem_and_process_never_runs(run):
+    cfg = run.write("cfg.json", {"sellerId": "S", "marketplaceId": "M", "status": "Lost", "cuont": "2"})
     snap = run.tmp = run.write("snap.json", {"cursor": 7})
     proc = run("run", "listThings", "--config", cfg, "--snapshot", snap)
-    assert proc.returncode == 1
+    assert proc.returncode == 2
+    problems = ("cfg.secretKey: is required; cfg.status: 'Lost' is not one of ['Pending', 'Shipped']; "
+                "cfg.cuont: unknown field (did you mean count?)")
     assert proc.events == [
-        {
-            "event": "error",
-            "error": {
-                "type": "ValidationError",
-                "message": "cfg.secretKey: is required; cfg.status: 'Lost' is not one of ['Pending', 'Shipped']",
-            },
-        },
+        {"event": "error", "error": {"type": "ValidationError", "message": problems}},
         {"event": "end"},
     ]
+    assert f"amazon-mws run: --config refused: {problems}" in proc.stderr
     assert json.loads(snap.read_text()) == {"cursor": 7}
 
 

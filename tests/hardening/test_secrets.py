@@ -110,7 +110,7 @@ def test_error_paths(case, sb, cfg, cli, tmp_path):
         cfg = {**cfg, "secretKey": SECRETS["wrongSecretKey"]}
     proc = cli("run", "getOrder", "--config", _write(tmp_path, "cfg.json", cfg),
                "--message", _write(tmp_path, "m.json", message), *args)
-    assert proc.returncode == 1, (case, proc.stdout, proc.stderr[-2000:])
+    assert proc.returncode == (2 if case == "bad-config" else 1), (case, proc.stdout, proc.stderr[-2000:])
     [error] = [e["error"] for e in _events(proc) if e["event"] == "error"]
     assert error["message"]
     _clean(proc)
@@ -118,9 +118,10 @@ def test_error_paths(case, sb, cfg, cli, tmp_path):
 
 def test_a_crash_inside_a_step_logs_its_traceback_without_secrets(sb, cfg, cli, tmp_path):
     """A Python exception deep in a step: the DEBUG traceback goes to stderr, masked."""
-    conf = _write(tmp_path, "cfg.json", {**cfg, "maxResultsPerPage": "many", "orderStatus": ALL_STATUSES})
-    proc = cli("run", "getNewAndUpdatedOrders", "--config", conf)
-    assert proc.returncode == 1
+    conf = _write(tmp_path, "cfg.json", {**cfg, "orderStatus": ALL_STATUSES})  # a good config: the step runs
+    snap = _write(tmp_path, "snap.json", {"cursor": "not a time"})  # and trips over its own state
+    proc = cli("run", "getNewAndUpdatedOrders", "--config", conf, "--snapshot", snap)
+    assert proc.returncode == 1 and "Traceback" in proc.stderr, proc.stderr[-2000:]
     _clean(proc)
 
 

@@ -92,6 +92,8 @@ class CallLoop:
                 restore = quota.restore_seconds if quota else 0.0
                 decision = decide(err, retries_done=retries, restore_seconds=restore, time_scale=self.time_scale,
                                   idempotent=idempotent)
+                if decision.action is Action.WAIT and err.retry_after is None:
+                    err.retry_after = decision.delay
                 if decision.action is Action.REFRESH:
                     if refreshed or refresh is None or not refresh(err):
                         raise

@@ -69,6 +69,7 @@ class MwsError(Exception):
         timestamp: str | None = None,
         http_status: int | None = None,
         resets_on: datetime | None = None,
+        retry_after: float | None = None,
     ) -> None:
         self.code = code or self.default_code
         self.message = message
@@ -76,6 +77,9 @@ class MwsError(Exception):
         self.timestamp = timestamp
         self.http_status = http_status
         self.resets_on = resets_on  # when a QuotaExceeded quota comes back, if Amazon said
+        # seconds until the same request may pass (a throttle's restore interval, a quota's reset): set by
+        # the call loop when it does not wait (sample mode, a wait past its caps), for the user to be told
+        self.retry_after = retry_after
         super().__init__(self.__str__())
 
     def __str__(self) -> str:

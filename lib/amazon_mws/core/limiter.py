@@ -77,6 +77,7 @@ def _throttled(operation: str, wait: float) -> Throttled:
         f"{operation}: no request quota left, the next token comes in {wait:.2f} s (sample mode "
         "does not wait)",
         code="RequestThrottled",
+        retry_after=wait,
     )
 
 

@@ -65,3 +65,8 @@ def region_of(marketplace_id: str) -> str | None:
     partner's call reaches only its region's marketplaces."""
     market = MARKETPLACES.get(marketplace_id)
     return market.region if market else None
+
+
+def not_sold_in(marketplace_id: str, sold_in: list[str]) -> str:
+    """What both backends' verify say when the seller does not participate in the configured marketplace."""
+    return f"marketplaceId: the seller does not sell in {marketplace_id} (sells in: {', '.join(sold_in) or 'none'})"

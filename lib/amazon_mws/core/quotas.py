@@ -32,6 +32,7 @@ QUOTAS: dict[str, Quota] = {
     "GetFeedSubmissionCount": Quota(10, 45.0, 80),
     "CancelFeedSubmissions": Quota(10, 45.0, 80),
     "GetFeedSubmissionResult": Quota(15, 60.0, 60),
+    "ListMarketplaceParticipations": Quota(15, 60.0),  # Sellers 2011-07-01, shared with ...ByNextToken
 }
 
 # operation (the `Action` parameter) -> the bucket it draws from
@@ -48,6 +49,8 @@ OPERATION_GROUP: dict[str, str] = {
     "GetFeedSubmissionCount": "GetFeedSubmissionCount",
     "CancelFeedSubmissions": "CancelFeedSubmissions",
     "GetFeedSubmissionResult": "GetFeedSubmissionResult",
+    "ListMarketplaceParticipations": "ListMarketplaceParticipations",
+    "ListMarketplaceParticipationsByNextToken": "ListMarketplaceParticipations",
 }
 
 

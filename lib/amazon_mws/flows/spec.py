@@ -13,7 +13,9 @@ A flow is JSON (see docs/flows.md for the full format):
 
 Why the checks live here and not in the runner: a flow is registered once and then run by workers for
 months; a typo found by a worker at 3 a.m. is worth less than one refused by ``flow run`` at once, with
-the field and the rule named (``flow.steps[1].step: 'listOrderItem' is not a step of the component``).
+the field and the rule named (``flow.steps[1].step: 'listOrderItem' is not a step of the component``,
+``flow.steps[0].config.emitBehavior: unknown field (did you mean emitBehaviour?)``): each step's config is
+held to that step's rules here (runtime.step_config), as ``amazon-mws run`` holds a config.
 
 Credentials are resolved where the step runs (the worker), not where the flow was registered, so a flow
 that names a credentials file or environment variables keeps its secrets out of Redis. What a flow may name
@@ -41,6 +43,8 @@ from jsonschema import Draft202012Validator
 from amazon_mws.runtime import jsonfile
 from amazon_mws.runtime.errors import ValidationError
 from amazon_mws.runtime.secrets import MASK, REDACTOR, mask_url, register_url
+from amazon_mws.runtime.step_config import check_step_config
+from amazon_mws.runtime.validation import unknown_fields
 
 NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 SINK_TYPES = ("stdout", "file", "webhook")
@@ -355,6 +359,17 @@ def _check_schedule(schedule: dict[str, Any]) -> None:
             raise ValidationError([f"flow.schedule.cron: {schedule['cron']!r}: {exc}"]) from None
 
 
+def _config_problems(manifest: Any, step: Any, raw: dict[str, Any], where: str) -> list[str]:
+    """The step's config held to the step's rules now, at registration, not by a worker mid-run: unknown
+    keys (with the nearest field), bad values of the keys it has. Its credentials (a file, environment
+    variables) are resolved where the step runs, so nothing is required of it here."""
+    problems = check_step_config(manifest, step, raw.get("config") or {}, prefix=f"{where}.config", partial=True)[1]
+    creds = raw.get("credentials")
+    if creds and set(creds) != {"file"}:
+        problems += unknown_fields(creds, manifest.config_keys, f"{where}.credentials")
+    return problems
+
+
 def _schema_problem(error: Any) -> str:
     """A schema error, naming the field; one about the sink's URL or headers does not quote their value."""
     where, message = _where(error.absolute_path), error.message
@@ -416,6 +431,7 @@ def parse_flow(data: Any, *, base_dir: str | Path = ".", manifest=None,
         except Exception:
             problems.append(f"flow.steps[{i}].step: {name!r} is not a step of the component")
             continue
+        problems += _config_problems(manifest, step, raw, f"flow.steps[{i}]")
         if i == 0 and step.kind != "trigger":
             problems.append(f"flow.steps[0].step: {name!r} is an action; a flow starts with a trigger")
         if i > 0 and step.kind == "trigger":
@@ -438,6 +454,8 @@ def parse_flow(data: Any, *, base_dir: str | Path = ".", manifest=None,
                            for i, raw in enumerate(data["steps"]))]:
         if creds:
             problems.extend(credential_problems(creds, where, base_dir, allowed))
+    if data.get("credentials") and set(data["credentials"]) != {"file"}:
+        problems += unknown_fields(data["credentials"], manifest.config_keys, "flow.credentials")
     sink_raw = data.get("sink") or {"type": "stdout"}
     if sink_raw["type"] == "file" and not sink_raw.get("path"):
         problems.append("flow.sink.path: is required for a file sink")

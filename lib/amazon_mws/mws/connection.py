@@ -47,6 +47,7 @@ class Section:
 SECTIONS: dict[str, Section] = {
     "Orders": Section("/Orders/2013-09-01", "2013-09-01", "SellerId"),
     "Feeds": Section("/Feeds/2009-01-01", "2009-01-01", "Merchant"),
+    "Sellers": Section("/Sellers/2011-07-01", "2011-07-01", "SellerId"),
 }
 
 

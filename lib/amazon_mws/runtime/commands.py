@@ -2,7 +2,8 @@
 
 stdout carries JSON only (one line per event for ``run``; one document for the others); logs and usage
 errors go to stderr. Exit status: 0 fine, 1 an error event (or failed verification), 2 usage errors
-(unreadable or non-JSON files, unknown step, broken component).
+(unreadable or non-JSON files, unknown step, broken component, a config ``run`` refuses: its error event
+still goes to stdout, every problem in it, and the same lines to stderr).
 
 A step that rebounds is run again here, as ``runtime.rebound`` decides: the events of every try are
 printed, one ``end`` closes the whole run, and a step still rebounding after ``REBOUND_MAX_RETRIES`` tries
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from amazon_mws.runtime import jsonfile
 from amazon_mws.runtime.emitter import Event, error_info
-from amazon_mws.runtime.errors import ManifestError, UnknownStepError
+from amazon_mws.runtime.errors import ManifestError, UnknownStepError, ValidationError
 from amazon_mws.runtime.jsonlines import write_line
 from amazon_mws.runtime.logs import configure_logging
 from amazon_mws.runtime.secrets import RedactingStream
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
     from amazon_mws.runtime.executor import RunResult
     from amazon_mws.runtime.manifest import Manifest
     from amazon_mws.runtime.rebound import ReboundPolicy
+
+if TYPE_CHECKING:
+    from amazon_mws.runtime.manifest import Manifest
 
 USAGE = 2
 FAILED = 1
@@ -148,12 +152,22 @@ def _lines(source: Iterable[bytes]) -> Iterator[bytes]:
 def _run_lines(args: Any, cfg: Any, manifest: Manifest, lines: Iterator[bytes], policy: ReboundPolicy) -> int:
     """One message per line, run side by side so feed actions gather them into few feeds
     (runtime.batching); one output line per input line, in input order: its data event, or its error."""
+    from amazon_mws.runtime import secrets
     from amazon_mws.runtime.batching import run_gathered
     from amazon_mws.runtime.executor import default_namespace, run_step
     from amazon_mws.runtime.message import Message
     from amazon_mws.runtime.rebound import run_rebounding
     from amazon_mws.runtime.state import state_store_from_env
+    from amazon_mws.runtime.step_config import check_step_config
 
+    step = manifest.step(args.step)
+    if isinstance(cfg, dict):
+        secrets.register_cfg(cfg, manifest.fields_for(step))
+    problems = check_step_config(manifest, step, cfg)[1]
+    if problems:  # the one config of every line: refused once, not once per line
+        error = error_info(ValidationError(problems))
+        write_line(sys.stdout, {"event": "error", "error": error})
+        return _usage("run", f"--config refused: {error['message']}")
     store = state_store_from_env()
     ns = store.namespace("cli:" + default_namespace(args.step, cfg if isinstance(cfg, dict) else {"cfg": cfg}))
 
@@ -258,6 +272,8 @@ def run(args: argparse.Namespace) -> int:
     write_line(out, Event("end").to_json())
     if snapshot_path is not None:
         write_json_atomic(snapshot_path, result.state)
+    if result.config_refused:
+        return _usage("run", f"--config refused: {result.errors[0]['message']}")
     return FAILED if result.errors else 0
 
 

@@ -94,12 +94,15 @@ def inline_refs(schema: Any, resolver: Resolver, depth: int = 0) -> Any:
 
 
 def verify_credentials(cfg: dict[str, Any], *, manifest: Manifest | None = None) -> None:
-    """Check cfg's credentials fields, then call the verifier's ``verify(cfg)`` (raises when bad)."""
-    from amazon_mws.runtime.validation import validate_cfg
+    """Check cfg's credentials (every problem at once, before any request), then call the verifier's
+    ``verify(cfg)`` (raises when bad)."""
+    from amazon_mws.runtime.step_config import check_step_config
 
     manifest = manifest or load_manifest()
     secrets.register_cfg(cfg, manifest.credential_fields)
-    cfg = validate_cfg(manifest.credential_fields, cfg)
+    cfg, problems = check_step_config(manifest, None, cfg)
+    if problems:
+        raise ValidationError(problems)
     if manifest.verifier is None:
         raise ValidationError(["verifier: the component has no verifyCredentials module"])
     manifest.verifier.verify(cfg)

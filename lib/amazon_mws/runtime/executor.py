@@ -1,9 +1,10 @@
 """Running a step: `run_step`, and `InProcessExecutor`, whose `submit()` the Celery executor (workers/app.py) mirrors.
 
-``run_step`` is the whole contract in one function: validate cfg, then the incoming body, then call the
-step's ``process`` with a ``ctx`` whose emitter validates outgoing bodies and writes state at once. Bad
-input never reaches ``process``; an exception inside it becomes an error event (type and message, secrets
-masked; the traceback only in the DEBUG log on stderr). An ``end`` event always closes the run.
+``run_step`` is the whole contract in one function: check cfg (every layer, ``step_config``) and the
+incoming body, report all their problems in one error, then call the step's ``process`` with a ``ctx``
+whose emitter validates outgoing bodies and writes state at once. Bad input never reaches ``process``;
+an exception inside it becomes an error event (type and message, secrets masked; the traceback only in
+the DEBUG log on stderr). An ``end`` event always closes the run.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from amazon_mws.runtime.errors import ValidationError
 from amazon_mws.runtime.manifest import Manifest, Step, load_manifest
 from amazon_mws.runtime.message import Message
 from amazon_mws.runtime.state import MemoryNamespace, StateNamespace, StateStore
-from amazon_mws.runtime.validation import validate_cfg
+from amazon_mws.runtime.step_config import check_step_config
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class RunResult:
     step: str
     events: list[Event] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
+    config_refused: bool = False  # the cfg had problems: the step never ran (the CLI's usage error)
 
     @property
     def data(self) -> list[Message]:
@@ -124,17 +126,24 @@ def run_step(
         result.state = ns.load()
         return result
 
+    cfg, problems = check_step_config(manifest, step, cfg)
+    result.config_refused = bool(problems)
     try:
-        cfg = validate_cfg(fields, cfg)
         msg = message if isinstance(message, Message) else Message.from_json(message or {})
+    except TypeError as exc:  # not a message at all: nothing to hold against the schema
+        return fail(ValidationError([*problems, str(exc)]))
+    try:
         in_schema, out_schema = _schemas(manifest, step, cfg)
         manifest.schemas.validate(in_schema, msg.body, "body")
-    except (ValidationError, TypeError) as exc:
-        log.info("step %s: input refused: %s", step_name, exc)
-        return fail(exc if isinstance(exc, ValidationError) else ValidationError([str(exc)]))
-    except Exception as exc:  # get_meta_model failed
-        log.debug("step %s: metadata failed", step_name, exc_info=True)
-        return fail(exc)
+    except ValidationError as exc:
+        problems += exc.errors
+    except Exception as exc:  # get_meta_model failed: a bad cfg says why; else it is the error
+        if not problems:
+            log.debug("step %s: metadata failed", step_name, exc_info=True)
+            return fail(exc)
+    if problems:
+        log.info("step %s: input refused: %s", step_name, "; ".join(problems))
+        return fail(ValidationError(problems))
 
     snapshot = ns.load()
 

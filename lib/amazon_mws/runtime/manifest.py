@@ -118,6 +118,14 @@ class Manifest:
         for step in self.steps.values():
             names |= secret_field_names(step.fields)
         return frozenset(names)
+    @property
+    def config_keys(self) -> frozenset[str]:
+        """Every key a cfg may hold: the credentials' fields and every step's (one config file serves all
+        steps, so a field of another step is not a typo)."""
+        keys = set(self.credential_fields)
+        for step in self.steps.values():
+            keys.update(step.fields)
+        return frozenset(keys)
 
 
 class _Checker:

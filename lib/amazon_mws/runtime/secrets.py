@@ -125,7 +125,7 @@ def register_cfg(cfg: Mapping[str, Any], fields: Mapping[str, Mapping[str, Any]]
 class RedactingStream:
     """A text stream wrapper that masks secrets: where a step's print() goes (stderr in the CLI)."""
 
-    def __init__(self, target: TextIO):
+    def __init__(self, target: TextIO) -> None:
         self._target = target
 
     def write(self, text: str) -> int:

@@ -15,11 +15,12 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import itertools
 import json
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -205,7 +206,17 @@ def _missing(value: Any) -> bool:
 def validate_cfg(
     fields: Mapping[str, Mapping[str, Any]], cfg: Mapping[str, Any], prefix: str = "cfg"
 ) -> dict[str, Any]:
-    """Check ``cfg`` against the manifest's fields and return it normalised.
+    """``cfg`` normalised (``cfg_problems``), or ValidationError listing every problem."""
+    out, errors = cfg_problems(fields, cfg, prefix)
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def cfg_problems(
+    fields: Mapping[str, Mapping[str, Any]], cfg: Mapping[str, Any], prefix: str = "cfg"
+) -> tuple[dict[str, Any], list[str]]:
+    """``cfg`` checked against the manifest's fields: (it normalised, one line per problem).
 
     Rules, as the component convention has them: required fields are present and not empty; a SelectView
     whose ``model`` is a static dict only takes its keys (a model that is a function name is checked by
@@ -214,7 +225,7 @@ def validate_cfg(
     becomes False, and the words "true"/"false" (and "on", a ticked box on elastic.io) count as booleans.
     """
     if not isinstance(cfg, Mapping):
-        raise ValidationError([f"{prefix}: must be a JSON object, got {type(cfg).__name__}"])
+        return {}, [f"{prefix}: must be a JSON object, got {type(cfg).__name__}"]
     out = dict(cfg)
     errors: list[str] = []
     for name, spec in fields.items():
@@ -248,6 +259,22 @@ def validate_cfg(
             for item in values:
                 if str(item) not in model:
                     errors.append(f"{where}: {_shorten(repr(item))} is not one of {allowed}")
-    if errors:
-        raise ValidationError(errors)
-    return out
+    return out, errors
+
+
+def unknown_fields(keys: Iterable[str], known: Collection[str], prefix: str = "cfg") -> list[str]:
+    """One line per key that no field declares, with the nearest declared name when one is close.
+
+    Why refuse them: a misspelt field (``maxResultPerPage``) would otherwise be ignored and its default
+    used, a run that looks right and is not. The suggestion compares case-blind, so ``MarketplaceId``
+    finds ``marketplaceId`` as readily as ``emitBehavior`` finds ``emitBehaviour``.
+    """
+    by_lower = {name.lower(): name for name in known}
+    lines = []
+    for key in keys:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(str(key).lower(), list(by_lower), n=1, cutoff=0.75)
+        hint = f" (did you mean {by_lower[close[0]]}?)" if close else ""
+        lines.append(f"{prefix}.{key}: unknown field{hint}")
+    return lines

@@ -1,4 +1,4 @@
-"""`Sandbox`: a local Amazon MWS (Orders and Feeds) over real HTTP, with hooks for tests.
+"""`Sandbox`: a local Amazon MWS (Orders, Feeds and Sellers) over real HTTP, with hooks for tests.
 
 One request goes: route to a section -> injected fault? -> authenticate -> known action? -> quota ->
 handler -> XML. Every reply carries `x-mws-request-id`, `x-mws-timestamp` and `Date`, and lands in
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from amazon_mws.mws.signing import content_md5
-from amazon_mws.sandbox import admin, hostile
+from amazon_mws.sandbox import admin, hostile, sellers_api
 from amazon_mws.sandbox.auth import authenticate
 from amazon_mws.sandbox.clock import Clock, http_date, iso_ms
 from amazon_mws.sandbox.cursors import Cursors
@@ -35,7 +35,7 @@ from amazon_mws.sandbox.spapi import SpSandbox, default_sp_credentials
 from amazon_mws.sandbox.spapi import handles as sp_handles
 from amazon_mws.sandbox.store import OrderStore
 from amazon_mws.sandbox.throttle import Throttle
-from amazon_mws.sandbox.wire import FEEDS, ORDERS, Reply, Request, section_for
+from amazon_mws.sandbox.wire import FEEDS, ORDERS, SELLERS, Reply, Request, section_for
 from amazon_mws.sandbox.xmlout import GENERIC_NS, error_response, response
 
 log = logging.getLogger("amazon_mws.sandbox")
@@ -274,6 +274,9 @@ class Sandbox:
             raise SandboxError("RequestThrottled", "Request is throttled")
         if section is ORDERS:
             return response(section.ns, action, request_id, self.orders_api.handle(action, req.params, now))
+        if section is SELLERS:
+            return response(section.ns, action, request_id,
+                            sellers_api.handle(action, seller, self.marketplace_id, now))
         assert section is FEEDS
         result = self.feeds_api.handle(action, req.params, now, seller=seller, body=req.body, headers=req.headers)
         if isinstance(result, bytes):  # a feed result: the report itself, not wrapped

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from amazon_mws.sandbox.xmlout import FEEDS_NS, ORDERS_NS
+from amazon_mws.sandbox.xmlout import FEEDS_NS, ORDERS_NS, SELLERS_NS
 
 
 @dataclass
@@ -71,6 +71,16 @@ FEEDS = Section(
     ),
 )
 
+SELLERS = Section(
+    "Sellers",
+    "/Sellers/2011-07-01",
+    "2011-07-01",
+    SELLERS_NS,
+    ("SellerId",),
+    False,
+    ("ListMarketplaceParticipations", "GetServiceStatus"),
+)
+
 
 def section_for(path: str, params: dict[str, str]) -> Section | None:
     """The section a path names. `/` is the Feeds API too (MWS's original root, where older clients such
@@ -78,6 +88,8 @@ def section_for(path: str, params: dict[str, str]) -> Section | None:
     clean = path.rstrip("/") or "/"
     if clean == ORDERS.path:
         return ORDERS
+    if clean == SELLERS.path:
+        return SELLERS
     if clean == FEEDS.path or (clean == "/" and params.get("Version") == FEEDS.version):
         return FEEDS
     return None

@@ -17,6 +17,7 @@ from amazon_mws.core.model import DATATYPES
 
 ORDERS_NS = "https://mws.amazonservices.com/Orders/2013-09-01"
 FEEDS_NS = "http://mws.amazonaws.com/doc/2009-01-01/"
+SELLERS_NS = "https://mws.amazonservices.com/Sellers/2011-07-01"
 GENERIC_NS = "https://mws.amazonservices.com/"
 
 ELEMENT_ORDER: dict[str, tuple[str, ...]] = {
@@ -123,6 +124,8 @@ LIST_CHILD = {
     "PaymentExecutionDetail": "PaymentExecutionDetailItem",
     "PromotionIds": "PromotionId",
     "Messages": "Message",
+    "ListParticipations": "Participation",
+    "ListMarketplaces": "Marketplace",
 }
 # keys kept in the store but never rendered inside an Order
 INTERNAL_KEYS = {"OrderItems"}
@@ -148,7 +151,8 @@ class Builder:
         return f"{{{self.ns}}}{tag}" if self.ns else tag
 
     def root(self, tag: str) -> etree._Element:
-        return etree.Element(self.q(tag), nsmap={None: self.ns} if self.ns else None)  # type: ignore[dict-item]  # None: the default namespace
+        # None keys the default namespace (lxml's API; its stubs type the keys as str)
+        return etree.Element(self.q(tag), nsmap={None: self.ns} if self.ns else None)  # type: ignore[dict-item]
 
     def sub(self, parent: etree._Element, tag: str, value: Any = None) -> etree._Element:
         """Append `tag` rendering `value`: dicts in Amazon's element order, lists in their wrapper."""

@@ -14,7 +14,8 @@ required: the service answers nothing without authentication. `amazon` is needed
 API (MWS keys, or SP-API's with `"backend": "sp-api"`: its orders then come from Orders v2026-01-01 unless
 `ordersApi` says v0; the Spree hub sends its own Amazon keys with every poll); `spree.endpoint` replaces
 the marketplace's MWS host for hub polls (the hub's parameters have no endpoint), which is how tests point it
-at the sandbox. Every problem is reported at start-up, naming the key and the rule; the repr shows no secret.
+at the sandbox. Every problem is reported at start-up, naming the key and the rule (a misspelt key of `amazon`
+with the nearest credential field); the repr shows no secret.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from amazon_mws.backends import check_credentials
+from amazon_mws.backends import credential_problems
+from amazon_mws.runtime.manifest import load_manifest
+from amazon_mws.runtime.validation import unknown_fields
 from amazon_mws.steps.fields import ORDER_STATUSES
 
 DEFAULT_SPREE_STATUSES = ("Unshipped", "PartiallyShipped", "Shipped")
@@ -98,10 +101,8 @@ class ServerConfig:
                 problems.append("amazon: must be an object of Amazon credentials")
                 amazon = None
             else:
-                try:
-                    check_credentials(amazon)
-                except ValueError as exc:
-                    problems.append(f"amazon.{exc}")
+                problems += unknown_fields(amazon, list(load_manifest().credential_fields), "amazon")
+                problems += [f"amazon.{line.removeprefix('cfg.')}" for line in credential_problems(amazon)]
                 amazon = dict(amazon)
 
         spree = data.get("spree") or {}

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from amazon_mws.core.errors import AccessDenied, CredentialsRejected, MwsError, NotFound, TransportError
+from amazon_mws.core.marketplaces import not_sold_in
 from amazon_mws.spapi.connection import SpConnection
 from amazon_mws.spapi.credentials import SpCredentials
 from amazon_mws.spapi.errors import LwaError
@@ -39,7 +40,5 @@ def verify_sp_api(cfg: Mapping[str, Any], *, connection: SpConnection | None = N
         raise CredentialsRejected(f"endpoint: {creds.base_url()} did not answer ({exc.message})") from None
     ids = [str((m.get("marketplace") or {}).get("id")) for m in markets]
     if creds.marketplace_id not in ids:
-        raise CredentialsRejected(
-            f"marketplaceId: the seller does not sell in {creds.marketplace_id} (sells in: {', '.join(ids) or 'none'})"
-        )
+        raise CredentialsRejected(not_sold_in(creds.marketplace_id, ids))
 

@@ -21,12 +21,13 @@ Snapshot format (documented in the README):
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from amazon_mws.core.backend import OrdersBackend
+from amazon_mws.core.config import ConfigProblems
 from amazon_mws.core.errors import PagingLoop
 from amazon_mws.core.flags import as_bool
 from amazon_mws.core.orders import OrdersPage
@@ -62,26 +63,48 @@ class SyncOptions:
 
     @classmethod
     def from_cfg(cls, cfg: Mapping[str, Any]) -> SyncOptions:
+        """The options, or a ConfigProblems naming every bad field (not just the first)."""
+        problems: list[str] = []
+
+        def read(parse: Callable[[], Any], default: Any = None) -> Any:
+            try:
+                return parse()
+            except ValueError as exc:
+                problems.append(str(exc))
+                return default
+
         emit = str(cfg.get("emitBehaviour") or EMIT_ALL)
         if emit not in EMIT_BEHAVIOURS:
-            raise ValueError(f"cfg.emitBehaviour: {emit!r} is not one of {', '.join(EMIT_BEHAVIOURS)}")
-        start = parse_time(cfg["startTime"], "cfg.startTime") if cfg.get("startTime") else None
-        end = parse_time(cfg["endTime"], "cfg.endTime") if cfg.get("endTime") else None
+            problems.append(f"cfg.emitBehaviour: {emit!r} is not one of {', '.join(EMIT_BEHAVIOURS)}")
+        start = read(lambda: parse_time(cfg["startTime"], "cfg.startTime")) if cfg.get("startTime") else None
+        end = read(lambda: parse_time(cfg["endTime"], "cfg.endTime")) if cfg.get("endTime") else None
         if start and end and start >= end:
-            raise ValueError("cfg.endTime: must be after cfg.startTime")
-        output = output_format(cfg)
-        return cls(
+            problems.append("cfg.endTime: must be after cfg.startTime")
+        output = read(lambda: output_format(cfg), OUTPUT_AMAZON)
+        options = cls(
             output=output,
-            statuses=order_statuses(cfg),
-            max_per_page=as_int(cfg, "maxResultsPerPage", default=100, low=1, high=100),
+            statuses=read(lambda: order_statuses(cfg), []),
+            max_per_page=read(lambda: as_int(cfg, "maxResultsPerPage", default=100, low=1, high=100), 100),
             start=start,
             end=end,
             emit=emit,
             # Spree's line items come from the order items: that format always fetches them
             include_items=as_bool(cfg.get("includeOrderItems")) or output == OUTPUT_SPREE,
-            marketplaces=tuple(marketplace_ids(cfg)),
-            channels=tuple(fulfillment_channels(cfg)),
+            marketplaces=tuple(read(lambda: marketplace_ids(cfg), [])),
+            channels=tuple(read(lambda: fulfillment_channels(cfg), [])),
         )
+        if problems:
+            raise ConfigProblems(problems)
+        return options
+
+
+def cfg_problems(cfg: Mapping[str, Any]) -> list[str]:
+    """Every problem of the trigger's fields, one line each: what the runtime asks before a run."""
+    try:
+        SyncOptions.from_cfg(cfg)
+    except ConfigProblems as exc:
+        return exc.problems
+    return []
 
 
 def output_format(cfg: Mapping[str, Any]) -> str:

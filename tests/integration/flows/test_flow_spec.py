@@ -218,3 +218,14 @@ def test_parsing_a_flow_teaches_the_redactor_its_sink_url_and_secret_headers():
     masked = redact(line)
     assert not [s for s in ("T0K3N-LOGGED", "S1G-LOGGED", "H3ADER-LOGGED") if s in masked], masked
     assert "application/x-ndjson" in masked  # a header that describes the body is not a secret
+def test_step_configs_are_held_to_their_steps_rules_when_the_flow_is_parsed():
+    spec = {"name": "f1", "credentials": {"sellerID": "A1"},
+            "steps": [{**TRIGGER, "config": {"orderStatus": ["Shiped"], "emitBehavior": "page"}},
+                      {**ITEMS, "config": {"maxResultsPerPage": "5"}, "credentials": {"refreshTokn": "x"}}]}
+    assert problems(spec) == [
+        "flow.steps[0].config.orderStatus: 'Shiped' is not one of ['Pending', 'Unshipped', 'PartiallyShipped', "
+        "'Shipped', 'Canceled', 'Unfulfillable', 'PendingAvailability', 'InvoiceUnconfirmed']",
+        "flow.steps[0].config.emitBehavior: unknown field (did you mean emitBehaviour?)",
+        "flow.steps[1].credentials.refreshTokn: unknown field (did you mean refreshToken?)",
+        "flow.credentials.sellerID: unknown field (did you mean sellerId?)",
+    ]  # a field of another step (maxResultsPerPage on listOrderItems) is no typo: one file serves every step

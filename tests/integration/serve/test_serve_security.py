@@ -81,13 +81,17 @@ def test_each_configured_credential_opens_the_door(served, headers):
 def test_server_config_is_checked_whole_and_hides_its_secrets(served):
     with pytest.raises(ConfigError) as caught:
         ServerConfig.from_dict({"auth": {"bearerTokens": ["short"], "passwords": []},
-                                "amazon": {"sellerId": "S"}, "spree": {"orderStatus": ["Lost"], "endpoint": "ftp://x"},
+                                "amazon": {"sellerId": "S", "secretkey": "x"},
+                                "spree": {"orderStatus": ["Lost"], "endpoint": "ftp://x"},
                                 "extra": 1})
     assert caught.value.problems == [
         "extra: unknown key (expected one of auth, amazon, spree)",
         "auth.passwords: unknown key (expected bearerTokens, apiKeys)",
         "auth.bearerTokens[0]: must be a string of at least 16 characters",
-        "amazon.accessKeyId: is required",
+        "amazon.secretkey: unknown field (did you mean secretKey?)",
+        "amazon.accessKeyId: is required",  # every missing key, not the first alone
+        "amazon.secretKey: is required",
+        "amazon.marketplaceId: is required",
         "spree.endpoint: must be an http:// or https:// base URL",
         "spree.orderStatus: 'Lost' is not one of PendingAvailability, Pending, Unshipped, PartiallyShipped, "
         "Shipped, InvoiceUnconfirmed, Canceled, Unfulfillable",

@@ -200,6 +200,17 @@ def test_verify_names_the_wrong_credential(sandbox, tmp_path, cli, cli_env):
         assert sandbox.sp_credentials["lwaClientSecret"] not in result.stdout + result.stderr
 
 
+
+def test_a_throttled_verify_says_when_to_try_again(sandbox, tmp_path, cli):
+    sandbox.inject_fault("throttle", count=1, operation="getMarketplaceParticipations")
+    path = tmp_path / "cfg.json"
+    path.write_text(json.dumps(sp_cfg(sandbox)))
+    result = cli("verify", "--config", path, env={"AMAZON_MWS_TIME_SCALE": "1"}, timeout=60)
+    out = json.loads(result.stdout)
+    assert result.returncode == 1 and out["error"]["type"] == "Throttled"
+    # getMarketplaceParticipations' usage plan: 0.016 requests a second, one every 62.5 s
+    assert "throttled by Amazon: try again in 63 s" in out["error"]["message"]
+
 def test_a_run_killed_between_pages_resumes_at_amazons_next_token(sandbox, run_cli, cli_env, tmp_path):
     """The NextToken kept in the snapshot is SP-API's: a new process continues the window with it."""
     snap = tmp_path / "snap.json"

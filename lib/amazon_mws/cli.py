@@ -1,7 +1,8 @@
 """`amazon-mws`: the command line. Parsing only; each command lives in the module that owns it.
 
 Commands import their module lazily so `amazon-mws run` does not pay for the sandbox or Celery.
-Events go to stdout as JSON lines, logs to stderr; usage errors exit with 2 (argparse's rule).
+Events go to stdout as JSON lines, logs to stderr; usage errors exit with 2 (argparse's rule). Ctrl-C
+ends a command with one line on stderr and status 130, stdout at a line boundary (runtime.interrupts).
 """
 
 from __future__ import annotations
@@ -123,12 +124,27 @@ def _add_celery_commands(sub) -> None:
     status.add_argument("--flow", action="append", default=None, help="only this flow (repeatable)")
 
 
+# what an interrupted command leaves, for the line it ends with (others: "interrupted")
+AFTER_INTERRUPT = {
+    "run": "what it did is kept: the same command resumes (a feed action's message needs its \"id\" for that)",
+    "demo": "nothing was kept (its sandbox and state were temporary)",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
+    from amazon_mws.runtime import interrupts
+
     args = build_parser().parse_args(argv)
     command = f"flow {args.flow_command}" if args.command == "flow" else args.command
     module_name, func_name = COMMANDS[command].split(":")
-    func = getattr(importlib.import_module(module_name), func_name)
-    return int(func(args) or 0)
+    interrupts.install()
+    try:
+        func = getattr(importlib.import_module(module_name), func_name)
+        return int(func(args) or 0)
+    except KeyboardInterrupt:
+        after = AFTER_INTERRUPT.get(command)
+        print(f"amazon-mws {command}: interrupted" + (f"; {after}" if after else ""), file=sys.stderr, flush=True)
+        return interrupts.INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -14,13 +14,15 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from argparse import Namespace
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from amazon_mws.runtime import jsonfile
 from amazon_mws.runtime.emitter import Event, error_info
 from amazon_mws.runtime.errors import ManifestError, UnknownStepError
+from amazon_mws.runtime.interrupts import shielded
 from amazon_mws.runtime.jsonlines import write_line
 from amazon_mws.runtime.logs import configure_logging
 
@@ -67,11 +69,11 @@ def write_json_atomic(path: Path, value: Any) -> None:
         raise
 
 
-def _step_stdout():
+def _step_stdout() -> contextlib.AbstractContextManager[Any]:
     """A step that print()s must not corrupt the JSON on stdout: its output goes to stderr, masked."""
     from amazon_mws.runtime.secrets import RedactingStream
 
-    return contextlib.redirect_stdout(RedactingStream(sys.stderr))
+    return contextlib.redirect_stdout(RedactingStream(sys.stderr))  # type: ignore[no-untyped-call]
 
 
 def _usage(command: str, problem: object) -> int:
@@ -79,7 +81,7 @@ def _usage(command: str, problem: object) -> int:
     return USAGE
 
 
-def _load(command: str, step: str | None = None):
+def _load(command: str, step: str | None = None) -> Any:
     """The manifest (and the step), or a usage error."""
     from amazon_mws.runtime.manifest import load_manifest
 
@@ -92,7 +94,7 @@ def _load(command: str, step: str | None = None):
     return manifest
 
 
-def _config(args) -> Any:
+def _config(args: Namespace) -> Any:
     return read_json_file(args.config, "--config")
 
 
@@ -173,7 +175,7 @@ def _run_lines(args: Any, cfg: Any, manifest: Any, lines: Iterator[bytes]) -> in
     return FAILED if failed else 0
 
 
-def run(args) -> int:
+def run(args: Namespace) -> int:
     """``amazon-mws run STEP --config CFG.json [--message MSG.json|MSGS.jsonl|-] [--snapshot SNAP.json]
     [--sample]``."""
     from amazon_mws.runtime.executor import default_namespace, run_step
@@ -213,9 +215,10 @@ def run(args) -> int:
     out = sys.stdout
 
     def on_event(event: Event) -> None:
-        write_line(out, event.to_json())
-        if snapshot_path is not None and event.kind in ("snapshot", "updateSnapshot"):
-            write_json_atomic(snapshot_path, event.state)
+        with shielded():  # Ctrl-C waits until the event's line and the snapshot file agree
+            write_line(out, event.to_json())
+            if snapshot_path is not None and event.kind in ("snapshot", "updateSnapshot"):
+                write_json_atomic(snapshot_path, event.state)
 
     try:
         with _step_stdout():
@@ -237,7 +240,7 @@ def run(args) -> int:
     return FAILED if result.errors else 0
 
 
-def verify(args) -> int:
+def verify(args: Namespace) -> int:
     """``amazon-mws verify --config CFG.json``: prints ``{"verified": true}`` or the reason it is not."""
     from amazon_mws.runtime.designer import verify_credentials
 
@@ -257,7 +260,7 @@ def verify(args) -> int:
     return 0
 
 
-def _designer_call(command: str, args, call) -> int:
+def _designer_call(command: str, args: Namespace, call: Callable[[dict[str, Any], Any], Any]) -> int:
     configure_logging()
     try:
         cfg = _config(args)
@@ -274,14 +277,14 @@ def _designer_call(command: str, args, call) -> int:
     return 0
 
 
-def metadata(args) -> int:
+def metadata(args: Namespace) -> int:
     """``amazon-mws metadata STEP --config CFG.json``: ``{"in": schema, "out": schema}``."""
     from amazon_mws.runtime.designer import get_metadata
 
     return _designer_call("metadata", args, lambda cfg, m: get_metadata(args.step, cfg, manifest=m))
 
 
-def select(args) -> int:
+def select(args: Namespace) -> int:
     """``amazon-mws select STEP FIELD --config CFG.json``: ``{value: label}``."""
     from amazon_mws.runtime.designer import select_model
 

@@ -110,7 +110,9 @@ def _add_celery_commands(sub) -> None:
     flow_run.add_argument("flow_file", metavar="FLOW.json")
     flow_run.add_argument("--once", action="store_true",
                           help="one poll, wait until the sink got everything (in-process without REDIS_URL)")
-    flow_run.add_argument("--timeout", type=float, default=600.0, help="seconds --once waits (default 600)")
+    flow_run.add_argument("--timeout", type=float, default=None, metavar="S",
+                          help="--once stops at a safe point after S seconds, exit 1 (default: 600 waiting for "
+                               "workers; no limit in one process)")
     flow_retry = flow_sub.add_parser("retry", help="send the flow's parked messages (the sink did not take them) now")
     flow_retry.add_argument("flow_file", metavar="FLOW", help="the flow file (or, with REDIS_URL, a registered name)")
     flow_retry.add_argument("--timeout", type=float, default=600.0, help="seconds it waits for workers (default 600)")

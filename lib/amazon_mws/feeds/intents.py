@@ -32,7 +32,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
@@ -40,7 +40,6 @@ from typing import Any, Protocol
 from amazon_mws.core.errors import BACKOFF_SECONDS, MwsError, ServerError, TransportError
 from amazon_mws.core.quotas import time_scale_from_env
 from amazon_mws.feeds import job
-from amazon_mws.feeds.envelope import FeedDocument
 from amazon_mws.runtime.state import StateNamespace, StateStore
 
 log = logging.getLogger(__name__)
@@ -285,7 +284,7 @@ def submit_once(
 
 
 def submit_all(
-    api: Any, docs: list[FeedDocument], message_ids: Iterable[str], **options: Any
+    api: Any, docs: Sequence[Document], message_ids: Iterable[str], **options: Any
 ) -> Iterator[dict[str, Any]]:
     """Each document's first job state, submitted one after the other as the caller asks for them; when one
     fails after others went, the error names the ones that went (SplitSubmissionError)."""

@@ -23,6 +23,7 @@ from amazon_mws.core.backend import FeedsBackend
 from amazon_mws.core.errors import QuotaExceeded, ServerError, Throttled, TransportError
 from amazon_mws.feeds.envelope import FeedDocument
 from amazon_mws.feeds.errors import FeedCheckTimeout
+from amazon_mws.runtime.progress import announce_feed_check
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +189,9 @@ def wait_and_finish(
     *,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
+    """The in-process wait: check every `delaySeconds` (each long wait announced on stderr) until done."""
     while not state["done"]:
+        announce_feed_check(state)
         sleep(state["delaySeconds"])
         state = check(api, state)
     return finish(api, state)

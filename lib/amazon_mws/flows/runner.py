@@ -55,15 +55,23 @@ class FlowReport:
 # -- in one process ---------------------------------------------------------------------------------
 
 
-def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = time.sleep) -> FlowReport:
+def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = time.sleep,
+                  timeout: float | None = None) -> FlowReport:
     """The whole flow in this process: parked messages first, then what a stopped run left, then the
     trigger, each message through each step, then the sink.
+
+    ``timeout``: seconds, after which the run stops at a safe point (``TimeoutError``): between two
+    messages, and in the main thread also inside a step (its quota wait, a feed check) as Ctrl-C would
+    (``runtime.interrupts``); what is not delivered yet stays in flight for the next run. A long run
+    tells its per-step counts on stderr as it goes (``flows.progress``).
 
     The same ids, maps and passthrough as on workers; rebounds wait (ReboundPolicy) and sink retries sleep.
     Every message between steps is kept in the state store until its step is done (``InFlight``), and a
     message the sink did not take is parked (``Parking``): a stopped run loses nothing, a failed one neither."""
     from amazon_mws.flows.guards import guard
     from amazon_mws.flows.parking import InFlight
+    from amazon_mws.flows.progress import FlowProgress
+    from amazon_mws.runtime import interrupts
     from amazon_mws.runtime.executor import run_step
     from amazon_mws.runtime.jsonlog import log_context
     from amazon_mws.runtime.state import state_store_from_env
@@ -76,6 +84,10 @@ def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = ti
     in_flight = InFlight(store, flow.name)
     queue: deque[tuple[int, Message]] = deque(in_flight.left())
     policy = ReboundPolicy.from_env()
+    progress = FlowProgress(flow, report)
+    for stage, _ in queue:
+        progress.queued(stage)
+    stop_at = None if timeout is None else started + timeout
 
     def run(index: int, msg: Message | None) -> None:
         step = flow.steps[index]
@@ -84,9 +96,12 @@ def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = ti
         def on_event(event: Event) -> None:
             nonlocal emitted
             if event.kind == "data" and event.message is not None:
+                if index == 0:
+                    progress.emitted(event.message)
                 for child in children(flow, index, event.message, msg, emitted):
                     in_flight.put(index + 1, child)
                     queue.append((index + 1, child))
+                    progress.queued(index + 1)
                 emitted += 1
 
         ns = store.namespace(namespace_of(flow, index))
@@ -105,18 +120,28 @@ def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = ti
 
     def drain() -> None:
         while queue:
+            if stop_at is not None and time.monotonic() >= stop_at:
+                raise interrupts.TimedOut
             index, msg = queue.popleft()
             if index >= len(flow.steps):
                 _sink_here(flow, store, msg, report, sleep)
             else:
                 run(index, msg)
             in_flight.done(index, msg)
+            progress.step_done(index)
 
-    guard(store, flow)  # before anything moves: another seller's flow of this name is refused
-    _retry_parked_here(flow, store, report, sleep)
-    drain()  # a stopped run's messages, in the order they were queued
-    run(0, None)
-    drain()
+    try:
+        with interrupts.deadline(timeout):
+            guard(store, flow)  # before anything moves: another seller's flow of this name is refused
+            _retry_parked_here(flow, store, report, sleep)
+            drain()  # a stopped run's messages, in the order they were queued
+            run(0, None)
+            drain()
+    except interrupts.TimedOut:
+        raise TimeoutError(
+            f"flow {flow.name}: stopped after {timeout:g} s (--timeout), {report.delivered} message(s) delivered; "
+            "the messages not yet delivered are kept, the next run of this flow sends them first") from None
+    progress.ticker.finish()
     report.seconds = time.monotonic() - started
     return report
 
@@ -247,13 +272,17 @@ def _wait_for_tracker(fs, flow: Flow, tracker: str, started: float, timeout: flo
                       seconds=time.monotonic() - started)
 
 
-def run_once(flow: Flow, *, timeout: float = 600.0, app=None) -> FlowReport:
-    """One poll, waited for: on workers when REDIS_URL is set, else in this process."""
+WORKERS_TIMEOUT = 600.0  # seconds ``--once`` waits for workers when no timeout is given
+
+
+def run_once(flow: Flow, *, timeout: float | None = None, app=None) -> FlowReport:
+    """One poll, waited for: on workers when REDIS_URL is set (``timeout`` default 600 s), else in this
+    process (no limit unless ``timeout`` is given: a first walk may take hours of Amazon's quota)."""
     import os
 
     if os.environ.get("REDIS_URL"):
-        return run_once_on_workers(flow, timeout=timeout, app=app)
-    return run_once_here(flow)
+        return run_once_on_workers(flow, timeout=WORKERS_TIMEOUT if timeout is None else timeout, app=app)
+    return run_once_here(flow, timeout=timeout)
 
 
 # -- CLI --------------------------------------------------------------------------------------------
@@ -281,6 +310,9 @@ def flow_command(args) -> int:
     except ValidationError as exc:
         for line in exc.errors:
             print(f"amazon-mws flow: {line}", file=sys.stderr)
+        return 2
+    if args.timeout is not None and args.timeout <= 0:
+        print(f"amazon-mws flow: --timeout: must be more than 0 seconds, got {args.timeout:g}", file=sys.stderr)
         return 2
     if args.once:
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from amazon_mws.backends import backend_for, feeds_api, shipments_api
@@ -35,7 +35,7 @@ def _message_ids(msg: Any) -> list[str]:
     return [str(getattr(msg, "id", None) or uuid.uuid4())]
 
 
-def documents_for(step: str, body: Any, cfg: dict[str, Any]) -> list[FeedDocument]:
+def documents_for(step: str, body: Any, cfg: dict[str, Any]) -> Sequence[intents.Document]:
     """The validated feed document(s) for a step's input; FeedInputError when anything is wrong."""
     seller = cfg.get("sellerId")
     if backend_for(cfg).listings_as_json and step in LISTINGS_STEPS:  # SP-API takes listings only as JSON
@@ -53,30 +53,34 @@ def submit_and_wait(
     ctx, msg, cfg: dict[str, Any], step: str, *, api=None, sleep: Callable[[float], None] = time.sleep
 ) -> list[dict[str, Any]]:
     """Build, submit, wait for `_DONE_`, emit `{"feedSubmissionId", "feedType", "status",
-    "processingReport"}` per feed document. A sample (designer) call submits and returns at once."""
+    "processingReport"}` per feed document. A sample (designer) call builds and sends nothing."""
+    if getattr(ctx, "sample", False):
+        return _sample(ctx, msg, cfg, step)
     docs = documents_for(step, _body(msg), cfg)
-    api = api or feeds_api(cfg, sample=bool(getattr(ctx, "sample", False)))
+    api = api or feeds_api(cfg)
     gathering = batching.current()
-    if gathering is not None and not getattr(ctx, "sample", False) and len(docs) == 1 and isinstance(
+    if gathering is not None and len(docs) == 1 and isinstance(
             docs[0], FeedDocument):  # many messages at once: one feed for all (steps/feed_outbox.py)
         out = feed_outbox.OUTBOX.send(api, docs[0], _message_ids(msg)[0], gathering, sleep)
         _emit(ctx, out)
         return [out]
     outputs = []
     for state in intents.submit_all(api, docs, _message_ids(msg)):
-        if getattr(ctx, "sample", False):
-            out = {
-                "feedSubmissionId": state["feedSubmissionId"],
-                "feedType": state["feedType"],
-                "status": state["status"],
-                "processingReport": None,
-            }
-        else:
-            out = _finish_here_or_defer(api, state, sleep)
-            if out is None:
-                continue
-        _emit(ctx, out)
-        outputs.append(out)
+        finished = _finish_here_or_defer(api, state, sleep)
+        if finished is None:
+            continue
+        _emit(ctx, finished)
+        outputs.append(finished)
+    return outputs
+
+
+def _sample(ctx, msg, cfg: dict[str, Any], step: str) -> list[dict[str, Any]]:
+    """The feed(s) built and validated as Run would, each with a stub report; nothing sent (feed_preview)."""
+    from amazon_mws.steps.feed_preview import previews, sample_output
+
+    outputs = [sample_output(p) for p in previews(step, _body(msg), cfg)]
+    for out in outputs:
+        ctx.emit("data", out)
     return outputs
 
 
@@ -100,9 +104,9 @@ CONFIRM_SHIPMENT = "confirmShipment"
 def ship_order(ctx, msg, cfg: dict[str, Any], *, api=None) -> list[dict[str, Any]]:
     """Ship Order: the OrderFulfillment feed, or, on SP-API with Ship Via = confirmShipment, one Orders v0
     confirmShipment call per package (answered at once; the same output shape)."""
-    if cfg.get("shipVia", "feed") != CONFIRM_SHIPMENT:
+    if cfg.get("shipVia", "feed") != CONFIRM_SHIPMENT or getattr(ctx, "sample", False):
         return submit_and_wait(ctx, msg, cfg, "shipOrder")
-    shipper = api or shipments_api(cfg, sample=bool(getattr(ctx, "sample", False)))
+    shipper = api or shipments_api(cfg)
     if shipper is None:
         raise FeedInputError(
             [f"shipVia: confirmShipment is an SP-API call; {backend_for(cfg).label} ships by feed"],

@@ -25,6 +25,7 @@ COMMANDS = {
     "flow run": "amazon_mws.flows.runner:flow_command",
     "flow retry": "amazon_mws.recovery:retry",
     "flow reset": "amazon_mws.recovery:reset",
+    "flow unschedule": "amazon_mws.workers.scheduler:unschedule",
     "status": "amazon_mws.status:main",
     "console": "amazon_mws.console.cli:main",
 }
@@ -121,7 +122,12 @@ def _add_celery_commands(sub) -> None:
     flow_reset.add_argument("--from", dest="start", metavar="TIME",
                             help="walk from this time (default: the cursor kept, else the trigger's Start Time)")
 
-    status = sub.add_parser("status", help="flows: cursor, last run, pending feed checks, quota levels")
+    flow_unschedule = flow_sub.add_parser("unschedule", help="take a flow off beat's schedule and the registered "
+                                          "flows (needs REDIS_URL); its state is kept")
+    flow_unschedule.add_argument("flow", metavar="FLOW", help="the flow file, or a registered flow's name")
+
+    status = sub.add_parser("status", help="flows: cursor, last run, parked messages, pending feed checks or "
+                                           "intents, quota levels (without REDIS_URL: the local state file)")
     status.add_argument("--json", action="store_true", help="one JSON document instead of a table")
     status.add_argument("--flow", action="append", default=None, help="only this flow (repeatable)")
 

@@ -69,6 +69,7 @@ def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = ti
     Every message between steps is kept in the state store until its step is done (``InFlight``), and a
     message the sink did not take is parked (``Parking``): a stopped run loses nothing, a failed one neither."""
     from amazon_mws.flows.guards import guard
+    from amazon_mws.flows.history import recording
     from amazon_mws.flows.parking import InFlight
     from amazon_mws.flows.progress import FlowProgress
     from amazon_mws.runtime import interrupts
@@ -133,10 +134,11 @@ def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = ti
     try:
         with interrupts.deadline(timeout):
             guard(store, flow)  # before anything moves: another seller's flow of this name is refused
-            _retry_parked_here(flow, store, report, sleep)
-            drain()  # a stopped run's messages, in the order they were queued
-            run(0, None)
-            drain()
+            with recording(store, flow, report):  # for `amazon-mws status` (flows.history)
+                _retry_parked_here(flow, store, report, sleep)
+                drain()  # a stopped run's messages, in the order they were queued
+                run(0, None)
+                drain()
     except interrupts.TimedOut:
         raise TimeoutError(
             f"flow {flow.name}: stopped after {timeout:g} s (--timeout), {report.delivered} message(s) delivered; "

@@ -45,6 +45,11 @@ def lock_ttl_from_env() -> float:
     return value
 
 
+def _text(value: bytes | str) -> str:
+    """What redis-py hands back, as text (bytes unless the client decodes responses)."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class HeldLock:
     """A Redis lock with a token we choose, renewed by a daemon thread until released."""
 
@@ -82,7 +87,7 @@ class FlowStore:
     def __init__(self, client: redis.Redis, prefix: str):
         self.r = client
         self.prefix = prefix
-        self._specs: dict[str, tuple[bytes, Any]] = {}
+        self._specs: dict[str, tuple[bytes | str, Any]] = {}
 
     @classmethod
     def from_env(cls) -> FlowStore:
@@ -104,8 +109,14 @@ class FlowStore:
         pipe.sadd(f"{self.prefix}flows", flow.name)
         pipe.execute()
 
+    def unregister(self, name: str) -> bool:
+        """Take the flow off the registered flows (``status`` no longer lists it); True if it was there.
+        Its spec stays, so messages already between its steps still finish on the workers (nothing in
+        flight is lost); its state stays too, so registering it again resumes from its cursor."""
+        return bool(self.r.srem(f"{self.prefix}flows", name))
+
     def names(self) -> list[str]:
-        return sorted(n.decode() for n in self.r.smembers(f"{self.prefix}flows"))
+        return sorted(_text(n) for n in self.r.smembers(f"{self.prefix}flows"))
 
     def flow(self, name: str):
         """The registered flow (parsed once per worker while its stored text is unchanged)."""
@@ -129,7 +140,7 @@ class FlowStore:
 
     def holder(self, key: str) -> str | None:
         raw = self.r.get(key)
-        return raw.decode() if raw is not None else None
+        return _text(raw) if raw is not None else None
 
     def poll_lock_key(self, name: str) -> str:
         return self.key(name, "lock")
@@ -171,7 +182,7 @@ class FlowStore:
         return int(sent), int(finished)
 
     def tracker_members(self, name: str, tracker: str) -> list[str]:
-        return [m.decode() for m in self.r.smembers(self.key(name, "track", tracker, "finished"))]
+        return [_text(m) for m in self.r.smembers(self.key(name, "track", tracker, "finished"))]
 
     def tracker_errors(self, name: str, tracker: str) -> list[dict[str, Any]]:
         return [json.loads(e) for e in self.r.lrange(self.key(name, "track", tracker, "errors"), 0, -1)]

@@ -152,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         after = AFTER_INTERRUPT.get(command)
         print(f"amazon-mws {command}: interrupted" + (f"; {after}" if after else ""), file=sys.stderr, flush=True)
+        interrupts.leave_now_if_threads_remain()
         return interrupts.INTERRUPTED
 
 

@@ -92,3 +92,30 @@ def test_ctrl_c_during_the_demo_says_so_and_exits_130(tmp_path):
     assert "waiting for Amazon's quota (ListOrders" in line, line
     out, err = _interrupted(proc)
     assert "demo: interrupted" in err and "Orders by status" not in out
+
+
+def test_ctrl_c_while_a_jsonl_feed_run_waits_for_its_report_ends_at_once_and_the_rerun_sends_no_second_feed(tmp_path):
+    with Sandbox(orders=1, seed=22, time_scale=0.01, feed_processing_seconds=4) as sandbox:
+        cfg = tmp_path / "cfg.json"
+        cfg.write_text(json.dumps(sandbox.credentials))
+        lines = tmp_path / "stock.jsonl"
+        stock = [{"id": f"stock-{n}", "body": {"messages": [{"SKU": f"S-{n}", "Quantity": n}]}} for n in (1, 2)]
+        lines.write_text("".join(json.dumps(line) + "\n" for line in stock))
+        argv = [str(AMAZON_MWS_BIN), "run", "updateItem", "--config", str(cfg), "--message", str(lines)]
+        env = _env(tmp_path, RESPONSE_CHECK_DELAY="30000", FEED_BATCH_SECONDS="0.2")
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert proc.stderr is not None
+        while "next check at" not in (line := proc.stderr.readline()):  # submitted; waiting 30 s for a check
+            assert line, "the run ended before its first check"
+        started = time.monotonic()
+        out, _ = _interrupted(proc)
+        assert time.monotonic() - started < 10  # not held until the feed's report comes
+        assert out == "" and len(sandbox.feeds) == 1
+
+        rerun = subprocess.run(argv, env={**env, "RESPONSE_CHECK_DELAY": "500"}, capture_output=True, text=True,
+                               timeout=120)
+        assert rerun.returncode == 0, rerun.stderr
+        answers = _events(rerun.stdout)
+        assert [a["inputId"] for a in answers] == ["stock-1", "stock-2"]
+        assert {a["body"]["feedSubmissionId"] for a in answers} == set(sandbox.feeds)  # the same feed, continued
+        assert len(sandbox.feeds) == 1 and all(a["body"]["status"] == "_DONE_" for a in answers)

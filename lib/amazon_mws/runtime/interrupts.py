@@ -16,7 +16,9 @@ in the main thread, where signal handlers run; a shield in another thread is a n
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -72,6 +74,18 @@ def shielded() -> Iterator[None]:
         if not _depth and _pending is not None:
             exc, _pending = _pending, None
             raise exc
+
+
+def leave_now_if_threads_remain() -> None:
+    """After Ctrl-C, end the process at once (status 130) if other threads still run (a JSON-lines run's
+    messages waiting for their feeds' reports), rather than wait minutes for them at exit. Stopping them
+    so is stopping a crashed process: their intents and sealed batches are in the store, and the same
+    command continues them (``feeds.intents``)."""
+    # daemon or not: an executor's threads are joined at exit either way (and inherit daemon from their creator)
+    if any(t.is_alive() for t in threading.enumerate() if t is not threading.current_thread()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(INTERRUPTED)
 
 
 @contextlib.contextmanager

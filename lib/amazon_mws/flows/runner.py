@@ -251,12 +251,19 @@ def retry_on_workers(flow: Flow, *, timeout: float = 600.0, app=None, interval: 
 
 
 def _wait_for_tracker(fs, flow: Flow, tracker: str, started: float, timeout: float, interval: float) -> FlowReport:
-    """Until every message counted under ``tracker`` is finished; then what became of them."""
+    """Until every message counted under ``tracker`` is finished (a long wait tells the counts on stderr);
+    then what became of them."""
+    from amazon_mws.runtime.progress import Ticker
+
+    sent = finished = 0
+    ticker = Ticker(lambda: f"flow {flow.name}: {finished} of {sent} messages done on the workers")
     try:
         while True:
             sent, finished = fs.tracker_counts(flow.name, tracker)
             if sent and sent == finished:
+                ticker.finish()
                 break
+            ticker.tick()
             if time.monotonic() - started > timeout:
                 raise TimeoutError(
                     f"flow {flow.name}: {finished} of {sent} messages done after {timeout:.0f} s "

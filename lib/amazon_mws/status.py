@@ -147,6 +147,9 @@ def render_local(data: dict[str, Any]) -> None:
     for column in ("flow", "cursor", "last run", "in progress", "in flight", "parked", "feed intents"):
         table.add_column(column)
     for f in data["flows"]:
+        if "problem" in f:
+            table.add_row(f["flow"], "-", f["problem"], "-", "-", "-", "-")
+            continue
         last = f.get("lastRun") or {}
         last_text = "-" if not last else f"{_ago(last.get('finishedAt'))}, {last.get('delivered')} delivered" + (
             "" if last.get("ok") else f", {last.get('error')}")

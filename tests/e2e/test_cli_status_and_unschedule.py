@@ -72,6 +72,8 @@ def test_status_without_redis_shows_the_flows_run_in_one_process(cli, tmp_path):
         assert info["lastRun"]["error"] == "interrupted (Ctrl-C)" and info["lastRun"]["ok"] is False
         assert info["parked"]["count"] + info["inFlight"] >= 5  # nothing lost: parked or in flight
 
+        (unknown,) = status(cli, "--flow", "nope")["flows"]
+        assert unknown == {"flow": "nope", "problem": "no flow 'nope' has run with this state file"}
         table = cli("status")
         assert table.returncode == 0 and "shop" in table.stdout and "interrupted (Ctrl-C)" in table.stdout
         hook.mode = "ok"

@@ -95,6 +95,8 @@ def local_flow(store: Any, name: str, intents: list[dict[str, Any]]) -> dict[str
     from amazon_mws.flows.guards import owner_namespace
     from amazon_mws.flows.parking import Parking, in_flight_namespace
 
+    if not store.namespace_names(f"flow:{name}:"):
+        return {"flow": name, "problem": f"no flow {name!r} has run with this state file"}
     runs = store.namespace(runs_namespace(name)).load()
     owner = store.namespace(owner_namespace(name)).load()
     state = _trigger_state(store, name, runs)

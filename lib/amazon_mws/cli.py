@@ -151,9 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(func(args) or 0)
     except KeyboardInterrupt:
         after = AFTER_INTERRUPT.get(command)
-        print(f"amazon-mws {command}: interrupted" + (f"; {after}" if after else ""), file=sys.stderr, flush=True)
-        interrupts.leave_now_if_threads_remain()
-        return interrupts.INTERRUPTED
+        return interrupts.after_interrupt(f"amazon-mws {command}: interrupted" + (f"; {after}" if after else ""))
 
 
 if __name__ == "__main__":

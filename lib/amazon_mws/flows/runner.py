@@ -337,9 +337,10 @@ def flow_command(args) -> int:
             print(f"amazon-mws flow: {exc}", file=sys.stderr)
             return 2
         except KeyboardInterrupt:
-            print("amazon-mws flow: interrupted; the messages not yet delivered are kept, the next run of "
-                  "this flow sends them first", file=sys.stderr)
-            return 130
+            from amazon_mws.runtime.interrupts import after_interrupt
+
+            return after_interrupt("amazon-mws flow: interrupted; the messages not yet delivered are kept, the "
+                                   "next run of this flow sends them first")
         summary = json.dumps({"event": "flowDone", **report.to_json()})
         print(summary, file=sys.stderr if flow.sink.type == "stdout" else sys.stdout)
         say_parked(report, args.flow_file)

@@ -76,16 +76,20 @@ def shielded() -> Iterator[None]:
             raise exc
 
 
-def leave_now_if_threads_remain() -> None:
-    """After Ctrl-C, end the process at once (status 130) if other threads still run (a JSON-lines run's
-    messages waiting for their feeds' reports), rather than wait minutes for them at exit. Stopping them
+def after_interrupt(message: str) -> int:
+    """Say ``message`` on stderr and return status 130. A second Ctrl-C changes nothing any more (no
+    traceback from the way out); and if other threads still run (a JSON-lines run's messages waiting for
+    their feeds' reports) the process ends here rather than wait minutes for them at exit. Stopping them
     so is stopping a crashed process: their intents and sealed batches are in the store, and the same
     command continues them (``feeds.intents``)."""
+    if _main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    print(message, file=sys.stderr, flush=True)
     # daemon or not: an executor's threads are joined at exit either way (and inherit daemon from their creator)
     if any(t.is_alive() for t in threading.enumerate() if t is not threading.current_thread()):
         sys.stdout.flush()
-        sys.stderr.flush()
         os._exit(INTERRUPTED)
+    return INTERRUPTED
 
 
 @contextlib.contextmanager

@@ -53,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--config", required=True, metavar="CFG.json")
     run.add_argument("--message", metavar="MSG.json|-", help="the input message body (or a whole message)")
     run.add_argument("--snapshot", metavar="SNAP.json", help="state read before the run and written after")
-    run.add_argument("--sample", action="store_true", help="the designer's sample call: one request, no waiting")
+    run.add_argument("--sample", action="store_true",
+                     help="the designer's sample call: one request, no waiting (a feed action sends nothing: "
+                          "its feed is built, validated and returned)")
 
     verify = sub.add_parser("verify", help="check credentials against Amazon")
     verify.add_argument("--config", required=True, metavar="CFG.json")

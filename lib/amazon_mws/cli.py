@@ -1,7 +1,8 @@
 """`amazon-mws`: the command line. Parsing only; each command lives in the module that owns it.
 
 Commands import their module lazily so `amazon-mws run` does not pay for the sandbox or Celery.
-Events go to stdout as JSON lines, logs to stderr; usage errors exit with 2 (argparse's rule).
+Events go to stdout as JSON lines, logs to stderr; usage errors exit with 2 (argparse's rule). Ctrl-C
+ends a command with one line on stderr and status 130, stdout at a line boundary (runtime.interrupts).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ COMMANDS = {
     "flow run": "amazon_mws.workers.flow_runs:flow_command",
     "flow retry": "amazon_mws.recovery:retry",
     "flow reset": "amazon_mws.recovery:reset",
+    "flow unschedule": "amazon_mws.workers.scheduler:unschedule",
     "status": "amazon_mws.status:main",
     "console": "amazon_mws.console.cli:main",
     "health": "amazon_mws.health:main",
@@ -53,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--config", required=True, metavar="CFG.json")
     run.add_argument("--message", metavar="MSG.json|-", help="the input message body (or a whole message)")
     run.add_argument("--snapshot", metavar="SNAP.json", help="state read before the run and written after")
-    run.add_argument("--sample", action="store_true", help="the designer's sample call: one request, no waiting")
+    run.add_argument("--sample", action="store_true",
+                     help="the designer's sample call: one request, no waiting (a feed action sends nothing: "
+                          "its feed is built, validated and returned)")
 
     verify = sub.add_parser("verify", help="check credentials against Amazon")
     verify.add_argument("--config", required=True, metavar="CFG.json")
@@ -111,7 +115,9 @@ def _add_celery_commands(sub) -> None:
     flow_run.add_argument("flow_file", metavar="FLOW.json")
     flow_run.add_argument("--once", action="store_true",
                           help="one poll, wait until the sink got everything (in-process without REDIS_URL)")
-    flow_run.add_argument("--timeout", type=float, default=600.0, help="seconds --once waits (default 600)")
+    flow_run.add_argument("--timeout", type=float, default=None, metavar="S",
+                          help="--once stops at a safe point after S seconds, exit 1 (default: 600 waiting for "
+                               "workers; no limit in one process)")
     flow_retry = flow_sub.add_parser("retry", help="send the flow's parked messages (the sink did not take them) now")
     flow_retry.add_argument("flow_file", metavar="FLOW", help="the flow file (or, with REDIS_URL, a registered name)")
     flow_retry.add_argument("--timeout", type=float, default=600.0, help="seconds it waits for workers (default 600)")
@@ -119,6 +125,10 @@ def _add_celery_commands(sub) -> None:
     flow_reset.add_argument("flow_file", metavar="FLOW", help="the flow file (or, with REDIS_URL, a registered name)")
     flow_reset.add_argument("--from", dest="start", metavar="TIME",
                             help="walk from this time (default: the cursor kept, else the trigger's Start Time)")
+
+    flow_unschedule = flow_sub.add_parser("unschedule", help="take a flow off beat's schedule and the registered "
+                                          "flows (needs REDIS_URL); its state is kept")
+    flow_unschedule.add_argument("flow", metavar="FLOW", help="the flow file, or a registered flow's name")
 
     health = sub.add_parser("health", help="is this worker / beat / serve healthy? (exit 0 or 1; for healthchecks)")
     health.add_argument("what", choices=["worker", "beat", "serve"])
@@ -130,18 +140,33 @@ def _add_celery_commands(sub) -> None:
     secrets_sub = secrets.add_subparsers(dest="secrets_command", required=True, metavar="SECRETS_COMMAND")
     secrets_sub.add_parser("new-key", help="print a fresh AMAZON_MWS_SECRETS_KEY (put it first to rotate)")
 
-    status = sub.add_parser("status", help="flows: cursor, last run, pending feed checks, quota levels")
+    status = sub.add_parser("status", help="flows: cursor, last run, parked messages, pending feed checks or "
+                                           "intents, quota levels (without REDIS_URL: the local state file)")
     status.add_argument("--json", action="store_true", help="one JSON document instead of a table")
     status.add_argument("--flow", action="append", default=None, help="only this flow (repeatable)")
 
 
+# what an interrupted command leaves, for the line it ends with (others: "interrupted")
+AFTER_INTERRUPT = {
+    "run": "what it did is kept: the same command resumes (a feed action's message needs its \"id\" for that)",
+    "demo": "nothing was kept (its sandbox and state were temporary)",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
+    from amazon_mws.runtime import interrupts
+
     args = build_parser().parse_args(argv)
     command = {"flow": f"flow {getattr(args, 'flow_command', '')}",
                "secrets": f"secrets {getattr(args, 'secrets_command', '')}"}.get(args.command, args.command)
     module_name, func_name = COMMANDS[command].split(":")
-    func = getattr(importlib.import_module(module_name), func_name)
-    return int(func(args) or 0)
+    interrupts.install()
+    try:
+        func = getattr(importlib.import_module(module_name), func_name)
+        return int(func(args) or 0)
+    except KeyboardInterrupt:
+        after = AFTER_INTERRUPT.get(command)
+        return interrupts.after_interrupt(f"amazon-mws {command}: interrupted" + (f"; {after}" if after else ""))
 
 
 if __name__ == "__main__":

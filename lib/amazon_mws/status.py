@@ -1,9 +1,11 @@
 """``amazon-mws status``: each flow's cursor, last run, parked messages, pending feed checks and quota levels.
 
-Everything is read from Redis (the same keys the workers write), so it answers from any machine while
-workers run, and it changes nothing. ``--json`` prints one document for scripts and monitoring; the
-default is a rich table. Quota levels are the shared token buckets of the flow's seller, refilled to now
-with the Redis server's clock (what the next request would find).
+With REDIS_URL everything is read from Redis (the same keys the workers write), so it answers from any
+machine while workers run; without it, from the local SQLite state file (AMAZON_MWS_STATE_PATH), for
+flows run with ``flow run --once`` in one process (``flows.history``). It changes nothing. ``--json``
+prints one document for scripts and monitoring; the default is a rich table. Quota levels (Redis only)
+are the shared token buckets of the flow's seller, refilled to now with the Redis server's clock (what
+the next request would find).
 """
 
 from __future__ import annotations
@@ -121,14 +123,81 @@ def render(data: dict[str, Any]) -> None:
         print(f"{len(data['otherFeedChecks'])} feed checks pending for single step runs")
 
 
+def pending_intents(store: Any) -> list[dict[str, Any]]:
+    """Feed submissions whose intent is written and whose id Amazon has not given yet: sent (or about to
+    be) when the process stopped. The next run of the same input asks Amazon before sending again."""
+    from amazon_mws.feeds.intents import INTENT_PREFIX, SLOT
+
+    out = []
+    for name in store.namespace_names(INTENT_PREFIX):
+        account = name[len(INTENT_PREFIX):].rsplit(":", 1)[0]
+        for key, intent in store.namespace(name).load().items():
+            if key != SLOT and isinstance(intent, dict) and not intent.get("feedSubmissionId"):
+                out.append({"account": account, "key": key, "feedType": intent.get("feedType"),
+                            "messageIds": intent.get("messageIds"), "createdAt": intent.get("createdAt"),
+                            "sentAt": intent.get("sentAt")})
+    return sorted(out, key=lambda i: i["createdAt"] or 0)
+
+
+def collect_local(names: list[str] | None = None) -> dict[str, Any] | None:
+    """Without REDIS_URL: the flows run in this machine's processes, from the state file (None: no file)."""
+    from amazon_mws.flows.history import local_status
+    from amazon_mws.runtime.state import default_sqlite_path
+    from amazon_mws.runtime.state.sqlite import SqliteStateStore
+
+    path = default_sqlite_path()
+    if not path.exists():
+        return None
+    store = SqliteStateStore(path)
+    try:
+        return local_status(store, pending_intents(store), names)
+    finally:
+        store.close()
+
+
+def render_local(data: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"amazon-mws flows run in one process ({data['stateFile']})")
+    for column in ("flow", "cursor", "last run", "in progress", "in flight", "parked", "feed intents"):
+        table.add_column(column)
+    for f in data["flows"]:
+        if "problem" in f:
+            table.add_row(f["flow"], "-", f["problem"], "-", "-", "-", "-")
+            continue
+        last = f.get("lastRun") or {}
+        last_text = "-" if not last else f"{_ago(last.get('finishedAt'))}, {last.get('delivered')} delivered" + (
+            "" if last.get("ok") else f", {last.get('error')}")
+        run = f.get("runInProgress")
+        run_text = f"page {run['pages']}, {run['orders']} orders" if run else "-"
+        if f.get("running"):
+            run_text = f"started {_ago(f['running'])}" + ("" if run_text == "-" else f", {run_text}")
+        table.add_row(f["flow"], f.get("cursor") or "-", last_text, run_text, str(f["inFlight"]),
+                      str(f["parked"]["count"]), str(len(f["pendingFeedIntents"])))
+    Console(file=sys.stdout, width=200).print(table)
+    if data["pendingFeedIntents"]:
+        print(f"{len(data['pendingFeedIntents'])} feed submission(s) with no id from Amazon yet: the next run of "
+              "the same input asks Amazon before sending again")
+
+
 def main(args) -> int:
-    """``amazon-mws status [--json] [--flow NAME]``."""
-    if not os.environ.get("REDIS_URL"):
-        print("amazon-mws status: REDIS_URL is not set; status reads the workers' Redis", file=sys.stderr)
+    """``amazon-mws status [--json] [--flow NAME]``: the workers' Redis with REDIS_URL, else the state file."""
+    as_json = getattr(args, "json", False)
+    if os.environ.get("REDIS_URL"):
+        data = collect(getattr(args, "flow", None))
+        print(json.dumps(data, indent=2, default=str)) if as_json else render(data)
+        return 0
+    from amazon_mws.runtime.state import StateStoreError, default_sqlite_path
+
+    try:
+        local = collect_local(getattr(args, "flow", None))
+    except StateStoreError as exc:
+        print(f"amazon-mws status: {exc}", file=sys.stderr)
         return 2
-    data = collect(getattr(args, "flow", None))
-    if getattr(args, "json", False):
-        print(json.dumps(data, indent=2, default=str))
-    else:
-        render(data)
+    if local is None:
+        print(f"amazon-mws status: no state file at {default_sqlite_path()} (AMAZON_MWS_STATE_PATH): no flow has "
+              "run in one process here; with workers, set REDIS_URL", file=sys.stderr)
+        return 0
+    print(json.dumps(local, indent=2, default=str)) if as_json else render_local(local)
     return 0

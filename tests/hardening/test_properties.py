@@ -22,7 +22,7 @@ from amazon_mws.feeds.errors import FeedInputError
 from amazon_mws.runtime.errors import ValidationError
 from amazon_mws.runtime.manifest import load_manifest
 from amazon_mws.runtime.validation import validate_cfg
-from amazon_mws.steps.feed_actions import documents_for
+from amazon_mws.steps.feed_documents import documents_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "feeds"))
 from feed_samples import TOY, XSD_DIR  # noqa: E402

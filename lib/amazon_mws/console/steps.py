@@ -5,10 +5,9 @@
   whenever a field changes, and the step's fields are saved then, for the Flow screen.
 - Retrieve sample on the trigger is ``run_step(..., sample=True)``: one request, a throw-away state.
 - An action's input form is json-editor over ``metadata.in``; Run is ``run_step`` for real. Sample on a
-  feed action only builds and validates the feed (``feed_actions.documents_for``) and shows it, and Ship
-  Order through confirmShipment shows the calls it would make: nothing is sent, whereas
-  ``amazon-mws run --sample`` on a feed action submits it (the designer's sample call has always been a
-  real request, and stays so for the CLI).
+  feed action only builds and validates the feed and shows it, and Ship Order through confirmShipment
+  shows the calls it would make: nothing is sent (``steps.feed_preview``, which ``amazon-mws run ACTION
+  --sample`` shares).
 """
 
 from __future__ import annotations
@@ -24,12 +23,10 @@ from starlette.routing import Route
 
 from amazon_mws.console.context import Console, console_of
 from amazon_mws.console.forms import error_lines, form_fields, parse_fields, split_errors
-from amazon_mws.core.errors import MwsError
 from amazon_mws.runtime.designer import get_metadata, select_model
 from amazon_mws.runtime.errors import UnknownStepError, ValidationError
 from amazon_mws.runtime.executor import run_step
 from amazon_mws.runtime.validation import validate_cfg
-from amazon_mws.steps.feed_actions import CONFIRM_SHIPMENT
 
 ORDER_COLUMNS = ("AmazonOrderId", "PurchaseDate", "OrderStatus", "OrderTotal", "NumberOfItemsShipped",
                  "NumberOfItemsUnshipped", "ShipServiceLevel")
@@ -144,44 +141,17 @@ def _try(request: Request, console: Console, step, form, config: dict[str, Any])
 
 
 def _feed_preview(console: Console, request: Request, step, cfg: dict[str, Any], body: Any) -> Response:
-    """Build and validate the feed as Run would, and show it; nothing reaches Amazon."""
+    """Build and validate the feed as Run would, and show it; nothing reaches Amazon (``steps.feed_preview``)."""
     from amazon_mws.feeds.errors import FeedInputError
-    from amazon_mws.steps.feed_actions import documents_for
+    from amazon_mws.steps.feed_preview import previews
 
     try:
         cfg = validate_cfg(console.manifest.fields_for(step), cfg)
         console.manifest.schemas.validate(get_metadata(step.name, cfg, manifest=console.manifest)["in"], body)
-        if step.name == "shipOrder" and cfg.get("shipVia") == CONFIRM_SHIPMENT:
-            feeds = [_planned_shipments(body)]
-        else:
-            feeds = [{"feedType": d.feed_type, "messages": d.message_count, "document": d.xml.decode("utf-8")}
-                     for d in documents_for(step.name, body, cfg)]
+        feeds = previews(step.name, body, cfg)
     except (ValidationError, FeedInputError, ValueError) as exc:
         return _result(console, request, step, errors=error_lines(exc), sample=True)
     return _result(console, request, step, feeds=feeds, sample=True)
-
-
-class _Planner:
-    """A shipments backend that sends nothing: it keeps the confirmShipment calls Run would make."""
-
-    shipment_refusals: tuple[type[MwsError], ...] = ()  # nothing is refused: nothing is asked
-
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-
-    def confirm_shipment(self, order_id: str, package: dict[str, Any], /, *,
-                         cod_collection_method: str | None = None) -> None:
-        self.calls.append({"orderId": order_id, "package": package, "codCollectionMethod": cod_collection_method})
-
-
-def _planned_shipments(body: Any) -> dict[str, Any]:
-    """Ship Order through confirmShipment, checked whole as Run checks it, as the calls it would make."""
-    from amazon_mws.steps.shipments import confirm_shipments
-
-    planner = _Planner()
-    confirm_shipments(planner, body)
-    return {"feedType": CONFIRM_SHIPMENT, "messages": len(planner.calls),
-            "document": json.dumps(planner.calls, indent=2)}
 
 
 def _result(console: Console, request: Request, step, *, errors: list[str] | None = None,

@@ -45,6 +45,7 @@ from amazon_mws.runtime.state import StateNamespace, StateStore
 
 log = logging.getLogger(__name__)
 
+INTENT_PREFIX = "feed-intents:"  # namespaces feed-intents:<account>:<feed type>
 SLOT = "inFlight"
 CLOCK_SKEW = timedelta(minutes=15)  # Amazon refuses a request whose clock is further off than this
 UNKNOWN_OUTCOME = (TransportError, ServerError)  # Amazon may have accepted it: reconcile, never resend
@@ -144,7 +145,7 @@ class Submission:
         md5 = content_md5(self.body)
         self.key = intent_key(self.account, doc.feed_type, md5, message_ids)
         self.owner = uuid.uuid4().hex
-        self.ns: StateNamespace = (store or intent_store()).namespace(f"feed-intents:{self.account}:{doc.feed_type}")
+        self.ns: StateNamespace = (store or intent_store()).namespace(f"{INTENT_PREFIX}{self.account}:{doc.feed_type}")
         self.fresh: dict[str, Any] = {
             "key": self.key, "feedType": doc.feed_type, "contentMd5": md5,
             "messageIds": sorted(str(m) for m in message_ids), "createdAt": clock(),

@@ -22,6 +22,7 @@ from amazon_mws.core.backend import FeedsBackend
 from amazon_mws.core.errors import NotFound, QuotaExceeded, ServerError, Throttled, TransportError
 from amazon_mws.feeds.envelope import FeedDocument
 from amazon_mws.feeds.errors import FeedCheckTimeout
+from amazon_mws.runtime.progress import announce_feed_check
 from amazon_mws.runtime.settings import env_number
 
 log = logging.getLogger(__name__)
@@ -174,7 +175,9 @@ def wait_and_finish(
     *,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
+    """The in-process wait: check every `delaySeconds` (each long wait announced on stderr) until done."""
     while not state["done"]:
+        announce_feed_check(state)
         sleep(state["delaySeconds"])
         state = check(api, state)
     return finish(api, state)

@@ -49,17 +49,26 @@ class FlowReport:
 # -- in one process ---------------------------------------------------------------------------------
 
 
-def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = time.sleep) -> FlowReport:
+def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = time.sleep,
+                  timeout: float | None = None) -> FlowReport:
     """The whole flow in this process: parked messages first, then what a stopped run left, then the
     trigger, each message through each step, then the sink.
+
+    ``timeout``: seconds, after which the run stops at a safe point (``TimeoutError``): between two
+    messages, and in the main thread also inside a step (its quota wait, a feed check) as Ctrl-C would
+    (``runtime.interrupts``); what is not delivered yet stays in flight for the next run. A long run
+    tells its per-step counts on stderr as it goes (``flows.progress``).
 
     The same ids, maps and passthrough as on workers; rebounds wait as ``runtime.rebound`` decides (then a
     ReboundLimitError in the report) and sink retries sleep.
     Every message between steps is kept in the state store until its step is done (``InFlight``), and a
     message the sink did not take is parked (``Parking``): a stopped run loses nothing, a failed one neither."""
     from amazon_mws.flows.guards import guard
+    from amazon_mws.flows.history import recording
     from amazon_mws.flows.parking import InFlight
+    from amazon_mws.flows.progress import FlowProgress
     from amazon_mws.flows.stages import children, namespace_of
+    from amazon_mws.runtime import interrupts
     from amazon_mws.runtime.executor import run_step
     from amazon_mws.runtime.jsonlog import log_context
     from amazon_mws.runtime.rebound import ReboundPolicy, run_rebounding
@@ -71,6 +80,10 @@ def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = ti
     in_flight = InFlight(store, flow.name)
     queue: deque[tuple[int, Message]] = deque(in_flight.left())
     policy = ReboundPolicy.from_env()
+    progress = FlowProgress(flow, report)
+    for stage, _ in queue:
+        progress.queued(stage)
+    stop_at = None if timeout is None else started + timeout
 
     def run(index: int, msg: Message | None) -> None:
         step = flow.steps[index]
@@ -79,9 +92,12 @@ def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = ti
         def on_event(event: Event) -> None:
             nonlocal emitted
             if event.kind == "data" and event.message is not None:
+                if index == 0:
+                    progress.emitted(event.message)
                 for child in children(flow, index, event.message, msg, emitted):
                     in_flight.put(index + 1, child)
                     queue.append((index + 1, child))
+                    progress.queued(index + 1)
                 emitted += 1
 
         ns = store.namespace(namespace_of(flow, index))
@@ -98,18 +114,29 @@ def run_once_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = ti
 
     def drain() -> None:
         while queue:
+            if stop_at is not None and time.monotonic() >= stop_at:
+                raise interrupts.TimedOut
             index, msg = queue.popleft()
             if index >= len(flow.steps):
                 _sink_here(flow, store, msg, report, sleep)
             else:
                 run(index, msg)
             in_flight.done(index, msg)
+            progress.step_done(index)
 
-    guard(store, flow)  # before anything moves: another seller's flow of this name is refused
-    _retry_parked_here(flow, store, report, sleep)
-    drain()  # a stopped run's messages, in the order they were queued
-    run(0, None)
-    drain()
+    try:
+        with interrupts.deadline(timeout):
+            guard(store, flow)  # before anything moves: another seller's flow of this name is refused
+            with recording(store, flow, report):  # for `amazon-mws status` (flows.history)
+                _retry_parked_here(flow, store, report, sleep)
+                drain()  # a stopped run's messages, in the order they were queued
+                run(0, None)
+                drain()
+    except interrupts.TimedOut:
+        raise TimeoutError(
+            f"flow {flow.name}: stopped after {timeout:g} s (--timeout), {report.delivered} message(s) delivered; "
+            "the messages not yet delivered are kept, the next run of this flow sends them first") from None
+    progress.ticker.finish()
     report.seconds = time.monotonic() - started
     return report
 

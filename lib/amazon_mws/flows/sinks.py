@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from amazon_mws.flows.spec import Sink
+from amazon_mws.runtime.interrupts import shielded
 from amazon_mws.runtime.message import Message
 from amazon_mws.runtime.secrets import mask_url, redact
 
@@ -76,8 +77,9 @@ def _write_file(path: str, text: str) -> None:
     with target.open("a", encoding="utf-8") as fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:
-            fh.write(text)
-            fh.flush()
+            with shielded():  # a line in the file is whole or absent, Ctrl-C or not
+                fh.write(text)
+                fh.flush()
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
@@ -117,7 +119,7 @@ def _post(sink: Sink, flow_name: str, message: Message, attempt: int) -> None:
 def deliver(sink: Sink, flow_name: str, message: Message, *, attempt: int = 0) -> None:
     """One delivery attempt. Raises SinkRetry (try again after ``.delay``) or SinkError."""
     if sink.type == "stdout":
-        with _stdout_lock:
+        with _stdout_lock, shielded():  # Ctrl-C waits for the newline (runtime.interrupts)
             sys.stdout.write(_line(flow_name, message))
             sys.stdout.flush()
     elif sink.type == "file":

@@ -101,26 +101,31 @@ def run_gathered(
 
     slots = threading.BoundedSemaphore(at_once)
     started: queue.Queue[Future[Any] | BaseException | None] = queue.Queue()
-    with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="gathered") as pool:
+    pool = ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="gathered")
 
-        def read() -> None:  # its own thread: a stream that pauses must not hold back finished output
-            try:
-                for message in messages:
-                    slots.acquire()
-                    gathering._enter()
-                    future = pool.submit(one, message)
-                    future.add_done_callback(lambda _: slots.release())
-                    started.put(future)
-            except BaseException as exc:  # an unreadable line: reported after what came before it
-                started.put(exc)
-            finally:
-                gathering.end()
-                started.put(None)
+    def read() -> None:  # its own thread: a stream that pauses must not hold back finished output
+        try:
+            for message in messages:
+                slots.acquire()
+                gathering._enter()
+                future = pool.submit(one, message)
+                future.add_done_callback(lambda _: slots.release())
+                started.put(future)
+        except BaseException as exc:  # an unreadable line: reported after what came before it
+            started.put(exc)
+        finally:
+            gathering.end()
+            started.put(None)
 
-        reader = threading.Thread(target=read, name="gathered-reader", daemon=True)
-        reader.start()
+    reader = threading.Thread(target=read, name="gathered-reader", daemon=True)
+    reader.start()
+    through = False
+    try:
         while (item := started.get()) is not None:
             if isinstance(item, BaseException):
                 raise item
             yield item.result()
         reader.join()
+        through = True
+    finally:  # stopped (Ctrl-C, the caller gave up): start nothing more, and do not wait for runs still going
+        pool.shutdown(wait=through, cancel_futures=not through)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from amazon_mws.runtime import jsonfile
 from amazon_mws.runtime.emitter import Event, error_info
 from amazon_mws.runtime.errors import ManifestError, UnknownStepError, ValidationError
+from amazon_mws.runtime.interrupts import shielded
 from amazon_mws.runtime.jsonlines import write_line
 from amazon_mws.runtime.logs import configure_logging
 from amazon_mws.runtime.secrets import RedactingStream
@@ -246,9 +247,10 @@ def run(args: argparse.Namespace) -> int:
     def on_event(event: Event) -> None:
         if event.kind == "end":  # one end for the whole run, after its last try (a rebound runs it again)
             return
-        write_line(out, event.to_json())
-        if snapshot_path is not None and event.kind in ("snapshot", "updateSnapshot"):
-            write_json_atomic(snapshot_path, event.state)
+        with shielded():  # Ctrl-C waits until the event's line and the snapshot file agree
+            write_line(out, event.to_json())
+            if snapshot_path is not None and event.kind in ("snapshot", "updateSnapshot"):
+                write_json_atomic(snapshot_path, event.state)
 
     def attempt(rebounds: int) -> RunResult:
         return run_step(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
+from amazon_mws.runtime.interrupts import shielded
 from amazon_mws.runtime.message import LazyList
 
 
@@ -87,7 +88,9 @@ def _write_object(stream: TextIO, value: dict[str, Any]) -> None:
 
 
 def write_line(stream: TextIO, value: Any) -> None:
-    """One JSON document and a newline, flushed (a reader sees each event as it happens)."""
-    write_json(stream, value)
-    stream.write("\n")
-    stream.flush()
+    """One JSON document and a newline, flushed (a reader sees each event as it happens). Ctrl-C waits for
+    the newline (runtime.interrupts), so stdout always ends at a line boundary."""
+    with shielded():
+        write_json(stream, value)
+        stream.write("\n")
+        stream.flush()

@@ -1,6 +1,6 @@
 """POST /order/acknowledgement, /order/fulfillment, /order/adjustment: a form in, a feed submission out.
 
-No second feed implementation: the body is built and validated by `feeds.action.documents_for` (the feed
+No second feed implementation: the body is built and validated by `steps.feed_documents.documents_for` (the feed
 actions' own path: JSON Schema, the builders' rules, Amazon's XSD), submitted exactly once by
 `feeds.intents` (SubmitFeed, no waiting) and, with `?wait=true`, finished by `feeds.job.wait_and_finish`
 (checks every RESPONSE_CHECK_DELAY ms up to the usual cap, then the processing report). The answer is the feed
@@ -22,7 +22,7 @@ from amazon_mws.serve import idempotency
 from amazon_mws.serve.errors import HttpError, bad_request
 from amazon_mws.serve.forms import FormError, FormSpec, form_to_body, translate
 from amazon_mws.serve.http import Request, Response
-from amazon_mws.steps.feed_actions import documents_for
+from amazon_mws.steps.feed_documents import documents_for
 
 
 def read_form(request: Request) -> dict[str, list[str]]:

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from amazon_mws.backends import backend_for, feeds_api, shipments_api
 from amazon_mws.feeds import intents, job
-from amazon_mws.feeds.build import build_feed
 from amazon_mws.feeds.envelope import FeedDocument
 from amazon_mws.feeds.errors import FeedInputError
-from amazon_mws.feeds.listings import LISTINGS_STEPS, build_listings_feed
-from amazon_mws.feeds.products import build_product_feed
 from amazon_mws.runtime import batching, waits
 from amazon_mws.steps import feed_outbox, feed_wait
+from amazon_mws.steps.feed_documents import CONFIRM_SHIPMENT, documents_for
 from amazon_mws.steps.shipments import confirm_shipments
 
 
@@ -34,49 +32,38 @@ def _message_ids(msg: Any) -> list[str]:
     return [str(getattr(msg, "id", None) or uuid.uuid4())]
 
 
-def documents_for(step: str, body: Any, cfg: dict[str, Any]) -> Sequence[intents.Document]:
-    """The validated feed document(s) for a step's input; FeedInputError when anything is wrong."""
-    seller = cfg.get("sellerId")
-    if backend_for(cfg).listings_as_json and step in LISTINGS_STEPS:  # SP-API takes listings only as JSON
-        return build_listings_feed(step, body, cfg)
-    if step == "submitProduct":
-        if not cfg.get("category"):
-            raise FeedInputError(["category: is required (pick the product category)"], what="step configuration")
-        return build_product_feed(body, seller, category=cfg["category"], operation_name=cfg.get("operation"))
-    if step == "submitProductCategoryFromPayload":
-        return build_product_feed(body, seller, category=None, operation_name=cfg.get("operation"))
-    return build_feed(step, body, seller, options={"operation": cfg.get("operation")})
-
-
 def submit_and_wait(
     ctx, msg, cfg: dict[str, Any], step: str, *, api=None, sleep: Callable[[float], None] = time.sleep
 ) -> list[dict[str, Any]]:
     """Build, submit, wait for `_DONE_`, emit `{"feedSubmissionId", "feedType", "status",
-    "processingReport"}` per feed document. A sample (designer) call submits and returns at once."""
+    "processingReport"}` per feed document. A sample (designer) call builds and sends nothing."""
+    if getattr(ctx, "sample", False):
+        return _sample(ctx, msg, cfg, step)
     docs = documents_for(step, _body(msg), cfg)
-    api = api or feeds_api(cfg, sample=bool(getattr(ctx, "sample", False)))
+    api = api or feeds_api(cfg)
     gathering = batching.current()
-    if gathering is not None and not getattr(ctx, "sample", False) and len(docs) == 1 and isinstance(
+    if gathering is not None and len(docs) == 1 and isinstance(
             docs[0], FeedDocument):  # many messages at once: one feed for all (steps/feed_outbox.py)
         batched = feed_outbox.OUTBOX.send(api, docs[0], _message_ids(msg)[0], gathering, sleep)
         _emit(ctx, batched)
         return [batched]
     outputs = []
     for state in intents.submit_all(api, docs, _message_ids(msg)):
-        out: dict[str, Any] | None
-        if getattr(ctx, "sample", False):
-            out = {
-                "feedSubmissionId": state["feedSubmissionId"],
-                "feedType": state["feedType"],
-                "status": state["status"],
-                "processingReport": None,
-            }
-        else:
-            out = _finish_here_or_defer(api, state, sleep)
-            if out is None:
-                continue
-        _emit(ctx, out)
-        outputs.append(out)
+        finished = _finish_here_or_defer(api, state, sleep)
+        if finished is None:
+            continue
+        _emit(ctx, finished)
+        outputs.append(finished)
+    return outputs
+
+
+def _sample(ctx, msg, cfg: dict[str, Any], step: str) -> list[dict[str, Any]]:
+    """The feed(s) built and validated as Run would, each with a stub report; nothing sent (feed_preview)."""
+    from amazon_mws.steps.feed_preview import previews, sample_output
+
+    outputs = [sample_output(p) for p in previews(step, _body(msg), cfg)]
+    for out in outputs:
+        ctx.emit("data", out)
     return outputs
 
 
@@ -94,15 +81,12 @@ def _emit(ctx, out: dict[str, Any]) -> None:
     ctx.emit("data", out)
 
 
-CONFIRM_SHIPMENT = "confirmShipment"
-
-
 def ship_order(ctx, msg, cfg: dict[str, Any], *, api=None) -> list[dict[str, Any]]:
     """Ship Order: the OrderFulfillment feed, or, on SP-API with Ship Via = confirmShipment, one Orders v0
     confirmShipment call per package (answered at once; the same output shape)."""
-    if cfg.get("shipVia", "feed") != CONFIRM_SHIPMENT:
+    if cfg.get("shipVia", "feed") != CONFIRM_SHIPMENT or getattr(ctx, "sample", False):
         return submit_and_wait(ctx, msg, cfg, "shipOrder")
-    shipper = api or shipments_api(cfg, sample=bool(getattr(ctx, "sample", False)))
+    shipper = api or shipments_api(cfg)
     if shipper is None:
         raise FeedInputError(
             [f"shipVia: confirmShipment is an SP-API call; {backend_for(cfg).label} ships by feed"],

@@ -86,12 +86,19 @@ def retry_on_workers(flow: Flow, *, timeout: float = 600.0, app=None, interval: 
 
 
 def _wait_for_tracker(fs, flow: Flow, tracker: str, started: float, timeout: float, interval: float) -> FlowReport:
-    """Until every message counted under ``tracker`` is finished; then what became of them."""
+    """Until every message counted under ``tracker`` is finished (a long wait tells the counts on stderr);
+    then what became of them."""
+    from amazon_mws.runtime.progress import Ticker
+
+    sent = finished = 0
+    ticker = Ticker(lambda: f"flow {flow.name}: {finished} of {sent} messages done on the workers")
     try:
         while True:
             sent, finished = fs.tracker_counts(flow.name, tracker)
             if sent and sent == finished:
+                ticker.finish()
                 break
+            ticker.tick()
             if time.monotonic() - started > timeout:
                 raise TimeoutError(
                     f"flow {flow.name}: {finished} of {sent} messages done after {timeout:.0f} s "
@@ -109,13 +116,17 @@ def _wait_for_tracker(fs, flow: Flow, tracker: str, started: float, timeout: flo
                       seconds=time.monotonic() - started)
 
 
-def run_once(flow: Flow, *, timeout: float = 600.0, app=None) -> FlowReport:
-    """One poll, waited for: on workers when REDIS_URL is set, else in this process."""
+WORKERS_TIMEOUT = 600.0  # seconds ``--once`` waits for workers when no timeout is given
+
+
+def run_once(flow: Flow, *, timeout: float | None = None, app=None) -> FlowReport:
+    """One poll, waited for: on workers when REDIS_URL is set (``timeout`` default 600 s), else in this
+    process (no limit unless ``timeout`` is given: a first walk may take hours of Amazon's quota)."""
     import os
 
     if os.environ.get("REDIS_URL"):
-        return run_once_on_workers(flow, timeout=timeout, app=app)
-    return run_once_here(flow)
+        return run_once_on_workers(flow, timeout=WORKERS_TIMEOUT if timeout is None else timeout, app=app)
+    return run_once_here(flow, timeout=timeout)
 
 
 def flow_command(args) -> int:
@@ -133,6 +144,9 @@ def flow_command(args) -> int:
         for line in exc.errors:
             print(f"amazon-mws flow: {line}", file=sys.stderr)
         return 2
+    if args.timeout is not None and args.timeout <= 0:
+        print(f"amazon-mws flow: --timeout: must be more than 0 seconds, got {args.timeout:g}", file=sys.stderr)
+        return 2
     if args.once:
         try:
             report = run_once(flow, timeout=args.timeout)
@@ -147,9 +161,10 @@ def flow_command(args) -> int:
             print(f"amazon-mws flow: {exc}", file=sys.stderr)
             return 2
         except KeyboardInterrupt:
-            print("amazon-mws flow: interrupted; the messages not yet delivered are kept, the next run of "
-                  "this flow sends them first", file=sys.stderr)
-            return 130
+            from amazon_mws.runtime.interrupts import after_interrupt
+
+            return after_interrupt("amazon-mws flow: interrupted; the messages not yet delivered are kept, the "
+                                   "next run of this flow sends them first")
         summary = json.dumps({"event": "flowDone", **report.to_json()})
         print(summary, file=sys.stderr if flow.sink.type == "stdout" else sys.stdout)
         say_parked(report, args.flow_file)

@@ -95,6 +95,11 @@ def _renewer() -> _Renewer:
         return _RENEWER
 
 
+def _text(value: bytes | str) -> str:
+    """What redis-py hands back, as text (bytes unless the client decodes responses)."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class HeldLock:
     """A Redis lock with a token we choose, renewed (by the process's renewer) until released."""
 
@@ -156,6 +161,12 @@ class FlowStore:
         pipe.set(self.key(flow.name, "version"), hashlib.sha256(text.encode()).hexdigest())
         pipe.sadd(f"{self.prefix}flows", flow.name)
         pipe.execute()
+
+    def unregister(self, name: str) -> bool:
+        """Take the flow off the registered flows (``status`` no longer lists it); True if it was there.
+        Its spec stays, so messages already between its steps still finish on the workers (nothing in
+        flight is lost); its state stays too, so registering it again resumes from its cursor."""
+        return bool(self.r.srem(f"{self.prefix}flows", name))
 
     def names(self) -> list[str]:
         return sorted(as_text(n) for n in self.r.smembers(f"{self.prefix}flows"))

@@ -61,6 +61,39 @@ def unschedule_flow(flow_name: str, *, app=None) -> bool:
     return True
 
 
+def unschedule(args) -> int:
+    """``amazon-mws flow unschedule FLOW``: off beat's schedule and the registered flows (FLOW: the flow
+    file or a registered name). Exit 1, saying so, when it was neither: nothing to do is worth knowing."""
+    import json
+
+    from amazon_mws.workers.flow_store import FlowStore
+
+    if not os.environ.get("REDIS_URL"):
+        print("amazon-mws flow unschedule: REDIS_URL is not set; the schedule lives in Redis (beat's, "
+              "celery-redbeat), and a flow run in one process is never scheduled", file=sys.stderr)
+        return 2
+    name = args.flow
+    if os.path.isfile(name):
+        from amazon_mws.flows.spec import load_flow
+        from amazon_mws.runtime.errors import ValidationError
+
+        try:
+            name = load_flow(name).name
+        except ValidationError as exc:
+            for line in exc.errors:
+                print(f"amazon-mws flow unschedule: {line}", file=sys.stderr)
+            return 2
+    scheduled = unschedule_flow(name)
+    registered = FlowStore.from_env().unregister(name)
+    if not (scheduled or registered):
+        print(f"amazon-mws flow unschedule: flow {name!r} was not scheduled (no beat entry {entry_name(name)!r}) "
+              "nor registered; nothing changed", file=sys.stderr)
+        return 1
+    print(json.dumps({"event": "flowUnscheduled", "flow": name, "wasScheduled": scheduled,
+                      "wasRegistered": registered}))
+    return 0
+
+
 def next_run(flow_name: str, *, app=None) -> float | None:
     """Seconds until the flow's next scheduled poll (None: not scheduled)."""
     from redbeat import RedBeatSchedulerEntry

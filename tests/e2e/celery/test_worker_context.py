@@ -21,9 +21,10 @@ from celery_helpers import orders_flow
 from own_redis import own_redis  # noqa: F401 - fixture
 
 from amazon_mws.core.times import to_amazon
-from amazon_mws.flows.runner import parse_flow, run_once
+from amazon_mws.flows.spec import parse_flow
 from amazon_mws.runtime.message import Message
 from amazon_mws.sandbox import Sandbox
+from amazon_mws.workers.flow_runs import run_once
 
 pytestmark = pytest.mark.timeout(150)
 SCALE = "0.01"

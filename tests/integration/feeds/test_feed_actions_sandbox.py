@@ -151,9 +151,10 @@ def test_status_of_an_unknown_submission_is_a_clear_error(sandbox, ctx):
         feed_actions.emit_status(ctx, {"submissionId": "abc"}, _cfg(sandbox))
 
 
-def test_sample_call_submits_once_and_does_not_wait(sandbox):
+def test_a_sample_call_builds_the_feed_and_sends_nothing(sandbox):
     ctx = Ctx(sample=True)
     feed_actions.submit_and_wait(ctx, VALID["updateItem"], _cfg(sandbox), "updateItem")
     [out] = ctx.data
-    assert out["status"] == "_SUBMITTED_" and out["processingReport"] is None
-    assert [r["action"] for r in sandbox.requests] == ["SubmitFeed"]
+    assert out["status"] == "_NOT_SENT_" and out["sample"] is True and "<SKU>SKU-2</SKU>" in out["document"]
+    assert out["processingReport"]["messagesProcessed"] == 2
+    assert sandbox.requests == [] and not sandbox.feeds

@@ -105,6 +105,12 @@ class SqliteStateStore(StateStore):
     def namespace(self, name: str) -> SqliteNamespace:
         return SqliteNamespace(self, name)
 
+    def namespace_names(self, prefix: str) -> list[str]:
+        """The namespaces with a state object whose name starts with ``prefix`` (what ``status`` lists)."""
+        rows = self.connection().execute(
+            "SELECT DISTINCT ns FROM state WHERE substr(ns, 1, ?) = ? ORDER BY ns", (len(prefix), prefix)).fetchall()
+        return [row[0] for row in rows]
+
     def close(self) -> None:
         with self._all_lock:
             for conn in self._all:

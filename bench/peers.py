@@ -17,7 +17,9 @@ statuses, 100 orders a page, and writes the orders to a file:
   shows what the margin costs. (It was 10 ms per request past the burst until 2026-12-02: about 2 s over
   200 pages, more than the whole SP-API peer run.)
 
-Rounds are interleaved (a noisy neighbour hurts every contender alike) and each contender's best wall
+Every contender runs from bytecode, as installed (pip compiles the peers' packages; ours is compiled
+first, outside the timing, where the environment says PYTHONDONTWRITEBYTECODE). Rounds are interleaved
+(a noisy neighbour hurts every contender alike) and each contender's best wall
 time counts; the CPU (user + system) of that run is shown beside it. Every run must deliver all N orders;
 one output of ours per backend is then checked against the out schema with jsonschema's draft-03
 validator (outside the timing), so "faster" never means "emitting less". Targets: ours at least 1.5x the
@@ -231,8 +233,14 @@ def run(orders: int, rounds: int, profile_dir: Path | None) -> list[Result]:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             tmpdir = Path(tmp)
-            env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+            # Bytecode as installed: pip compiles the peers' packages (.pyc in site-packages) and ours as a
+            # wheel; a checkout in an environment with PYTHONDONTWRITEBYTECODE would compile ours' source on
+            # every start (0.15 s of CPU a run), so the bench compiles it first, outside the timing.
+            env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "PYTHONDONTWRITEBYTECODE")}
             env.update({"AMAZON_MWS_TIME_SCALE": str(TIME_SCALE), "LOG_LEVEL": "WARNING"})
+            sources = ["lib", "triggers", "actions", "verifyCredentials.py"]
+            subprocess.run([sys.executable, "-m", "compileall", "-q", *sources], cwd=ROOT, env=env, check=True,
+                           stdout=subprocess.DEVNULL)
             out = tmpdir / "out.jsonl"
             for backend, creds in configs.items():
                 # SP-API: Orders v0's getOrders, the pages the peer walks (ours defaults to v2026-01-01)

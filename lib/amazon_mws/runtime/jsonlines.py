@@ -20,9 +20,14 @@ from typing import Any, TextIO
 from amazon_mws.runtime.message import LazyList
 
 
+# json.dumps with options builds a new encoder on every call (about 1 us, a fifth of an order's encoding);
+# one encoder, made once, spells the same text.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
+
 def json_text(value: Any) -> str:
     """How this writer spells one value (a store keeping JSON texts for a LazyList spells them the same)."""
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return _ENCODER.encode(value)
 
 
 _dumps = json_text

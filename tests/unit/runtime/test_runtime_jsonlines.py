@@ -9,7 +9,7 @@ import tracemalloc
 
 import pytest
 
-from amazon_mws.runtime.jsonlines import write_json, write_line
+from amazon_mws.runtime.jsonlines import json_text, write_json, write_line
 from amazon_mws.runtime.message import LazyList
 
 
@@ -22,6 +22,16 @@ def dumps(value) -> str:
 def test_plain_values_are_ordinary_json():
     value = {"a": [1, 2.5, None, True], "é": "ü", "n": {"x": []}}
     assert json.loads(dumps(value)) == value
+
+
+def test_the_spelling_is_json_dumps_with_the_writers_options():
+    """json_text's one encoder spells what json.dumps(..., ensure_ascii=False, separators=(", ", ": ")) does
+    (the SQLite store keeps items in it, rows written before included), and refuses the same."""
+    value = {"a": [1, 2.5, None, True, float("inf")], "é": "ü\n\"", "n": {"x": [], "": {}}, "k": "\u2028"}
+    for v in (value, "text", 3, None, [value, value]):
+        assert json_text(v) == json.dumps(v, ensure_ascii=False, separators=(", ", ": "))
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        json_text({"when": datetime.date(2026, 12, 2)})
 
 
 def test_lazy_lists_anywhere_are_written_as_arrays():

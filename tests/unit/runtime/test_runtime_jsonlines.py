@@ -9,7 +9,7 @@ import tracemalloc
 
 import pytest
 
-from amazon_mws.runtime.jsonlines import json_text, write_json, write_line
+from amazon_mws.runtime.jsonlines import BATCH_CHARS, json_text, write_json, write_line
 from amazon_mws.runtime.message import LazyList
 
 
@@ -66,12 +66,16 @@ def test_fifty_thousand_items_stream_one_at_a_time():
     sink = CountingSink()
     produced = [0]
 
+    made = [0]  # characters of the items made so far
+
     def factory():
         for i in range(n):
-            if i:  # the previous item is already out before the next one is made
-                assert f'"id": {i - 1},' in sink.tail
+            # what was made is out, but for the piece being gathered (at most BATCH_CHARS)
+            assert made[0] - sink.chars <= BATCH_CHARS
             produced[0] += 1
-            yield {"id": i, "status": "Pending", "pad": "x" * 40}
+            item = {"id": i, "status": "Pending", "pad": "x" * 40}
+            made[0] += len(json_text(item)) + 2
+            yield item
 
     lazy = LazyList(factory, n)
     tracemalloc.start()
@@ -105,3 +109,22 @@ def test_a_lazy_list_with_texts_is_written_from_them_without_its_items():
     lazy = LazyList(no_items, 2, lambda: iter(['{"id": 1}', '{"id": 2, "s": "é"}']))
     assert dumps({"orders": lazy, "n": 1}) == '{"orders": [{"id": 1}, {"id": 2, "s": "é"}], "n": 1}'
     assert dumps(LazyList(no_items, 0, lambda: iter([]))) == "[]"
+
+
+def test_items_go_out_in_pieces_not_one_write_each():
+    """Two writes per item made an unbuffered stdout (PYTHONUNBUFFERED) one system call each."""
+    calls: list[int] = []
+
+    class Sink(io.StringIO):
+        def write(self, text: str) -> int:
+            calls.append(len(text))
+            return super().write(text)
+
+    texts = [json_text({"id": i, "pad": "y" * 90}) for i in range(10_000)]
+    for lazy in (LazyList(lambda: iter(json.loads(t) for t in texts), len(texts)),
+                 LazyList(lambda: iter([]), len(texts), lambda: iter(texts))):
+        calls.clear()
+        sink = Sink()
+        write_json(sink, lazy)
+        assert json.loads(sink.getvalue()) == [json.loads(t) for t in texts]
+        assert len(calls) <= sum(calls) // BATCH_CHARS + 2

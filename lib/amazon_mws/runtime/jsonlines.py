@@ -124,7 +124,13 @@ def _write_object(stream: TextIO, value: dict[str, Any]) -> None:
 
 
 def write_line(stream: TextIO, value: Any) -> None:
-    """One JSON document and a newline, flushed (a reader sees each event as it happens)."""
-    write_json(stream, value)
-    stream.write("\n")
+    """One JSON document and a newline, flushed (a reader sees each event as it happens); a document
+    without a LazyList goes out in one write with its newline."""
+    try:
+        text = _dumps(value)
+    except TypeError:  # a LazyList inside (or a value JSON cannot hold: write_json says which)
+        write_json(stream, value)
+        stream.write("\n")
+    else:
+        stream.write(text + "\n")
     stream.flush()

@@ -128,3 +128,15 @@ def test_items_go_out_in_pieces_not_one_write_each():
         write_json(sink, lazy)
         assert json.loads(sink.getvalue()) == [json.loads(t) for t in texts]
         assert len(calls) <= sum(calls) // BATCH_CHARS + 2
+
+
+def test_an_event_without_lazy_lists_is_one_write_with_its_newline():
+    calls: list[str] = []
+
+    class Sink(io.StringIO):
+        def write(self, text: str) -> int:
+            calls.append(text)
+            return super().write(text)
+
+    write_line(Sink(), {"event": "snapshot", "snapshot": {"cursor": "2026-12-02T00:00:00Z"}})
+    assert calls == ['{"event": "snapshot", "snapshot": {"cursor": "2026-12-02T00:00:00Z"}}\n']

@@ -254,3 +254,24 @@ def test_past_the_burst_the_jitter_comes_on_top_once(
     second = limiter.acquire("S1", "getOrders")
     assert restore + 0.25 - 0.05 < first <= restore + 0.25
     assert restore * 0.9 < second - first <= restore * 1.1
+
+
+def test_status_reads_the_levels_past_a_buckets_companion_keys() -> None:
+    """`amazon-mws status` scans the seller's quota keys: the bucket's `:recent` list (and an hourly
+    quota's `:hour` set) sit beside the bucket's hash and are not read as one."""
+    from amazon_mws.status import QUOTA_PREFIX, quota_levels
+
+    client = redis.Redis.from_url(REDIS_URL)
+    seller = f"status-{uuid.uuid4().hex}"
+    limiter = RedisLimiter(client, prefix=QUOTA_PREFIX, time_scale=1.0)
+    try:
+        limiter.acquire(seller, "ListOrders")
+        limiter.acquire(seller, "SubmitFeed")
+        assert client.type(f"{QUOTA_PREFIX}:{seller}:ListOrders:recent") == b"list"
+        levels = quota_levels(client, seller, time_scale=1.0)
+        assert set(levels) == {"ListOrders", "SubmitFeed"}
+        assert levels["ListOrders"]["burst"] == 6 and 4.9 < levels["ListOrders"]["tokens"] <= 5.1
+    finally:
+        keys = list(client.scan_iter(f"{QUOTA_PREFIX}:{seller}:*"))
+        if keys:
+            client.delete(*keys)

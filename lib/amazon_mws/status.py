@@ -29,8 +29,10 @@ def quota_levels(client, seller_id: str, time_scale: float | None = None) -> dic
     out: dict[str, dict[str, float]] = {}
     for key in client.scan_iter(match=f"{QUOTA_PREFIX}:{seller_id}:*"):
         group = key.decode().rsplit(":", 1)[-1]
+        if group not in QUOTAS:  # a bucket's companions (`:hour` send times, `:recent` sends) are not hashes
+            continue
         raw = client.hgetall(key)
-        if group not in QUOTAS or b"tokens" not in raw:
+        if b"tokens" not in raw:
             continue
         quota = QUOTAS[group].scaled(scale)
         tokens, at = float(raw[b"tokens"]), float(raw[b"at"])

@@ -27,6 +27,7 @@ import bisect
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -45,12 +46,18 @@ class Limiter(Protocol):
     def drain(self, seller_id: str, operation: str, *, quota: Quota | None = None) -> None: ...
 
 
-# Our bucket starts when we send, Amazon's when the request arrives: a first request slowed by a TCP/TLS
-# handshake shifts Amazon's timeline later than ours, and a request paced to the exact boundary would
-# then find Amazon's bucket a hair short. Each restore interval is therefore a little longer than
-# published: 1 % (600 ms at Amazon's one-a-minute ListOrders, far above Internet jitter) plus 10 ms of
-# real time (jitter is real time, not scaled by the time scale, so a compressed sandbox keeps a floor).
-# Measured by bench/sync_walk.py's sweep: 0 % drew throttled replies; 5 % cost 5 % of the floor.
+# Our bucket starts when we send, Amazon's when the request arrives, and the time a request takes to get
+# there varies (a first request slowed by a TCP/TLS handshake, a busy machine): requests we spaced exactly
+# may arrive closer together. Two margins, for two causes:
+# - HEADROOM: each restore interval is 1 % longer than published (600 ms at Amazon's one-a-minute
+#   ListOrders), for clocks that do not tick alike. Measured by bench/sync_walk.py's sweep: 0 % drew
+#   throttled replies; 5 % cost 5 % of the floor.
+# - JITTER_SECONDS: a request may arrive up to 10 ms (real time: the time scale does not shrink it) later
+#   than another relative to their sends. That does not add up from request to request: sends i..j, one
+#   more than the burst allows at once, may arrive within their span less 10 ms, so the rule is that such
+#   a span be 10 ms longer than the bucket alone needs (Amazon then accepts them for any delays within the
+#   jitter). A bucket keeps its last `burst` send times for it (`_Lag`); the first `burst` requests still go
+#   at once. (It was 10 ms added to every restore interval: 1.9 s over 200 getOrders at time scale 1e-5.)
 HEADROOM = 0.01
 JITTER_SECONDS = 0.01
 
@@ -61,7 +68,27 @@ def _quota(operation: str, time_scale: float, given: Quota | None = None) -> Quo
     if operation not in OPERATION_GROUP:
         return None  # an operation without a published quota is not paced
     quota = given or quota_for(operation, time_scale)
-    return Quota(quota.burst, quota.restore_seconds * (1 + HEADROOM) + JITTER_SECONDS, quota.hourly)
+    return Quota(quota.burst, quota.restore_seconds * (1 + HEADROOM), quota.hourly)
+
+
+class _Lag:
+    """The jitter rule of one bucket. `earliest` is the least, over the sends up to `burst` places back, of
+    when the next send would be one more than the bucket allows since that send (`burst` + elapsed /
+    restore); the next send waits until `earliest` + JITTER_SECONDS. `recent` holds the later sends, whose
+    turn to count comes as more follow (a GCRA fed with each send `burst` places late)."""
+
+    def __init__(self) -> None:
+        self.earliest: float | None = None
+        self.recent: deque[float] = deque()
+
+    def wait(self, now: float) -> float:
+        return 0.0 if self.earliest is None else max(0.0, self.earliest + JITTER_SECONDS - now)
+
+    def sent(self, at: float, quota: Quota) -> None:
+        self.recent.append(at)
+        while len(self.recent) >= quota.burst:
+            first = self.recent.popleft()
+            self.earliest = max(first, self.earliest if self.earliest is not None else first) + quota.restore_seconds
 
 
 HOUR = 3600.0
@@ -97,6 +124,7 @@ class LocalLimiter:
         self._lock = threading.Lock()
         self._buckets: dict[tuple[str, str], tuple[float, float]] = {}  # key -> (tokens, at)
         self._hours: dict[tuple[str, str], list[float]] = {}  # key -> send times (taken or reserved), last hour
+        self._lags: dict[tuple[str, str], _Lag] = {}
 
     def _refill(self, key: tuple[str, str], quota: Quota, now: float) -> float:
         tokens, at = self._buckets.get(key, (float(quota.burst), now))
@@ -114,12 +142,14 @@ class LocalLimiter:
         with self._lock:
             now = self._clock()
             tokens = self._refill(key, quota, now)
+            lag = self._lags.setdefault(key, _Lag())
             wait = 0.0 if tokens >= 1 else (1 - tokens) * quota.restore_seconds
-            wait = max(wait, self._hourly_wait(key, quota, now))
+            wait = max(wait, lag.wait(now), self._hourly_wait(key, quota, now))
             if wait and not block:
                 self._buckets[key] = (tokens, now)
                 raise _throttled(operation, wait)
             self._buckets[key] = (tokens - 1, now)  # a wait reserves: later callers queue behind us
+            lag.sent(now + wait, quota)
             if quota.hourly:
                 bisect.insort(self._hours[key], now + wait)
         if wait:
@@ -161,8 +191,9 @@ class LocalLimiter:
         return out
 
 
-# KEYS[1] bucket, KEYS[2] its hour (a sorted set of send times); ARGV: burst, restore_seconds, mode ("take"
-# reserves, "try" takes only if available, "drain" empties), hourly quota (0: none), hour window seconds.
+# KEYS[1] bucket (tokens, at, and `lag`: _Lag.earliest), KEYS[2] its hour (a sorted set of send times),
+# KEYS[3] its recent sends (_Lag.recent, a list); ARGV: burst, restore_seconds, mode ("take" reserves, "try"
+# takes only if available, "drain" empties), hourly quota (0: none), hour window seconds, jitter seconds.
 # Returns the seconds to wait as a string (Lua numbers would be truncated to integers).
 _LUA = """
 local burst = tonumber(ARGV[1])
@@ -170,11 +201,13 @@ local restore = tonumber(ARGV[2])
 local mode = ARGV[3]
 local hourly = tonumber(ARGV[4])
 local hour = tonumber(ARGV[5])
+local jitter = tonumber(ARGV[6])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at', 'lag')
 local tokens = tonumber(state[1])
 local at = tonumber(state[2])
+local lag = tonumber(state[3])
 if tokens == nil or at == nil then
   tokens = burst
   at = now
@@ -189,6 +222,9 @@ else
   if tokens < 1 then
     wait = (1 - tokens) * restore
   end
+  if lag ~= nil then
+    wait = math.max(wait, lag + jitter - now)
+  end
   if hourly > 0 then
     redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - hour)
     if redis.call('ZCARD', KEYS[2]) >= hourly then
@@ -198,6 +234,14 @@ else
   end
   if wait == 0 or mode == 'take' then
     tokens = tokens - 1
+    redis.call('RPUSH', KEYS[3], tostring(now + wait))
+    while redis.call('LLEN', KEYS[3]) >= burst do
+      local first = tonumber(redis.call('LPOP', KEYS[3]))
+      if lag == nil or first > lag then
+        lag = first
+      end
+      lag = lag + restore
+    end
     if hourly > 0 then
       local at_send = now + wait
       redis.call('ZADD', KEYS[2], at_send, tostring(at_send) .. ':' .. tostring(redis.call('INCR', KEYS[2] .. ':n')))
@@ -207,8 +251,12 @@ else
   end
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
-local ttl = math.ceil(((burst - tokens) * restore + 60) * 1000)
+if lag ~= nil then
+  redis.call('HSET', KEYS[1], 'lag', tostring(lag))
+end
+local ttl = math.ceil(((burst - tokens) * restore + jitter + 60) * 1000)
 redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('PEXPIRE', KEYS[3], ttl)
 return tostring(wait)
 """
 
@@ -242,8 +290,8 @@ class RedisLimiter:
             return None
         key = f"{self._prefix}:{seller_id}:{OPERATION_GROUP[operation]}"
         hour = repr(_hour(self.time_scale))
-        raw = self._script(keys=[key, f"{key}:hour"],
-                           args=[quota.burst, repr(quota.restore_seconds), mode, quota.hourly or 0, hour])
+        raw = self._script(keys=[key, f"{key}:hour", f"{key}:recent"], args=[
+            quota.burst, repr(quota.restore_seconds), mode, quota.hourly or 0, hour, repr(JITTER_SECONDS)])
         return float(raw.decode() if isinstance(raw, bytes) else raw)
 
     def acquire(

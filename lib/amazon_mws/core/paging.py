@@ -8,12 +8,20 @@ whose trail is gone) still ends: a walk follows at most `max_pages` pages, count
 the resume, and then raises `TooManyPages` naming the limit and the variable that sets it.
 
 Every paging loop of the package goes through `NextTokenWalker` (steps.order_sync, steps.order_lookup).
+
+`prefetch=True` requests the next page (in one helper thread) as soon as a page's NextToken is known,
+before that page is handed over, so Amazon's time to answer runs while the caller stores the page. Pages
+still come in order and an error of the next page is raised where it would be without prefetch (when the
+caller asks for that page); a walk that is closed early waits for the one request in flight. It is for a
+caller that does not use the same connection meanwhile, and costs one request nobody reads when the
+caller stops early on its own (a sample call must not prefetch).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Generic, Protocol, TypeVar
 
 from amazon_mws.core.errors import PagingLoop
@@ -60,6 +68,7 @@ class NextTokenWalker(Generic[P]):
         max_pages: int | None = None,
         pages_done: int = 0,
         what: str = "listing",
+        prefetch: bool = False,
     ) -> None:
         if first is None and not start_token:
             raise ValueError("start_token: required when there is no first-page call")
@@ -69,6 +78,7 @@ class NextTokenWalker(Generic[P]):
         self._max_pages = max_pages_from_env() if max_pages is None else max_pages
         self._pages = pages_done
         self.what = what
+        self.prefetch = prefetch
         self.tokens_followed: list[str] = []
         self._seen: set[str] = set()
 
@@ -97,10 +107,23 @@ class NextTokenWalker(Generic[P]):
         else:
             assert self._first is not None  # checked in __init__
             page = self._read(self._first)
+        if self.prefetch:
+            yield from self._prefetched(page)
+            return
         yield page
         while page.next_token:
             page = self._follow(page.next_token)
             yield page
+
+    def _prefetched(self, page: P) -> Iterator[P]:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{self.what}-prefetch") as helper:
+            while True:
+                token = page.next_token
+                ahead: Future[P] | None = helper.submit(self._follow, token) if token else None
+                yield page
+                if ahead is None:
+                    return
+                page = ahead.result()
 
 
 def walk_pages(first: Callable[[], P], next_page: Callable[[str], P], *, what: str = "listing") -> Iterator[P]:

@@ -25,7 +25,7 @@ from lxml import etree
 
 from amazon_mws.core.calls import CallLoop
 from amazon_mws.core.errors import TransportError
-from amazon_mws.core.http import default_user_agent, send
+from amazon_mws.core.http import Session, default_user_agent, send
 from amazon_mws.core.limiter import Limiter
 from amazon_mws.core.model import to_json
 from amazon_mws.core.xml import MAX_RESPONSE_BYTES, XmlError, child, find_path, local_name, parse_xml, text_of
@@ -94,7 +94,7 @@ class MwsConnection(CallLoop):
     ) -> None:
         super().__init__(sample=sample, limiter=limiter, time_scale=time_scale, log=log)
         self.credentials = credentials
-        self.session = session or requests.Session()
+        self.session = session or Session()
         self.user_agent = user_agent or default_user_agent()
         self.timeout = timeout
         self.max_response_bytes = max_response_bytes

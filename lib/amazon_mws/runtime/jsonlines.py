@@ -20,10 +20,14 @@ from typing import Any, TextIO
 from amazon_mws.runtime.interrupts import shielded
 from amazon_mws.runtime.message import LazyList
 
+# json.dumps with options builds a new encoder on every call (about 1 us, a fifth of an order's encoding);
+# one encoder, made once, spells the same text.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
 
 def json_text(value: Any) -> str:
     """How this writer spells one value (a store keeping JSON texts for a LazyList spells them the same)."""
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return _ENCODER.encode(value)
 
 
 _dumps = json_text
@@ -58,22 +62,55 @@ def _contains_lazy(value: Any) -> bool:
     return False
 
 
+class _Pieces:
+    """Text for the stream, written in pieces of about BATCH_CHARS: one write per piece, not two per item
+    (stdout is often unbuffered, PYTHONUNBUFFERED as in our Dockerfile, and then each write is a system
+    call). Holds at most one piece."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.parts: list[str] = []
+        self.size = 0
+
+    def add(self, text: str) -> None:
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size >= BATCH_CHARS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.parts:
+            self.stream.write("".join(self.parts))
+            self.parts, self.size = [], 0
+
+
+BATCH_CHARS = 1 << 16
+
+
 def _write_items(stream: TextIO, items: Any) -> None:
-    stream.write("[")
+    out = _Pieces(stream)
+    out.add("[")
     for index, item in enumerate(items):
         if index:
-            stream.write(", ")
-        write_json(stream, item)
-    stream.write("]")
+            out.add(", ")
+        try:
+            out.add(_dumps(item))
+        except TypeError:  # a LazyList inside (or a value JSON cannot hold): written by the walk itself
+            out.flush()
+            write_json(stream, item)
+    out.add("]")
+    out.flush()
 
 
 def _write_texts(stream: TextIO, texts: Any) -> None:
-    stream.write("[")
+    out = _Pieces(stream)
+    out.add("[")
     for index, text in enumerate(texts):
         if index:
-            stream.write(", ")
-        stream.write(text)
-    stream.write("]")
+            out.add(", ")
+        out.add(text)
+    out.add("]")
+    out.flush()
 
 
 def _write_object(stream: TextIO, value: dict[str, Any]) -> None:
@@ -88,9 +125,15 @@ def _write_object(stream: TextIO, value: dict[str, Any]) -> None:
 
 
 def write_line(stream: TextIO, value: Any) -> None:
-    """One JSON document and a newline, flushed (a reader sees each event as it happens). Ctrl-C waits for
-    the newline (runtime.interrupts), so stdout always ends at a line boundary."""
+    """One JSON document and a newline, flushed (a reader sees each event as it happens); a document
+    without a LazyList goes out in one write with its newline. Ctrl-C waits for the newline
+    (runtime.interrupts), so stdout always ends at a line boundary."""
     with shielded():
-        write_json(stream, value)
-        stream.write("\n")
+        try:
+            text = _dumps(value)
+        except TypeError:  # a LazyList inside (or a value JSON cannot hold: write_json says which)
+            write_json(stream, value)
+            stream.write("\n")
+        else:
+            stream.write(text + "\n")
         stream.flush()

@@ -28,7 +28,7 @@ import requests
 
 from amazon_mws.core.calls import CallLoop
 from amazon_mws.core.errors import MwsError, TransportError
-from amazon_mws.core.http import default_user_agent, send
+from amazon_mws.core.http import Session, default_user_agent, send
 from amazon_mws.core.limiter import Limiter
 from amazon_mws.core.quotas import Quota
 from amazon_mws.runtime.secrets import REDACTOR
@@ -79,7 +79,7 @@ class SpConnection(CallLoop):
     ) -> None:
         super().__init__(sample=sample, limiter=limiter, time_scale=time_scale, log=log)
         self.credentials = credentials
-        self.session = session or requests.Session()
+        self.session = session or Session()
         self.tokens = AccessTokens(credentials, self.session, token_store)
         self.user_agent = user_agent or default_user_agent()
         self.timeout = timeout

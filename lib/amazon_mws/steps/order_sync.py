@@ -160,7 +160,7 @@ class OrderSync:
             return
         while not run["complete"]:
             try:
-                for page in self._walk(run):
+                for page in self._walk(run, prefetch=not self._items_per_order()):
                     run = self._gather_page(run, page)
                     if self.options.emit != EMIT_ALL:
                         run = self._emit_pages(run)
@@ -180,13 +180,20 @@ class OrderSync:
 
     # -- gathering --------------------------------------------------------------------------------
 
-    def _walk(self, run: Mapping[str, Any]) -> NextTokenWalker[OrdersPage]:
+    def _items_per_order(self) -> bool:
+        """Whether gathering a page asks Amazon for each order's items (not in v2026: they come inside)."""
+        return self.options.include_items and self.options.output != OUTPUT_V2026
+
+    def _walk(self, run: Mapping[str, Any], *, prefetch: bool = False) -> NextTokenWalker[OrdersPage]:
         """The window's ListOrders pages: from its start, or from a resumed run's saved NextToken. The
         walk refuses a repeated token and, counting the pages read before a resume, stops at the page
-        limit, so a NextToken cycle ends with an error instead of a run that never completes."""
+        limit, so a NextToken cycle ends with an error instead of a run that never completes.
+        `prefetch`: the next page is requested while this one is stored (core.paging), for a poll whose
+        gathering does not use the connection itself (no items per order); never for a sample, which
+        makes exactly one request."""
         if run["pages"]:
             return NextTokenWalker(self.api.list_orders_by_next_token, start_token=run["nextToken"],
-                                   pages_done=run["pages"], what="ListOrders")
+                                   pages_done=run["pages"], what="ListOrders", prefetch=prefetch)
         before = run["before"]  # set when an expired page token restarts the window
         if not before and self.options.end and self.options.end <= utcnow() - VISIBILITY_DELAY:
             before = to_amazon(self.options.end)
@@ -202,7 +209,7 @@ class OrderSync:
                 fulfillment_channels=list(self.options.channels) or None,
             )
 
-        return NextTokenWalker(self.api.list_orders_by_next_token, first, what="ListOrders")
+        return NextTokenWalker(self.api.list_orders_by_next_token, first, what="ListOrders", prefetch=prefetch)
 
     def _wanted(self, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Only the statuses the user chose (Amazon's pairing rule may have brought others)."""
@@ -229,7 +236,7 @@ class OrderSync:
 
     def _gather_page(self, run: dict[str, Any], page: OrdersPage) -> dict[str, Any]:
         orders = self._taken(page)
-        if self.options.include_items and self.options.output != OUTPUT_V2026:
+        if self._items_per_order():
             for order in orders:
                 order["orderItems"] = order_items(self.api, order["AmazonOrderId"])
         key = page_key(run, run["pages"])

@@ -152,10 +152,11 @@ def test_limiter_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("kind", ["local", "redis"])
 def test_an_hourly_quota_holds_the_request_past_it_until_the_hour_is_over(kind: str, redis_prefix: str) -> None:
-    """SubmitFeed's 30 an hour, shrunk: 3 an hour, the hour 0.72 s, the bucket never the limit."""
+    """SubmitFeed's 30 an hour, shrunk: 3 an hour, the hour 0.72 s, the bucket never the limit (its burst of
+    10 less the jitter reserve, one token at one per 10 ms)."""
     scale = 0.0002
     limiter = _limiters(redis_prefix, scale)[0 if kind == "local" else 1]
-    quota = Quota(burst=10, restore_seconds=0.001, hourly=3)
+    quota = Quota(burst=10, restore_seconds=0.01, hourly=3)
     started = time.monotonic()
     assert [limiter.acquire("S1", "SubmitFeed", quota=quota) for _ in range(3)] == [0, 0, 0]
     with pytest.raises(Throttled):
@@ -174,3 +175,103 @@ def test_an_hourly_quota_holds_the_request_past_it_until_the_hour_is_over(kind: 
 def test_the_published_hourly_quotas_reach_the_limiter() -> None:
     assert quota_for("SubmitFeed").hourly == 30 and quota_for("GetFeedSubmissionResult").hourly == 60
     assert quota_for("ListOrders").hourly is None
+
+
+class FakeTime:
+    """A clock that only moves when the limiter sleeps: send times exactly as the limiter allows them."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def _send_times(operation: str, scale: float, count: int) -> list[float]:
+    fake = FakeTime()
+    limiter = LocalLimiter(scale, clock=fake.clock, sleep=fake.sleep)
+    stamps = []
+    for _ in range(count):
+        limiter.acquire("S1", operation)
+        stamps.append(fake.now)
+    return stamps
+
+
+def _worst_excess(stamps: list[float], quota: Quota, jitter: float) -> float:
+    """How far Amazon's bucket could be overdrawn if each request arrived up to `jitter` seconds late (any
+    mix of delays): sends i..j may arrive within max(0, span - jitter) of each other, and Amazon accepts
+    burst + that / restore of them (positive: a throttled reply is possible)."""
+    worst = float("-inf")
+    for i in range(len(stamps)):
+        for j in range(i, len(stamps)):
+            allowed = quota.burst + max(0.0, stamps[j] - stamps[i] - jitter) / quota.restore_seconds
+            worst = max(worst, (j - i + 1) - allowed)
+    return worst
+
+
+@pytest.mark.parametrize(("operation", "scale"), [
+    ("getOrders", 1e-5),  # burst 20, one per 0.6 ms: the 10 ms of jitter fit in the burst
+    ("ListOrders", 1e-5),  # burst 6, one per 0.6 ms: they do not (the rest lengthens each interval)
+    ("ListOrders", 0.02),  # burst 6, one per 1.2 s (bench/sync_walk.py's scale)
+    ("GetServiceStatus", 1e-4),  # burst 2
+])
+def test_requests_keep_the_quota_whatever_the_delays_up_to_the_jitter(operation: str, scale: float) -> None:
+    stamps = _send_times(operation, scale, 60)
+    assert _worst_excess(stamps, quota_for(operation, scale), limiter_module.JITTER_SECONDS) <= 1e-9
+
+
+def test_the_jitter_is_held_back_once_not_paid_per_request() -> None:
+    """200 getOrders at time scale 1e-5 (one per 0.6 ms, burst 20): the old margin added 10 ms to every
+    request past the burst (1.9 s); holding the jitter back as burst costs it once."""
+    quota = quota_for("getOrders", 1e-5)
+    stamps = _send_times("getOrders", 1e-5, 200)
+    floor = (200 - quota.burst) * quota.restore_seconds  # Amazon's own: no margin at all
+    assert stamps[-1] <= limiter_module.JITTER_SECONDS + floor * (1 + limiter_module.HEADROOM) + 1e-9
+    assert stamps[-1] >= floor  # and never faster than Amazon's quota
+    assert stamps[:3] == [0.0, 0.0, 0.0]  # what is left of the burst still goes at once
+
+
+@pytest.mark.parametrize("kind", ["local", "redis"])
+def test_past_the_burst_the_jitter_comes_on_top_once(
+    kind: str, redis_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """getOrders (burst 20) with one token per 0.1 s and 0.25 s of jitter: the whole burst goes at once, the
+    21st waits the restore interval plus the jitter (it may arrive 0.25 s ahead of the first), the 22nd
+    one interval more, not another jitter."""
+    monkeypatch.setattr(limiter_module, "JITTER_SECONDS", 0.25)
+    limiter = _limiters(redis_prefix, 0.1 / 60)[0 if kind == "local" else 1]
+    restore = 0.1 * (1 + limiter_module.HEADROOM)
+    for _ in range(20):
+        assert limiter.acquire("S1", "getOrders", block=False) == 0
+    with pytest.raises(Throttled):
+        limiter.acquire("S1", "getOrders", block=False)
+    sleeps: list[float] = []
+    limiter._sleep = sleeps.append  # type: ignore[attr-defined]  # the wait it asks for, not slept
+    first = limiter.acquire("S1", "getOrders")
+    second = limiter.acquire("S1", "getOrders")
+    assert restore + 0.25 - 0.05 < first <= restore + 0.25
+    assert restore * 0.9 < second - first <= restore * 1.1
+
+
+def test_status_reads_the_levels_past_a_buckets_companion_keys() -> None:
+    """`amazon-mws status` scans the seller's quota keys: the bucket's `:recent` list (and an hourly
+    quota's `:hour` set) sit beside the bucket's hash and are not read as one."""
+    from amazon_mws.status import QUOTA_PREFIX, quota_levels
+
+    client = redis.Redis.from_url(REDIS_URL)
+    seller = f"status-{uuid.uuid4().hex}"
+    limiter = RedisLimiter(client, prefix=QUOTA_PREFIX, time_scale=1.0)
+    try:
+        limiter.acquire(seller, "ListOrders")
+        limiter.acquire(seller, "SubmitFeed")
+        assert client.type(f"{QUOTA_PREFIX}:{seller}:ListOrders:recent") == b"list"
+        levels = quota_levels(client, seller, time_scale=1.0)
+        assert set(levels) == {"ListOrders", "SubmitFeed"}
+        assert levels["ListOrders"]["burst"] == 6 and 4.9 < levels["ListOrders"]["tokens"] <= 5.1
+    finally:
+        keys = list(client.scan_iter(f"{QUOTA_PREFIX}:{seller}:*"))
+        if keys:
+            client.delete(*keys)

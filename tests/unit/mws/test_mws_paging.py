@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import pytest
 
-from amazon_mws.core.errors import PagingLoop
+from amazon_mws.core.errors import PagingLoop, TransportError
 from amazon_mws.core.paging import MAX_PAGES_ENV, NextTokenWalker, TooManyPages, max_pages_from_env, walk_pages
 
 
@@ -75,3 +76,58 @@ def test_the_limit_comes_from_the_environment(monkeypatch) -> None:
 def test_start_token_is_required_without_a_first_call() -> None:
     with pytest.raises(ValueError, match="start_token"):
         NextTokenWalker(CHAIN.__getitem__)
+
+
+def test_prefetch_asks_for_the_next_page_before_handing_over_this_one() -> None:
+    """With prefetch the next request is under way (here: done, in the helper thread) while the caller holds
+    a page; the pages still come in order, the last one starts no request."""
+    requested: list[str] = []
+    arrived = {"t1": threading.Event(), "t2": threading.Event()}
+
+    def next_page(token: str) -> Page:
+        requested.append(token)
+        arrived[token].set()
+        return CHAIN[token]
+
+    walker = iter(NextTokenWalker(next_page, lambda: Page(1, "t1"), prefetch=True))
+    assert next(walker).n == 1
+    assert arrived["t1"].wait(5)  # requested while the caller still holds page 1
+    assert next(walker).n == 2
+    assert arrived["t2"].wait(5)
+    assert [p.n for p in walker] == [3]
+    assert requested == ["t1", "t2"]
+
+
+@pytest.mark.parametrize("prefetch", [False, True])
+def test_prefetch_raises_the_next_pages_error_where_the_walk_without_it_does(prefetch: bool) -> None:
+    pages = {"a": Page(2, "b"), "b": Page(3, "a")}
+    seen = []
+    with pytest.raises(PagingLoop, match="repeated after 2 pages"):
+        for page in NextTokenWalker(pages.__getitem__, lambda: Page(1, "a"), prefetch=prefetch):
+            seen.append(page.n)
+    assert seen == [1, 2, 3]
+
+    def failing(token: str) -> Page:
+        raise TransportError("ListOrders: connection refused")
+
+    got = []
+    with pytest.raises(TransportError):
+        for page in NextTokenWalker(failing, lambda: Page(1, "x"), prefetch=prefetch):
+            got.append(page.n)
+    assert got == [1]  # the first page was handed over before the second's failure was raised
+
+
+def test_a_walk_closed_early_waits_for_the_request_in_flight() -> None:
+    release = threading.Event()
+    finished = threading.Event()
+
+    def slow(token: str) -> Page:
+        release.wait(5)
+        finished.set()
+        return CHAIN[token]
+
+    walker = iter(NextTokenWalker(slow, lambda: Page(1, "t1"), prefetch=True))
+    assert next(walker).n == 1
+    threading.Timer(0.05, release.set).start()
+    walker.close()  # type: ignore[attr-defined]  # a generator
+    assert finished.is_set()  # nothing of the walk runs after close returns

@@ -9,7 +9,7 @@ import tracemalloc
 
 import pytest
 
-from amazon_mws.runtime.jsonlines import write_json, write_line
+from amazon_mws.runtime.jsonlines import BATCH_CHARS, json_text, write_json, write_line
 from amazon_mws.runtime.message import LazyList
 
 
@@ -22,6 +22,16 @@ def dumps(value) -> str:
 def test_plain_values_are_ordinary_json():
     value = {"a": [1, 2.5, None, True], "é": "ü", "n": {"x": []}}
     assert json.loads(dumps(value)) == value
+
+
+def test_the_spelling_is_json_dumps_with_the_writers_options():
+    """json_text's one encoder spells what json.dumps(..., ensure_ascii=False, separators=(", ", ": ")) does
+    (the SQLite store keeps items in it, rows written before included), and refuses the same."""
+    value = {"a": [1, 2.5, None, True, float("inf")], "é": "ü\n\"", "n": {"x": [], "": {}}, "k": "\u2028"}
+    for v in (value, "text", 3, None, [value, value]):
+        assert json_text(v) == json.dumps(v, ensure_ascii=False, separators=(", ", ": "))
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        json_text({"when": datetime.date(2026, 12, 2)})
 
 
 def test_lazy_lists_anywhere_are_written_as_arrays():
@@ -56,12 +66,16 @@ def test_fifty_thousand_items_stream_one_at_a_time():
     sink = CountingSink()
     produced = [0]
 
+    made = [0]  # characters of the items made so far
+
     def factory():
         for i in range(n):
-            if i:  # the previous item is already out before the next one is made
-                assert f'"id": {i - 1},' in sink.tail
+            # what was made is out, but for the piece being gathered (at most BATCH_CHARS)
+            assert made[0] - sink.chars <= BATCH_CHARS
             produced[0] += 1
-            yield {"id": i, "status": "Pending", "pad": "x" * 40}
+            item = {"id": i, "status": "Pending", "pad": "x" * 40}
+            made[0] += len(json_text(item)) + 2
+            yield item
 
     lazy = LazyList(factory, n)
     tracemalloc.start()
@@ -95,3 +109,34 @@ def test_a_lazy_list_with_texts_is_written_from_them_without_its_items():
     lazy = LazyList(no_items, 2, lambda: iter(['{"id": 1}', '{"id": 2, "s": "é"}']))
     assert dumps({"orders": lazy, "n": 1}) == '{"orders": [{"id": 1}, {"id": 2, "s": "é"}], "n": 1}'
     assert dumps(LazyList(no_items, 0, lambda: iter([]))) == "[]"
+
+
+def test_items_go_out_in_pieces_not_one_write_each():
+    """Two writes per item made an unbuffered stdout (PYTHONUNBUFFERED) one system call each."""
+    calls: list[int] = []
+
+    class Sink(io.StringIO):
+        def write(self, text: str) -> int:
+            calls.append(len(text))
+            return super().write(text)
+
+    texts = [json_text({"id": i, "pad": "y" * 90}) for i in range(10_000)]
+    for lazy in (LazyList(lambda: iter(json.loads(t) for t in texts), len(texts)),
+                 LazyList(lambda: iter([]), len(texts), lambda: iter(texts))):
+        calls.clear()
+        sink = Sink()
+        write_json(sink, lazy)
+        assert json.loads(sink.getvalue()) == [json.loads(t) for t in texts]
+        assert len(calls) <= sum(calls) // BATCH_CHARS + 2
+
+
+def test_an_event_without_lazy_lists_is_one_write_with_its_newline():
+    calls: list[str] = []
+
+    class Sink(io.StringIO):
+        def write(self, text: str) -> int:
+            calls.append(text)
+            return super().write(text)
+
+    write_line(Sink(), {"event": "snapshot", "snapshot": {"cursor": "2026-12-02T00:00:00Z"}})
+    assert calls == ['{"event": "snapshot", "snapshot": {"cursor": "2026-12-02T00:00:00Z"}}\n']

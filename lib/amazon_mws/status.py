@@ -108,11 +108,8 @@ def render(data: dict[str, Any]) -> None:
         if "problem" in f:
             table.add_row(f["flow"], "-", "-", f["problem"], "-", "-", "-", "-", "-")
             continue
-        last = f.get("lastRun") or {}
-        last_text = "-" if not last else f"{_ago(last.get('finishedAt'))}, {last.get('messages')} msgs" + (
-            "" if last.get("ok") else f", error: {last.get('error')}")
-        run = f.get("runInProgress")
-        run_text = f"page {run['pages']}, {run['orders']} orders" if run else "-"
+        last_text = _last_run(f, f"{(f.get('lastRun') or {}).get('messages')} msgs", "error: ")
+        run_text = _in_progress(f)
         schedule = f.get("schedule") or {}
         sched_text = (f"every {schedule['interval']}s" if "interval" in schedule
                       else schedule.get("cron", "once"))
@@ -157,6 +154,20 @@ def collect_local(names: list[str] | None = None) -> dict[str, Any] | None:
         store.close()
 
 
+def _last_run(flow: dict[str, Any], counted: str, error_label: str) -> str:
+    """A flow's last run in a table cell: when, how much, and its error if it had one."""
+    last = flow.get("lastRun") or {}
+    if not last:
+        return "-"
+    error = "" if last.get("ok") else f", {error_label}{last.get('error')}"
+    return f"{_ago(last.get('finishedAt'))}, {counted}{error}"
+
+
+def _in_progress(flow: dict[str, Any]) -> str:
+    run = flow.get("runInProgress")
+    return f"page {run['pages']}, {run['orders']} orders" if run else "-"
+
+
 def render_local(data: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -168,11 +179,8 @@ def render_local(data: dict[str, Any]) -> None:
         if "problem" in f:
             table.add_row(f["flow"], "-", f["problem"], "-", "-", "-", "-")
             continue
-        last = f.get("lastRun") or {}
-        last_text = "-" if not last else f"{_ago(last.get('finishedAt'))}, {last.get('delivered')} delivered" + (
-            "" if last.get("ok") else f", {last.get('error')}")
-        run = f.get("runInProgress")
-        run_text = f"page {run['pages']}, {run['orders']} orders" if run else "-"
+        last_text = _last_run(f, f"{(f.get('lastRun') or {}).get('delivered')} delivered", "")
+        run_text = _in_progress(f)
         if f.get("running"):
             run_text = f"started {_ago(f['running'])}" + ("" if run_text == "-" else f", {run_text}")
         table.add_row(f["flow"], f.get("cursor") or "-", last_text, run_text, str(f["inFlight"]),

@@ -15,6 +15,7 @@ for a LazyList first cost more than writing them.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from amazon_mws.runtime.interrupts import shielded
@@ -88,27 +89,34 @@ BATCH_CHARS = 1 << 16
 
 
 def _write_items(stream: TextIO, items: Any) -> None:
-    out = _Pieces(stream)
-    out.add("[")
-    for index, item in enumerate(items):
-        if index:
-            out.add(", ")
-        try:
-            out.add(_dumps(item))
-        except TypeError:  # a LazyList inside (or a value JSON cannot hold): written by the walk itself
-            out.flush()
-            write_json(stream, item)
-    out.add("]")
-    out.flush()
+    _write_array(stream, items, _text_or_none)
 
 
 def _write_texts(stream: TextIO, texts: Any) -> None:
+    _write_array(stream, texts, str)
+
+
+def _text_or_none(item: Any) -> str | None:
+    try:
+        return _dumps(item)
+    except TypeError:  # a LazyList inside (or a value JSON cannot hold): written by the walk itself
+        return None
+
+
+def _write_array(stream: TextIO, values: Any, text_of: Callable[[Any], str | None]) -> None:
+    """A JSON array in pieces of about BATCH_CHARS, one write each; a value ``text_of`` cannot spell
+    (None) is written by ``write_json`` in between."""
     out = _Pieces(stream)
     out.add("[")
-    for index, text in enumerate(texts):
+    for index, value in enumerate(values):
         if index:
             out.add(", ")
-        out.add(text)
+        text = text_of(value)
+        if text is None:
+            out.flush()
+            write_json(stream, value)
+        else:
+            out.add(text)
     out.add("]")
     out.flush()
 

@@ -120,7 +120,8 @@ def _add_celery_commands(sub) -> None:
                                "workers; no limit in one process)")
     flow_retry = flow_sub.add_parser("retry", help="send the flow's parked messages (the sink did not take them) now")
     flow_retry.add_argument("flow_file", metavar="FLOW", help="the flow file (or, with REDIS_URL, a registered name)")
-    flow_retry.add_argument("--timeout", type=float, default=600.0, help="seconds it waits for workers (default 600)")
+    flow_retry.add_argument("--timeout", type=float, default=None,
+                            help="stop after S seconds (on workers: default 600; in this process: no limit)")
     flow_reset = flow_sub.add_parser("reset", help="start the trigger over on purpose after its state was lost")
     flow_reset.add_argument("flow_file", metavar="FLOW", help="the flow file (or, with REDIS_URL, a registered name)")
     flow_reset.add_argument("--from", dest="start", metavar="TIME",

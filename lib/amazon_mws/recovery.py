@@ -48,7 +48,7 @@ def retry(args) -> int:
     """``amazon-mws flow retry FLOW [--timeout S]``."""
     from amazon_mws.flows.runner import retry_here, say_parked
     from amazon_mws.runtime.logs import configure_logging
-    from amazon_mws.workers.flow_runs import retry_on_workers
+    from amazon_mws.workers.flow_runs import WORKERS_TIMEOUT, retry_on_workers
 
     configure_logging()
     try:
@@ -56,7 +56,10 @@ def retry(args) -> int:
     except ValidationError as exc:
         return _refused("retry", exc)
     try:
-        report = retry_on_workers(flow, timeout=args.timeout) if os.environ.get("REDIS_URL") else retry_here(flow)
+        if os.environ.get("REDIS_URL"):
+            report = retry_on_workers(flow, timeout=WORKERS_TIMEOUT if args.timeout is None else args.timeout)
+        else:
+            report = retry_here(flow, timeout=args.timeout)
     except TimeoutError as exc:
         print(f"amazon-mws flow retry: {exc}", file=sys.stderr)
         return FAILED

@@ -170,14 +170,24 @@ def _retry_parked_here(flow: Flow, store, report: FlowReport, sleep: Callable[[f
         _sink_here(flow, store, msg, report, sleep, parked=True)
 
 
-def retry_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = time.sleep) -> FlowReport:
-    """``flow retry`` in one process: send the parked messages now (a failure parks them again)."""
+def retry_here(flow: Flow, store=None, *, sleep: Callable[[float], None] = time.sleep,
+               timeout: float | None = None) -> FlowReport:
+    """``flow retry`` in one process: send the parked messages now (a failure parks them again).
+    ``timeout``: stop at a safe point after that many seconds (``TimeoutError``), as ``run_once_here`` does;
+    a message not yet sent stays parked."""
+    from amazon_mws.runtime import interrupts
     from amazon_mws.runtime.state import state_store_from_env
 
     store = store or state_store_from_env()
     report = FlowReport(flow.name, "in-process")
     started = time.monotonic()
-    _retry_parked_here(flow, store, report, sleep)
+    try:
+        with interrupts.deadline(timeout):
+            _retry_parked_here(flow, store, report, sleep)
+    except interrupts.TimedOut:
+        raise TimeoutError(
+            f"flow {flow.name}: stopped after {timeout:g} s (--timeout), {report.delivered} message(s) delivered; "
+            "the others stay parked for the next retry or run") from None
     report.seconds = time.monotonic() - started
     return report
 

@@ -95,6 +95,22 @@ def test_flow_retry_sends_parked_messages_now_and_parks_them_again_if_the_sink_s
         assert nothing.returncode == 0 and summary(nothing)["delivered"] == 0
 
 
+def test_flow_retry_timeout_stops_at_a_safe_point_and_what_was_not_sent_stays_parked(cli, tmp_path):
+    with Sandbox(orders=3, seed=13, time_scale=float(SCALE)) as sandbox, Receiver("down", status=400) as hook:
+        flow = write_flow(tmp_path, sandbox, hook.sink(retries=0), name="retry-timeout")
+        assert summary(cli("flow", "run", flow, "--once", env=ENV))["parked"] == 3
+        hook.mode = "hold"  # takes the first message and keeps its answer back
+        started = time.monotonic()
+        stopped = cli("flow", "retry", flow, "--timeout", "2", env=ENV)
+        assert stopped.returncode == 1 and time.monotonic() - started < 30, stopped.stderr
+        assert "stopped after 2 s (--timeout)" in stopped.stderr and "Traceback" not in stopped.stderr
+        hook.release.set()
+        hook.mode = "ok"
+        sent = cli("flow", "retry", flow, env=ENV)
+        assert sent.returncode == 0, sent.stderr
+        assert {order_id(k) for k in hook.delivered_keys()} == set(sandbox.orders)  # none lost
+
+
 def test_a_receiver_that_drips_its_reply_is_cut_off_at_the_time_limit_and_counted_as_a_failed_attempt(cli, tmp_path):
     with Sandbox(orders=2, seed=13, time_scale=float(SCALE)) as sandbox, Receiver("drip", drip_seconds=0.2) as hook:
         flow = write_flow(tmp_path, sandbox, hook.sink(retries=1, timeout=1))

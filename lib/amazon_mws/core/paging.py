@@ -12,16 +12,19 @@ Every paging loop of the package goes through `NextTokenWalker` (steps.order_syn
 `prefetch=True` requests the next page (in one helper thread) as soon as a page's NextToken is known,
 before that page is handed over, so Amazon's time to answer runs while the caller stores the page. Pages
 still come in order and an error of the next page is raised where it would be without prefetch (when the
-caller asks for that page); a walk that is closed early waits for the one request in flight. It is for a
-caller that does not use the same connection meanwhile, and costs one request nobody reads when the
-caller stops early on its own (a sample call must not prefetch).
+caller asks for that page). A walk closed early (the caller stopped, or Ctrl-C / --timeout unwound it) does
+not wait for the request in flight, which may be sitting out a minute of ListOrders' quota: it finishes in
+its daemon thread and its page is dropped, so an interrupted process ends at once. The connection is shared
+with that thread meanwhile (requests' connection pool and the limiter are thread-safe). It costs one
+request nobody reads when the caller stops early on its own (a sample call must not prefetch).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Generic, Protocol, TypeVar
 
 from amazon_mws.core.errors import PagingLoop
@@ -116,14 +119,29 @@ class NextTokenWalker(Generic[P]):
             yield page
 
     def _prefetched(self, page: P) -> Iterator[P]:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{self.what}-prefetch") as helper:
-            while True:
-                token = page.next_token
-                ahead: Future[P] | None = helper.submit(self._follow, token) if token else None
-                yield page
-                if ahead is None:
-                    return
-                page = ahead.result()
+        while True:
+            token = page.next_token
+            ahead = _in_helper(self._follow, token, f"{self.what}-prefetch") if token else None
+            yield page  # closed here (early, or by Ctrl-C / --timeout unwinding the caller): nothing waits
+            if ahead is None:
+                return
+            page = ahead.result()
+
+
+def _in_helper(call: Callable[[str], P], token: str, name: str) -> Future[P]:
+    """``call(token)`` in a daemon thread: its answer as a Future. A daemon, unlike an executor's thread,
+    never holds up the end of the process."""
+    future: Future[P] = Future()
+
+    def run() -> None:
+        future.set_running_or_notify_cancel()
+        try:
+            future.set_result(call(token))
+        except BaseException as exc:  # handed to the reader of the page, raised where it reads it
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return future
 
 
 def walk_pages(first: Callable[[], P], next_page: Callable[[str], P], *, what: str = "listing") -> Iterator[P]:

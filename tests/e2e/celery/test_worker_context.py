@@ -76,7 +76,7 @@ def test_a_flow_registered_again_is_what_the_next_message_goes_through(own_redis
     workers = _workers_on(workers_factory, own_redis, monkeypatch)
     app = workers.app()
     fs = FlowStore.from_env()
-    creds = {"sellerId": "A1TESTSELLER", "accessKey": "AKIA-TEST", "secretKey": "test",
+    creds = {"sellerId": "A1TESTSELLER", "accessKeyId": "AKIA-TEST", "secretKey": "test",
              "marketplaceId": "A1PA6795UKMFR9", "endpoint": "http://127.0.0.1:9"}
     name = f"again-{workers.run_id}"
     first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"

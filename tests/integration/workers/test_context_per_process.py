@@ -17,7 +17,7 @@ from amazon_mws.flows.spec import parse_flow
 from amazon_mws.workers import context
 
 pytestmark = pytest.mark.timeout(60)
-CREDS = {"sellerId": "A1TESTSELLER", "accessKey": "AKIA-TEST", "secretKey": "test",
+CREDS = {"sellerId": "A1TESTSELLER", "accessKeyId": "AKIA-TEST", "secretKey": "test",
          "marketplaceId": "A1PA6795UKMFR9", "endpoint": "http://127.0.0.1:9"}
 
 
@@ -72,8 +72,10 @@ def test_a_flow_is_parsed_once_per_registered_version(prefix, tmp_path):
     fs.register(_flow(name, str(tmp_path / "a.jsonl")))
     first = fs.flow(name)
     assert fs.flow(name) is first  # nothing parsed again
-    fs.register(_flow(name, str(tmp_path / "a.jsonl")))
-    assert fs.flow(name) is first  # the same spec: the same version
+    fs.register(_flow(name, str(tmp_path / "a.jsonl")))  # its inline secrets are sealed anew: a new version
+    again = fs.flow(name)
+    assert again is not first and again.sink.path == first.sink.path
+    assert fs.flow(name) is again  # and parsed once
     fs.register(_flow(name, str(tmp_path / "b.jsonl")))
     second = fs.flow(name)
     assert second is not first and second.sink.path == str(tmp_path / "b.jsonl")

@@ -24,7 +24,7 @@ def test_mask_url_keeps_only_what_tells_sinks_apart(url: str, shown: str) -> Non
 
 def test_a_registered_url_is_masked_in_text_written_by_others() -> None:
     # the redactor is process-wide and other tests register URLs too: this one's token is its own
-    token, sig = f"hook{uuid.uuid4().hex}", f"sig{uuid.uuid4().hex}"
+    token, sig = f"Z{uuid.uuid4().hex}Z", f"Q{uuid.uuid4().hex}Q"  # no prefix another URL could share
     url = f"https://hooks.example/services/{token}?sig={sig}"
     line = ("HTTPSConnectionPool(host='hooks.example', port=443): Max retries exceeded with url: "
             f"/services/{token}?sig={sig} (Caused by ...)")

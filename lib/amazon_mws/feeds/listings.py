@@ -38,7 +38,8 @@ GENERIC_PRODUCT_TYPE = "PRODUCT"
 SCHEMA_ENV = "AMAZON_LISTINGS_SCHEMA_DIR"
 LISTINGS_STEPS = ("updateItem", "submitInventory", "changeProductPrice", "changeProductImage",
                   "establishProductRelationships", "submitProduct", "submitProductCategoryFromPayload")
-MAX_MESSAGES = 10_000  # Amazon's guidance per JSON_LISTINGS_FEED document (the schema allows 25,000)
+MAX_MESSAGES = 25_000  # per JSON_LISTINGS_FEED document: Amazon's limit since 2025-05-06 (was 10,000),
+# the schema's maxItems
 
 
 @dataclass

@@ -14,7 +14,6 @@ from typing import Any
 
 from amazon_mws.backends import backend_for, feeds_api, shipments_api
 from amazon_mws.feeds import intents, job
-from amazon_mws.feeds.envelope import FeedDocument
 from amazon_mws.feeds.errors import FeedInputError
 from amazon_mws.runtime import batching, waits
 from amazon_mws.steps import feed_outbox, feed_wait
@@ -42,8 +41,8 @@ def submit_and_wait(
     docs = documents_for(step, _body(msg), cfg)
     api = api or feeds_api(cfg)
     gathering = batching.current()
-    if gathering is not None and len(docs) == 1 and isinstance(
-            docs[0], FeedDocument):  # many messages at once: one feed for all (steps/feed_outbox.py)
+    if gathering is not None and len(docs) == 1 and feed_outbox.OUTBOX.gathers(
+            docs[0]):  # many messages at once: one feed for all (steps/feed_outbox.py)
         batched = feed_outbox.OUTBOX.send(api, docs[0], _message_ids(msg)[0], gathering, sleep)
         _emit(ctx, batched)
         return [batched]

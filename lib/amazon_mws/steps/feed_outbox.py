@@ -6,16 +6,19 @@ at Amazon. Gathered, they are one feed, sent in seconds.
 
 How, in one process (a runtime `Gathering`: the CLI's `run ACTION --message FILE.jsonl`): each message is
 built and validated on its own (a bad one gets its own error and stops no other), then joins the open
-batch of its account and feed type. The first message to open a batch leads it: it waits up to the
-window (`FEED_BATCH_SECONDS`) or until the batch reaches Amazon's size guidance (30,000 records, 10 MB),
-then
+batch of its account and feed type. Two document kinds gather (steps/feed_kinds.py: each says its size
+guidance and how to merge): the XML feeds (`FeedDocument`) and, on SP-API, the listings actions'
+JSON_LISTINGS_FEED (`ListingsDocument`). The first message to open a batch leads it: it waits up to the
+window (`FEED_BATCH_SECONDS`) or until the batch reaches its kind's size guidance (XML: 30,000 records,
+10 MB; JSON listings: 25,000 messages, 10 MiB), then
 
 1. seals it durably in the state store before anything is sent: each message id is claimed for the batch
    (a message already sealed into an earlier batch, a rerun's, goes on with that one instead), and the
    batch's feed (the messages' records renumbered 1..n, and which message each record came from) is kept;
 2. submits it exactly once (`feeds.intents`, the batch as the input), waits for the report;
 3. answers every message with the feed's id and status and the report of its own records only (its
-   results, numbered as in its own input, and its own counts): errors stay data, per message.
+   results, numbered as in its own input, and its own counts): errors stay data, per message. Both
+   kinds' reports arrive in the MWS `processingReport` shape, so one split serves both.
 
 A rerun of the same input finds its messages' batches and continues their submissions: the same feed ids,
 no second feed.
@@ -23,7 +26,6 @@ no second feed.
 
 from __future__ import annotations
 
-import copy
 import threading
 import time
 import uuid
@@ -31,28 +33,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lxml import etree
-
 from amazon_mws.feeds import intents, job
-from amazon_mws.feeds.envelope import MAX_FEED_BYTES, MAX_FEED_MESSAGES, FeedDocument
 from amazon_mws.runtime.batching import Gathering
+from amazon_mws.steps.feed_kinds import Kind, Records, StoredFeed, kind_of
 
 KEEP_SECONDS = 2 * 86400.0  # sealed batches are kept as long as intents are
 
 
 @dataclass
-class StoredFeed:
-    """A sealed batch's feed as it was first built: the exact bytes, so a rerun sends (or finds) the same."""
-
-    feed_type: str
-    xml: bytes
-    message_count: int
-
-
-@dataclass
 class _Member:
     message_id: str
-    doc: FeedDocument
+    doc: Any  # a document of `kind`
     done: threading.Event = field(default_factory=threading.Event)
     output: dict[str, Any] | None = None
     error: BaseException | None = None
@@ -60,37 +51,19 @@ class _Member:
 
 @dataclass
 class _Batch:
+    kind: Kind
     members: list[_Member] = field(default_factory=list)
     records: int = 0
     size: int = 0
     closed: bool = False
 
-    def fits(self, doc: FeedDocument, size: int) -> bool:
+    def fits(self, doc: Any, size: int) -> bool:
         return not self.closed and (not self.members or (
-            self.records + doc.message_count <= MAX_FEED_MESSAGES and self.size + size <= MAX_FEED_BYTES - 1024))
+            self.records + doc.message_count <= self.kind.max_records
+            and self.size + size <= self.kind.max_bytes - 1024))
 
 
-def merge(feed_type: str, docs: list[tuple[str, FeedDocument]]) -> tuple[StoredFeed, list[list[Any]]]:
-    """One feed from each message's validated document: the Message elements renumbered 1..n in order,
-    and for each new MessageID the [message id, its MessageID in that message's own document]."""
-    root = copy.deepcopy(docs[0][1].root)
-    for message in root.findall("Message"):
-        root.remove(message)
-    records: list[list[Any]] = []
-    for message_id, doc in docs:
-        for message in doc.root.findall("Message"):
-            own = int(message.findtext("MessageID") or 0)
-            merged = copy.deepcopy(message)
-            number = merged.find("MessageID")
-            assert number is not None  # every built message has one (feeds/envelope.py)
-            number.text = str(len(records) + 1)
-            root.append(merged)
-            records.append([message_id, own])
-    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-    return StoredFeed(feed_type, xml, len(records)), records
-
-
-def split_report(report: dict[str, Any] | None, records: list[list[Any]], message_id: str) -> dict[str, Any] | None:
+def split_report(report: dict[str, Any] | None, records: Records, message_id: str) -> dict[str, Any] | None:
     """The report of one message's own records: its results (MessageIDs as in its own input; results
     about the whole feed, MessageID 0, go to every message) and its own counts."""
     if report is None:
@@ -117,9 +90,17 @@ class Outbox:
         self._lock = threading.Lock()
         self._open: dict[tuple[str, str], _Batch] = {}
 
-    def send(self, api: Any, doc: FeedDocument, message_id: str, gathering: Gathering,
+    @staticmethod
+    def gathers(doc: Any) -> bool:
+        """Whether a built document can join a batch (an XML feed, a JSON listings feed)."""
+        return kind_of(doc) is not None
+
+    def send(self, api: Any, doc: Any, message_id: str, gathering: Gathering,
              sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
         """This message's output, once its batch's feed is done (raises what sank the batch)."""
+        kind = kind_of(doc)
+        if kind is None:
+            raise TypeError(f"doc: a {type(doc).__name__} cannot join the feed outbox")
         key = (str(api.account), doc.feed_type)
         member = _Member(message_id, doc)
         size = len(doc.xml)
@@ -128,7 +109,7 @@ class Outbox:
             leads = current is None or not current.fits(doc, size)
             if current is not None and leads:
                 current.closed = True  # full: its leader sends it now
-            batch = _Batch() if leads or current is None else current
+            batch = _Batch(kind) if leads or current is None else current
             self._open[key] = batch
             batch.members.append(member)
             batch.records += doc.message_count
@@ -152,7 +133,7 @@ class Outbox:
             if self._open.get(key) is batch:
                 del self._open[key]
         try:
-            for sealed in Sealer(api, key[1]).seal(batch.members):
+            for sealed in Sealer(api, key[1], batch.kind).seal(batch.members):
                 self._finish(api, sealed, sleep)
         except BaseException as exc:
             for member in batch.members:
@@ -183,16 +164,16 @@ class Sealed:
 
     key: str
     feed: StoredFeed
-    records: list[list[Any]]
+    records: Records
     members: list[_Member]
 
 
 class Sealer:
     """Batches sealed in the state store: `msg:<id>` -> batch key, `batch:<key>` -> its feed and records."""
 
-    def __init__(self, api: Any, feed_type: str) -> None:
+    def __init__(self, api: Any, feed_type: str, kind: Kind) -> None:
         self.ns = intents.intent_store().namespace(f"feed-outbox:{api.account}:{feed_type}")
-        self.feed_type = feed_type
+        self.feed_type, self.kind = feed_type, kind
 
     def seal(self, members: list[_Member]) -> list[Sealed]:
         """This batch, sealed, and the earlier batches some of these messages were already sealed into (a
@@ -208,7 +189,8 @@ class Sealer:
                 earlier.setdefault(owner, []).append(member)
         out = []
         if fresh:
-            stored, records = merge(self.feed_type, [(m.message_id, m.doc) for m in fresh])
+            stored, records = self.kind.merge(self.feed_type, [(m.message_id, m.doc) for m in fresh])
+            # "xml": the feed's text, whatever its format (the key sealed batches have always had)
             self.ns.merge({f"batch:{key}": {"xml": stored.xml.decode("utf-8"), "records": records,
                                             "count": stored.message_count, "createdAt": time.time()}})
             out.append(Sealed(key, stored, records, fresh))

@@ -17,6 +17,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -111,6 +112,7 @@ class Manifest:
         """Credentials and step fields together, as one cfg holds them."""
         return {**self.credential_fields, **step.fields}
 
+    @cached_property
     def secret_names(self) -> frozenset[str]:
         """Every field name whose value is a secret: the well-known ones and each password field of the
         credentials or of any step. What the redactor masks and what is sealed before Redis."""
@@ -118,7 +120,8 @@ class Manifest:
         for step in self.steps.values():
             names |= secret_field_names(step.fields)
         return frozenset(names)
-    @property
+
+    @cached_property
     def config_keys(self) -> frozenset[str]:
         """Every key a cfg may hold: the credentials' fields and every step's (one config file serves all
         steps, so a field of another step is not a typo)."""

@@ -208,7 +208,7 @@ def _learn_secret_field_names(**_: Any) -> None:
     except Exception as exc:  # the task will report the broken manifest; the worker still starts
         print(f"amazon-mws worker: component not loaded: {exc}", file=sys.stderr)
         return
-    REDACTOR.add_names(manifest.secret_names())
+    REDACTOR.add_names(manifest.secret_names)
 
 
 @dataclass
@@ -250,7 +250,7 @@ class CeleryExecutor:
         async_result = self.app.send_task(
             TASK_NAME,
             # the broker and the result backend are Redis: the cfg's secrets travel sealed
-            args=[step_name, seal_fields(cfg, load_manifest().secret_names()), msg.to_json(materialize=True)],
+            args=[step_name, seal_fields(cfg, load_manifest().secret_names), msg.to_json(materialize=True)],
             kwargs={"namespace": namespace or default_namespace(step_name, cfg), "sample": sample},
             queue=self.queue,
             argsrepr=argsrepr,

@@ -155,7 +155,7 @@ class FlowStore:
     def register(self, flow) -> None:
         # inline credentials and webhook headers are sealed: whoever reads Redis cannot use them; the version is
         # the stored (sealed) text's digest, so it fingerprints nothing secret and changes with each registration
-        text = json.dumps(seal_fields(flow.to_json(), load_manifest().secret_names(), whole=("headers",)))
+        text = json.dumps(seal_fields(flow.to_json(), load_manifest().secret_names, whole=("headers",)))
         pipe = self.r.pipeline(transaction=True)
         pipe.set(self.key(flow.name, "spec"), text)
         pipe.set(self.key(flow.name, "version"), hashlib.sha256(text.encode()).hexdigest())

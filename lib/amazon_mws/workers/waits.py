@@ -117,7 +117,7 @@ def schedule(app: Any, waits: list[Wait], step: str, *, continuation: dict[str, 
     record: dict[str, Any] = {
         "key": key, "step": step, "poller": pollers[0], "jobs": [w.state for w in waits], "outputs": [],
         "continuation": continuation, "flow": flow, "stage": stage,
-        "cfg": seal_fields(cfg, load_manifest().secret_names()) if cfg else cfg, "checkId": uuid.uuid4().hex,
+        "cfg": seal_fields(cfg, load_manifest().secret_names) if cfg else cfg, "checkId": uuid.uuid4().hex,
         "createdAt": time.time(), "dueAt": time.time() + delay,
     }
     store.save(record)

@@ -15,7 +15,13 @@ Both must report all 10,000 updates processed, message by message. Prints Submit
 and the least time Amazon's SubmitFeed quota allows for that many feeds. Ratio = baseline wall / outbox
 wall.
 
-    python bench/feed_batching.py [--messages 100] [--lines 100] [--time-scale 0.005] [--quick]
+With `--workers N` (2 by default; 0 skips it) the same messages also go to N real `amazon-mws worker`
+processes as separate Celery tasks (`CeleryExecutor.submit`, every task on whichever worker is free),
+once with `FEED_BATCH_SECONDS=0` (one feed per message, the baseline) and once with the default window
+(steps/feed_batches.py: one feed for the tasks' messages, batched in Redis). Redis: BENCH_REDIS_URL
+(default redis://127.0.0.1:6379/12), under a key prefix of the run's own.
+
+    python bench/feed_batching.py [--messages 100] [--lines 100] [--time-scale 0.005] [--workers 2] [--quick]
 """
 
 from __future__ import annotations
@@ -78,11 +84,86 @@ def run_feeds(bodies: list[dict[str, Any]], time_scale: float, *, gathered: bool
     return {"wall": wall, "processed": processed, "calls": calls, "throttled": throttled}
 
 
+def run_on_workers(bodies: list[dict[str, Any]], time_scale: float, workers: int, window: float) -> dict[str, Any]:
+    """Each body a Celery task of `updateItem` on `workers` worker processes, FEED_BATCH_SECONDS=`window`."""
+    import uuid
+
+    from workers import start_workers, stop_workers
+
+    from amazon_mws.runtime.sealing import KEY_ENV, new_key
+    from amazon_mws.sandbox import Sandbox
+    from amazon_mws.workers.app import CeleryExecutor, make_app
+
+    os.environ.setdefault(KEY_ENV, new_key())  # the client seals the tasks' credentials, the workers open them
+    run = uuid.uuid4().hex[:8]
+    url = os.environ.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/12"
+    env = {**os.environ, "REDIS_URL": url, "AMAZON_MWS_QUEUE": f"bench-{run}", "AMAZON_MWS_STATE_PREFIX":
+           f"bench-{run}:", "FEED_BATCH_SECONDS": str(window), "LOG_LEVEL": "WARNING"}
+    env.pop("AMAZON_MWS_STATE_PATH", None)
+    logs = Path(tempfile.mkdtemp(prefix="bench-feed-workers-"))
+    with Sandbox(orders=0, seed=5, time_scale=time_scale) as sandbox:
+        procs = start_workers(workers, env, logs)
+        try:
+            executor = CeleryExecutor(make_app(url), queue=env["AMAZON_MWS_QUEUE"])
+            started = time.perf_counter()
+            handles = [executor.submit("updateItem", sandbox.credentials, {"id": f"stock-{n}", "body": body})
+                       for n, body in enumerate(bodies)]
+            processed = 0
+            for handle, body in zip(handles, bodies, strict=True):
+                result = handle.result(timeout=1800)
+                assert not result.errors, result.errors
+                [message] = result.data
+                own = int((message.body.get("processingReport") or {}).get("messagesProcessed") or 0)
+                assert own == len(body["messages"]), message.body  # each message its own records
+                processed += own
+            wall = time.perf_counter() - started
+        finally:
+            stop_workers(procs)
+        log = sandbox.requests
+    calls = {a: sum(1 for r in log if r["action"] == a) for a in ("SubmitFeed", "GetFeedSubmissionList",
+                                                                   "GetFeedSubmissionResult")}
+    return {"wall": wall, "processed": processed, "calls": calls,
+            "throttled": sum(1 for r in log if r.get("error_code") == "RequestThrottled")}
+
+
+def workers_result(bodies: list[dict[str, Any]], scale: float, workers: int, total: int) -> Result:
+    """The Celery rows: one feed per task against the tasks batched in Redis, same messages, same workers."""
+    from amazon_mws.runtime.batching import DEFAULT_WINDOW
+
+    alone = run_on_workers(bodies, scale, workers, 0)
+    print(f"  {workers} workers, a feed per task: {alone['calls']['SubmitFeed']} SubmitFeed, {alone['wall']:.2f} s",
+          flush=True)
+    batched = run_on_workers(bodies, scale, workers, DEFAULT_WINDOW)
+    print(f"  {workers} workers, batched:         {batched['calls']['SubmitFeed']} SubmitFeed, "
+          f"{batched['wall']:.2f} s", flush=True)
+    return Result(
+        bench="feeds-on-workers",
+        baseline_label=f"{workers} Celery workers, one feed per task ({len(bodies)} tasks), wall",
+        baseline=alone["wall"],
+        figure_label=f"{workers} Celery workers, tasks batched in Redis (window {DEFAULT_WINDOW:g} s), wall",
+        figure=batched["wall"],
+        unit="s",
+        ratio=alone["wall"] / batched["wall"],
+        target="every update processed; fewer SubmitFeed calls",
+        met=alone["processed"] == total == batched["processed"]
+        and batched["calls"]["SubmitFeed"] < alone["calls"]["SubmitFeed"],
+        details={
+            "one feed per task": (
+                f"{alone['calls']['SubmitFeed']} SubmitFeed, {alone['calls']['GetFeedSubmissionList']} status "
+                f"checks, {alone['wall']:.2f} s; {alone['processed']} processed, {alone['throttled']} throttled"),
+            "batched": (
+                f"{batched['calls']['SubmitFeed']} SubmitFeed, {batched['calls']['GetFeedSubmissionList']} status "
+                f"checks, {batched['wall']:.2f} s; {batched['processed']} processed, {batched['throttled']} throttled"),
+        },
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100)
     parser.add_argument("--lines", type=int, default=100)
     parser.add_argument("--time-scale", type=float, default=0.005)
+    parser.add_argument("--workers", type=int, default=2, help="Celery worker processes (0: skip that part)")
     parser.add_argument("--quick", action="store_true", help="compressed harder (0.001)")
     parser.add_argument("--json", help="write the results here (for run_all.py)")
     args = parser.parse_args()
@@ -133,7 +214,11 @@ def main() -> int:
         },
     )
     report(result)
-    write_json(args.json, [result])
+    results = [result]
+    if args.workers:
+        results.append(workers_result(bodies, scale, args.workers, total))
+        report(results[-1])
+    write_json(args.json, results)
     return 0
 
 

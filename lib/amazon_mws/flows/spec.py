@@ -85,6 +85,7 @@ SCHEMA: dict[str, Any] = {
                     "config": {"type": "object"},
                     "credentials": {"type": "object"},
                     "map": {"type": "object", "minProperties": 1},
+                    "feedBatchSeconds": {"type": "number", "minimum": 0, "maximum": 3600},
                 },
             },
         },
@@ -122,6 +123,8 @@ class FlowStep:
     config: dict[str, Any] = field(default_factory=dict)
     credentials: dict[str, Any] | None = None
     map: dict[str, Any] | None = None
+    # on workers, how long this feed action's messages gather into one feed (None: FEED_BATCH_SECONDS)
+    feed_batch_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -447,7 +450,11 @@ def parse_flow(data: Any, *, base_dir: str | Path = ".", manifest=None,
                 check_map(raw["map"], f"flow.steps[{i}].map")
             except ValidationError as exc:
                 problems.extend(exc.errors)
-        steps.append(FlowStep(step_id, name, dict(raw.get("config") or {}), raw.get("credentials"), raw.get("map")))
+        if i == 0 and "feedBatchSeconds" in raw:
+            problems.append("flow.steps[0].feedBatchSeconds: the trigger submits no feed; set it on a feed action")
+        batch = raw.get("feedBatchSeconds")
+        steps.append(FlowStep(step_id, name, dict(raw.get("config") or {}), raw.get("credentials"), raw.get("map"),
+                              None if batch is None else float(batch)))
     allowed = allowed_credentials_dir(credentials_dir, base_dir)
     for where, creds in [("flow.credentials", data.get("credentials")),
                          *((f"flow.steps[{i}].credentials", raw.get("credentials"))

@@ -1,5 +1,10 @@
 """Many messages run at once, so a step may gather them: the runtime half of the feed outbox.
 
+Two ways messages meet. In one process (below: `Gathering`) they are threads of one runner. On Celery
+each message is its own task, on any worker: a task that runs a step says, with `shared(window)`, how long
+its step may gather with the messages of other tasks (`shared_window()`); the step then keeps its batch in
+the shared state store and waits for it through `runtime.waits` (steps/feed_batches.py).
+
 A step is `process(ctx, msg, cfg, snapshot)`: one message. A runner that has many messages for the same
 step (the CLI's `run ACTION --message FILE.jsonl`) runs them side by side, each in its own thread inside a
 `Gathering`; a step that can do better with several at once (a feed action: one feed for all of them,
@@ -12,6 +17,7 @@ will come (so the last batch goes at once instead of waiting out the window).
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import queue
 import threading
@@ -26,6 +32,7 @@ DEFAULT_WINDOW = 2.0  # seconds, in one process: long enough for a stream's burs
 MAX_AT_ONCE = 1000  # messages in flight at once (each a waiting thread), so at most this many per batch
 
 _CURRENT: contextvars.ContextVar[Gathering | None] = contextvars.ContextVar("amazon_mws_gathering", default=None)
+_SHARED: contextvars.ContextVar[float | None] = contextvars.ContextVar("amazon_mws_shared_window", default=None)
 
 
 def window_from_env() -> float:
@@ -75,6 +82,22 @@ class Gathering:
         self.ended.set()
         with self._changed:
             self._changed.notify_all()
+
+
+@contextlib.contextmanager
+def shared(window: float | None = None) -> Iterator[None]:
+    """Inside (a worker's task running one step): the step may gather with other tasks' messages for
+    `window` seconds (None: `FEED_BATCH_SECONDS`; 0: each message goes at once)."""
+    token = _SHARED.set(window_from_env() if window is None else max(0.0, float(window)))
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def shared_window() -> float:
+    """How long this step may gather with other tasks' messages: 0 outside `shared()` (nothing to meet)."""
+    return _SHARED.get() or 0.0
 
 
 def current() -> Gathering | None:

@@ -61,6 +61,12 @@ def collecting() -> Iterator[list[Wait]]:
         _COLLECTED.reset(token)
 
 
+def deferring() -> bool:
+    """Whether a wait handed over now would be taken (a step that must prepare one, e.g. join a shared
+    batch, asks first: prepared for nobody, it would be half done)."""
+    return _COLLECTED.get() is not None
+
+
 def defer(wait: Wait) -> bool:
     """Hand the wait to the worker running this step: True if taken, False in one process (wait inline)."""
     waits = _COLLECTED.get()

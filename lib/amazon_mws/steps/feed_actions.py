@@ -16,7 +16,7 @@ from amazon_mws.backends import backend_for, feeds_api, shipments_api
 from amazon_mws.feeds import intents, job
 from amazon_mws.feeds.errors import FeedInputError
 from amazon_mws.runtime import batching, waits
-from amazon_mws.steps import feed_outbox, feed_wait
+from amazon_mws.steps import feed_batches, feed_outbox, feed_wait
 from amazon_mws.steps.feed_documents import CONFIRM_SHIPMENT, documents_for
 from amazon_mws.steps.shipments import confirm_shipments
 
@@ -40,12 +40,16 @@ def submit_and_wait(
         return _sample(ctx, msg, cfg, step)
     docs = documents_for(step, _body(msg), cfg)
     api = api or feeds_api(cfg)
-    gathering = batching.current()
-    if gathering is not None and len(docs) == 1 and feed_outbox.OUTBOX.gathers(
-            docs[0]):  # many messages at once: one feed for all (steps/feed_outbox.py)
-        batched = feed_outbox.OUTBOX.send(api, docs[0], _message_ids(msg)[0], gathering, sleep)
-        _emit(ctx, batched)
-        return [batched]
+    if len(docs) == 1 and feed_outbox.OUTBOX.gathers(docs[0]):
+        gathering = batching.current()
+        if gathering is not None:  # many messages in this process: one feed for all (steps/feed_outbox.py)
+            batched = feed_outbox.OUTBOX.send(api, docs[0], _message_ids(msg)[0], gathering, sleep)
+            _emit(ctx, batched)
+            return [batched]
+        window = batching.shared_window()
+        if window > 0 and waits.deferring():  # on a worker: one feed with other tasks' messages
+            waits.defer(feed_batches.join(api, docs[0], _message_ids(msg)[0], window))  # steps/feed_batches.py
+            return []
     outputs = []
     for state in intents.submit_all(api, docs, _message_ids(msg)):
         finished = _finish_here_or_defer(api, state, sleep)

@@ -10,6 +10,10 @@ the same way; only two things differ, and they live here:
 - the merge: one document from many, its records renumbered 1..n in order, remembering for each new number
   the [input message id, its number in that message's own document].
 
+A batch kept in a shared state store (steps/feed_batches.py: messages of different Celery tasks) keeps
+each message's document as its bytes; `load` makes the document again for the merge, and `name` says which
+kind a stored batch is.
+
 Splitting the report back needs no kind: both reports reach the outbox in the one MWS `processingReport`
 shape (spapi/feeds.py `report_from_listings` reads the JSON listings report into it), results by number.
 """
@@ -23,6 +27,7 @@ from typing import Any, Protocol
 
 from lxml import etree
 
+from amazon_mws.core.xml import parse_xml
 from amazon_mws.feeds import listings
 from amazon_mws.feeds.envelope import MAX_FEED_BYTES, MAX_FEED_MESSAGES, FeedDocument
 from amazon_mws.feeds.listings import ListingsDocument
@@ -42,17 +47,27 @@ class StoredFeed:
 class Kind(Protocol):
     """A document kind the outbox can gather."""
 
+    name: str
     max_records: int
     max_bytes: int
 
     def merge(self, feed_type: str, docs: list[tuple[str, Any]]) -> tuple[StoredFeed, Records]: ...
 
+    def load(self, feed_type: str, body: bytes) -> Any: ...
+
 
 class XmlKind:
     """AmazonEnvelope feeds: the first envelope's header, every Message with its MessageID renumbered."""
 
+    name = "xml"
     max_records = MAX_FEED_MESSAGES
     max_bytes = MAX_FEED_BYTES
+
+    def load(self, feed_type: str, body: bytes) -> FeedDocument:
+        """A built envelope from its bytes: enough of a FeedDocument to merge (its root, its messages)."""
+        root = parse_xml(body, max_bytes=len(body) + 1)
+        numbers = [int(m.findtext("MessageID") or 0) for m in root.findall("Message")]
+        return FeedDocument(feed_type, root.findtext("MessageType") or "", root, {}, {n: n for n in numbers})
 
     def merge(self, feed_type: str, docs: list[tuple[str, FeedDocument]]) -> tuple[StoredFeed, Records]:
         root = copy.deepcopy(docs[0][1].root)
@@ -76,8 +91,12 @@ class ListingsKind:
     """JSON_LISTINGS_FEED documents: the first document's header, every message with its messageId
     renumbered (the same seller: one run's messages share their step configuration)."""
 
+    name = "listings"
     max_records = listings.MAX_MESSAGES
     max_bytes = MAX_FEED_BYTES
+
+    def load(self, feed_type: str, body: bytes) -> ListingsDocument:
+        return ListingsDocument(json.loads(body), feed_type)
 
     def merge(self, feed_type: str, docs: list[tuple[str, ListingsDocument]]) -> tuple[StoredFeed, Records]:
         messages: list[dict[str, Any]] = []
@@ -91,10 +110,13 @@ class ListingsKind:
         return StoredFeed(feed_type, body, len(records)), records
 
 
+KINDS: dict[str, Kind] = {"xml": XmlKind(), "listings": ListingsKind()}
+
+
 def kind_of(doc: Any) -> Kind | None:
     """The kind of a built document, or None when the outbox cannot gather it."""
     if isinstance(doc, FeedDocument):
-        return XmlKind()
+        return KINDS["xml"]
     if isinstance(doc, ListingsDocument):
-        return ListingsKind()
+        return KINDS["listings"]
     return None

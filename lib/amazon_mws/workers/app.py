@@ -72,6 +72,7 @@ def run_step_task(
 
     cfg = unseal_fields(cfg)
     ns = _store().namespace(namespace or default_namespace(step_name, cfg))
+    from amazon_mws.runtime.batching import shared
     from amazon_mws.runtime.jsonlog import log_context
     from amazon_mws.runtime.waits import collecting
     from amazon_mws.workers import waits
@@ -80,6 +81,7 @@ def run_step_task(
     with (
         contextlib.redirect_stdout(RedactingStream(sys.__stdout__ or sys.stdout)),
         collecting() as deferred,
+        shared(),  # feed actions gather with other tasks' messages for FEED_BATCH_SECONDS
         log_context(step=step_name, task=self.request.id),
     ):
         result = run_step(step_name, cfg, message, sample=sample, state_namespace=ns, attempt=rebounds)

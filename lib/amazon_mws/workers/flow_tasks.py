@@ -270,6 +270,7 @@ def _sink(task, fs: FlowStore, flow: Flow, msg: Message, tracker) -> dict[str, A
 
 
 def _action(task, fs: FlowStore, flow: Flow, stage: int, msg: Message, tracker) -> dict[str, Any]:
+    from amazon_mws.runtime.batching import shared
     from amazon_mws.runtime.executor import run_step
     from amazon_mws.runtime.rebound import Again, GiveUp, decide
     from amazon_mws.runtime.waits import collecting
@@ -279,7 +280,7 @@ def _action(task, fs: FlowStore, flow: Flow, stage: int, msg: Message, tracker) 
     rebounds = retries.used(task, retries.REBOUNDS)
     dispatcher = Dispatcher(task.app, fs, flow, stage, msg, tracker)
     cfg = flow.cfg_for(stage)
-    with collecting() as deferred:
+    with collecting() as deferred, shared(step_.feed_batch_seconds):
         result = run_step(step_.step, cfg, msg, state_namespace=state_store().namespace(namespace_of(flow, stage)),
                           on_event=dispatcher.on_event, attempt=rebounds)
     decision = decide(result, rebounds)

@@ -73,7 +73,7 @@ def test_a_flow_feed_action_goes_on_when_its_checks_end(workers_factory, tmp_pat
                 {"id": "orders", "step": "getNewAndUpdatedOrders",
                  "config": {"orderStatus": ALL_STATUSES, "emitBehaviour": "order",
                             "startTime": to_amazon(sandbox.now() - timedelta(days=400))}},
-                {"id": "stock", "step": "updateItem",
+                {"id": "stock", "step": "updateItem", "feedBatchSeconds": 0,  # a feed per message: 3 waits
                  "map": {"messages": {"value": [{"SKU": "SKU-1", "Quantity": 3}]}}},
             ],
             "sink": {"type": "file", "path": str(out)},

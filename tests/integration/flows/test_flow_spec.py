@@ -26,6 +26,13 @@ def test_a_good_flow_parses_with_defaults(tmp_path):
     assert [s.id for s in flow.steps] == ["orders", "items"]
     assert flow.sink.path == str(tmp_path / "out.jsonl") and flow.sink.retries == 5
     assert flow.passthrough is True and flow.schedule is None
+    assert flow.steps[1].feed_batch_seconds is None  # FEED_BATCH_SECONDS decides
+
+
+def test_a_feed_actions_batch_window_is_read_per_step():
+    stock = {"id": "stock", "step": "updateItem", "feedBatchSeconds": 0}
+    flow = parse_flow({"name": "f1", "steps": [TRIGGER, {**stock, "feedBatchSeconds": 7.5}, {**stock, "id": "s2"}]})
+    assert [s.feed_batch_seconds for s in flow.steps] == [None, 7.5, 0.0]
 
 
 @pytest.mark.parametrize(
@@ -58,6 +65,11 @@ def test_a_good_flow_parses_with_defaults(tmp_path):
         ({"steps": [TRIGGER, ITEMS, {"id": "items", "step": "getOrder"}]},
          "flow.steps[2].id: 'items' is used twice; give each step its own id"),
         ({"schedule": {"interval": 0}}, "flow.schedule.interval: 0 is less than or equal to the minimum of 0"),
+        ({"steps": [{**TRIGGER, "feedBatchSeconds": 5}]},
+         "flow.steps[0].feedBatchSeconds: the trigger submits no feed; set it on a feed action"),
+        ({"steps": [TRIGGER, {**ITEMS, "feedBatchSeconds": -1}]},
+         "flow.steps[1].feedBatchSeconds: -1 is less than the minimum of 0"),
+        ({"steps": [TRIGGER, {**ITEMS, "feedBatchSecond": 5}]}, "flow.steps[1]: Additional properties are not"),
     ],
 )
 def test_bad_flows_are_refused_naming_the_field(change, expected):

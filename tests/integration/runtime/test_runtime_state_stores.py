@@ -101,6 +101,18 @@ def test_put_and_forget_touch_one_key_each(store):
     assert store.namespace("other").load() == {}
 
 
+def test_get_reads_one_key_as_load_has_it(store):
+    ns = store.namespace("step-get")
+    ns.replace({"a": {"x": [1, 2.5, None]}, "b": "text"})
+    assert ns.get("a") == {"x": [1, 2.5, None]} == ns.load()["a"]
+    assert ns.get("b") == "text"
+    assert ns.get("missing") is None
+    got = ns.get("a")
+    got["x"].append(3)  # a copy: changing it changes nothing stored
+    assert ns.get("a") == {"x": [1, 2.5, None]}
+    assert store.namespace("other").get("a") is None
+
+
 def test_only_a_shared_store_has_an_epoch_and_an_emptied_one_gets_a_new_one(store, redis_url):
     epoch = store.epoch()
     if not isinstance(store, RedisStateStore):

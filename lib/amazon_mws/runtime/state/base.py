@@ -36,6 +36,11 @@ class StateNamespace(abc.ABC):
     def merge(self, update: dict[str, Any]) -> dict[str, Any]:
         """Set the top-level keys of ``update`` atomically; returns the whole state right after."""
 
+    def get(self, key: str) -> Any:
+        """One top-level key's value (None when absent), reading nothing else: cheap however large the
+        rest of the state is (the feed batches keep a record per message in one namespace)."""
+        return self.load().get(key)
+
     def put(self, key: str, value: Any) -> None:
         """Set one top-level key, reading nothing back: cheap however large the rest of the state is
         (``merge`` returns the whole state). The backends write it in one statement."""
@@ -137,6 +142,10 @@ class MemoryNamespace(StateNamespace):
         with self._lock:
             self._state.update(copy.deepcopy(update))
             return copy.deepcopy(self._state)
+
+    def get(self, key: str) -> Any:
+        with self._lock:
+            return copy.deepcopy(self._state.get(key))
 
     def forget(self, keys: list[str]) -> None:
         with self._lock:

@@ -79,6 +79,10 @@ class RedisNamespace(StateNamespace):
         raw = pipe.execute()[-1]
         return {as_text(k): json.loads(v) for k, v in raw.items()}
 
+    def get(self, key: str) -> Any:
+        raw = self._r.hget(self._state_key, key)
+        return None if raw is None else json.loads(raw)
+
     def put(self, key: str, value: Any) -> None:
         self._r.hset(self._state_key, key, _dumps(value))
 

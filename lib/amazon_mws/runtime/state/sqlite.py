@@ -149,6 +149,11 @@ class SqliteNamespace(StateNamespace):
             rows = conn.execute("SELECT key, value FROM state WHERE ns = ?", (self.name,)).fetchall()
         return {k: json.loads(v) for k, v in rows}
 
+    def get(self, key: str) -> Any:
+        row = self._store.connection().execute(
+            "SELECT value FROM state WHERE ns = ? AND key = ?", (self.name, key)).fetchone()
+        return None if row is None else json.loads(row[0])
+
     def put(self, key: str, value: Any) -> None:
         self._store.connection().execute(  # one statement: its own transaction
             "INSERT INTO state (ns, key, value) VALUES (?, ?, ?) "

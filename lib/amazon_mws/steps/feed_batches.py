@@ -177,11 +177,10 @@ class Book:
             if record["leader"] != member:
                 if now - record["sealedAt"] > timing.give_up_after:
                     feed = (record.get("job") or {}).get("feedSubmissionId")
-                    raise FeedBatchError(
-                        f"feed batch {key} ({self.feed_type}): no answer from its leader for "
-                        f"{now - record['sealedAt']:.0f} s; "
-                        + (f"its feed {feed}: getFeedSubmissionResult picks it up" if feed else
-                           "its feed was not submitted (nothing sent for this message)"))
+                    where = (f"its feed {feed}: getFeedSubmissionResult picks it up" if feed else
+                             f"no submission id was recorded (the feed intent of input batch:{key} says if it went)")
+                    raise FeedBatchError(f"feed batch {key} ({self.feed_type}): no answer from its leader for "
+                                         f"{now - record['sealedAt']:.0f} s; {where}")
                 return timing.check_delay
             delay = self._lead(api, record)
             if delay is not None:

@@ -184,3 +184,19 @@ def test_outside_a_worker_a_message_goes_on_its_own_as_before(sandbox):
     with batching.shared(5.0):  # no collecting(): nobody would take the wait, so nothing joins a batch
         [out] = feed_actions.submit_and_wait(ctx, _stock(1), sandbox.credentials, "updateItem")
     assert out["status"] == "_DONE_" and len(_submits(sandbox)) == 1
+
+
+def test_a_member_whose_leader_went_silent_gives_up_naming_the_batch_and_sends_nothing(sandbox, monkeypatch):
+    monkeypatch.setenv("FEED_CHECK_MAX_SECONDS", "0.5")  # the cap plus the in-flight stale time: 0.6 s
+    monkeypatch.setenv("FEED_INFLIGHT_STALE_SECONDS", "0.1")
+    leader, member = (_step(_stock(n), sandbox.credentials, window=0.1) for n in (1, 2))
+    book = feed_batches.Book(leader.state["scope"], leader.state["feedType"])
+    time.sleep(0.15)
+    assert book._seal(book.ns.get(f"batch:{leader.state['batch']}"), leader.state["member"])
+    # the leader's checks are lost for good: only the other member looks
+    outputs, errors = _drive(sandbox.credentials, [member], timeout=10)
+    assert outputs == [] and len(errors) == 1
+    message = errors[0][1]["message"]
+    assert "no answer from its leader" in message and leader.state["batch"] in message
+    assert "no submission id was recorded" in message
+    assert _submits(sandbox) == []

@@ -10,11 +10,13 @@ How (one namespace per seller, feed type and marketplace; every write is one com
 worker may die between any two of them):
 
 1. **Join** (the step task, `join`): the message's document is built and validated as always (a bad one
-   gets its own error and joins nothing), kept as `doc:<member>`, then added to the open batch
-   (`batch:<key>`, pointed at by `open`) unless it is past its window or would outgrow its kind's size
-   guidance (steps/feed_kinds.py), in which case the message opens a new one. The member's name is its
-   message id and its document's digest, so a redelivered or retried task finds the batch it joined
-   before instead of joining a second. The task then hands a `Wait` on this module's `poll` to the worker
+   gets its own error and joins nothing), kept as `doc:<member>` (its claim: which batch it is for),
+   then added to the open batch (`batch:<key>`, pointed at by `open`) unless it is past its window or
+   would outgrow its kind's size guidance (steps/feed_kinds.py), in which case the message opens a new
+   one. The member's name is its message id and its document's digest, so a redelivered or retried task,
+   or a copy running at the same moment, finds the batch claimed before instead of joining a second: a
+   member goes only into the batch its claim names, and is claimed anew only when that batch was sealed
+   without it (never because one worker's clock says its window is over). The task then hands a `Wait` on this module's `poll` to the worker
    (`runtime.waits`) and ends: no worker sleeps through the window.
 2. **Seal** (the first member's poll after the window, whichever worker runs it): the members' documents
    are merged into one feed (records renumbered 1..n, each remembering its message and own number), kept
@@ -107,45 +109,68 @@ class Book:
     # -- joining (the step task) ------------------------------------------------------------------------
 
     def join(self, member: str, doc: Any, window: float) -> dict[str, Any]:
-        """The batch record this member is in: the one it joined before (a rerun), the open one, or a new."""
+        """The batch record this member is in: the one it joined before (a rerun, or a copy of this task
+        running at the same time), else the open one, else a new one. Never two: a member is added to a
+        batch only while its claim (`doc:<member>`, set by compare-and-set) names that batch, and is
+        claimed for another only once its batch was sealed without it."""
         kind = kind_of(doc)
         if kind is None:
             raise TypeError(f"doc: a {type(doc).__name__} cannot join a feed batch")
-        before = self.ns.get(f"doc:{member}")
-        if before is not None:
-            record = self.ns.get(f"batch:{before['batch']}")
-            if record is not None and member in record["members"]:
-                return record
-        body = doc.xml
+        body, count = doc.xml, doc.message_count
+        while True:
+            claim = self.ns.get(f"doc:{member}")
+            if claim is not None:
+                record = self.ns.get(f"batch:{claim['batch']}")
+                if record is not None and member in record["members"]:
+                    return record
+                # past its window by this worker's clock is no reason to leave it: another worker's clock
+                # may still say open, and a batch is closed only by its seal (or by being full: that,
+                # every copy of this task sees alike)
+                if record is not None and self._takes(record, kind, count, len(body), window_open=True):
+                    joined = self._add(record, member, count, len(body))
+                    if joined is not None:
+                        return joined
+                    continue
+            target = self._open_batch(kind, count, len(body), window)  # its claim's batch went without it
+            kept = {"batch": target["key"], "body": body.decode("utf-8"), "count": count}
+            if self.ns.compare_and_set(f"doc:{member}", claim, kept):
+                joined = self._add(target, member, count, len(body))
+                if joined is not None:
+                    return joined
+
+    def _open_batch(self, kind: Kind, count: int, size: int, window: float) -> dict[str, Any]:
+        """The open batch that can take this document, or a new one (empty) made the open one."""
         while True:
             key = self.ns.get("open")
             record = self.ns.get(f"batch:{key}") if key else None
-            if record is not None and self._takes(record, kind, doc.message_count, len(body)):
-                self._keep(member, record["key"], body, doc.message_count)
-                joined = {**record, "members": [*record["members"], member],
-                          "records": record["records"] + doc.message_count, "size": record["size"] + len(body)}
-                if self.ns.compare_and_set(f"batch:{record['key']}", record, joined):
-                    return joined
-                continue
+            if record is not None and self._takes(record, kind, count, size):
+                return record
             fresh = {"key": uuid.uuid4().hex, "kind": kind.name, "feedType": self.feed_type, "state": OPEN,
-                     "openedAt": self.clock(), "window": float(window), "members": [member],
-                     "records": doc.message_count, "size": len(body)}
-            self._keep(member, fresh["key"], body, doc.message_count)
+                     "openedAt": self.clock(), "window": float(window), "members": [], "records": 0, "size": 0}
             self.ns.put(f"batch:{fresh['key']}", fresh)
             if self.ns.compare_and_set("open", key, fresh["key"]):
                 log.info("feed batch %s opened (%s) for %.1f s", fresh["key"], self.feed_type, window)
                 self._prune()
                 return fresh
-            self.ns.forget([f"batch:{fresh['key']}"])  # another message opened one first: join that
+            self.ns.forget([f"batch:{fresh['key']}"])  # another message opened one first: take that
 
-    def _takes(self, record: dict[str, Any], kind: Kind, records: int, size: int) -> bool:
-        return (record["state"] == OPEN and record["kind"] == kind.name
-                and self.clock() < record["openedAt"] + record["window"]
-                and record["records"] + records <= kind.max_records
-                and record["size"] + size <= kind.max_bytes - 1024)
+    def _add(self, record: dict[str, Any], member: str, count: int, size: int) -> dict[str, Any] | None:
+        """The batch with this member in it; None when the batch changed first (look again)."""
+        if member in record["members"]:
+            return record
+        joined = {**record, "members": [*record["members"], member], "records": record["records"] + count,
+                  "size": record["size"] + size}
+        return joined if self.ns.compare_and_set(f"batch:{record['key']}", record, joined) else None
 
-    def _keep(self, member: str, key: str, body: bytes, count: int) -> None:
-        self.ns.put(f"doc:{member}", {"batch": key, "body": body.decode("utf-8"), "count": count})
+    def _takes(self, record: dict[str, Any], kind: Kind, records: int, size: int, *,
+               window_open: bool | None = None) -> bool:
+        """Whether the batch can take this document: not sealed, of its kind, in its window (`window_open`
+        says so instead of this worker's clock) and with room (a lone document always fits)."""
+        if window_open is None:
+            window_open = self.clock() < record["openedAt"] + record["window"]
+        return (record["state"] == OPEN and record["kind"] == kind.name and window_open
+                and (not record["members"] or (record["records"] + records <= kind.max_records
+                                               and record["size"] + size <= kind.max_bytes - 1024)))
 
     def wait_for(self, record: dict[str, Any], member: str) -> Wait:
         """The member's wait: first look just after its batch's window."""

@@ -200,3 +200,51 @@ def test_a_member_whose_leader_went_silent_gives_up_naming_the_batch_and_sends_n
     assert "no answer from its leader" in message and leader.state["batch"] in message
     assert "no submission id was recorded" in message
     assert _submits(sandbox) == []
+
+
+def _doc(n: int):
+    from amazon_mws.feeds.build import build_feed
+
+    [doc] = build_feed("updateItem", _stock(n).body, "M_EXAMPLE")
+    return doc
+
+
+def test_copies_of_one_message_joining_at_once_are_one_member_of_one_batch():
+    """A client retrying and a broker delivering twice: copies of the same message race to join; the feed
+    must hold its records once (twice would be two refunds in one feed)."""
+    doc = _doc(1)
+    for round_ in range(10):
+        book = feed_batches.Book(f"test-scope-{round_}", doc.feed_type)
+        member = feed_batches.member_name("stock-1", doc.xml)
+        start = threading.Barrier(6)
+        joined: list[str] = []
+
+        def copy(n: int, book=book, member=member, start=start, joined=joined) -> None:
+            start.wait()
+            if n % 2:  # other messages joining meanwhile
+                book.join(feed_batches.member_name(f"other-{n}", doc.xml), doc, 0.5)
+            else:
+                joined.append(book.join(member, doc, 0.5)["key"])
+
+        threads = [threading.Thread(target=copy, args=(n,)) for n in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        holding = [k for k, r in book.ns.load().items() if k.startswith("batch:") and member in r["members"]]
+        assert len(set(joined)) == 1 and holding == [f"batch:{joined[0]}"]
+        assert book.ns.get(holding[0])["members"].count(member) == 1
+
+
+def test_a_worker_whose_clock_says_the_window_is_over_still_joins_the_batch_its_message_claimed():
+    doc = _doc(1)
+    member = feed_batches.member_name("stock-1", doc.xml)
+    now = time.time()
+    first = feed_batches.Book("test-skew", doc.feed_type, clock=lambda: now)
+    record = first.join(member, doc, 1.0)
+    first.ns.put(f"batch:{record['key']}", {**record, "members": []})  # the first copy died before adding it
+    ahead = feed_batches.Book("test-skew", doc.feed_type, clock=lambda: now + 30)  # a clock 30 s ahead
+    again = ahead.join(member, doc, 1.0)
+    assert again["key"] == record["key"] and again["members"] == [member]  # not a second batch
+    behind = feed_batches.Book("test-skew", doc.feed_type, clock=lambda: now)
+    assert behind.join(member, doc, 1.0)["key"] == record["key"]

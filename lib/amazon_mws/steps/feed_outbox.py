@@ -22,6 +22,9 @@ window (`FEED_BATCH_SECONDS`) or until the batch reaches its kind's size guidanc
 
 A rerun of the same input finds its messages' batches and continues their submissions: the same feed ids,
 no second feed.
+
+On Celery, where each message is its own task on any worker, the batches live in the shared state store
+instead (steps/feed_batches.py); the size guidance, the merge and the split are these same ones.
 """
 
 from __future__ import annotations

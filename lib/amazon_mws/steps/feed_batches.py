@@ -16,8 +16,8 @@ worker may die between any two of them):
    one. The member's name is its message id and its document's digest, so a redelivered or retried task,
    or a copy running at the same moment, finds the batch claimed before instead of joining a second: a
    member goes only into the batch its claim names, and is claimed anew only when that batch was sealed
-   without it (never because one worker's clock says its window is over). The task then hands a `Wait` on this module's `poll` to the worker
-   (`runtime.waits`) and ends: no worker sleeps through the window.
+   without it (never because one worker's clock says its window is over). The task then hands a `Wait`
+   on this module's `poll` to the worker (`runtime.waits`) and ends: no worker sleeps through the window.
 2. **Seal** (the first member's poll after the window, whichever worker runs it): the members' documents
    are merged into one feed (records renumbered 1..n, each remembering its message and own number), kept
    under a fresh key, and the batch turns `sealed` naming that feed and this member as its *leader*, in one

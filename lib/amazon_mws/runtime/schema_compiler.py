@@ -13,6 +13,8 @@ to the same verdict on the project's schemas. A schema using a keyword not compi
 `disallow`, `divisibleBy`, `uniqueItems`, tuple `items`, schema-valued `dependencies`, a non-string
 `enum`, an `id`) compiles to None and is checked by jsonschema alone. When the check says no,
 `SchemaSet` asks jsonschema for the errors, so the messages (field path and rule) stay the same.
+One answer is taken on trust: a `LazyList` whose `checked` is the array's own `items` schema (its items
+were held to it one by one before they were stored, `SchemaSet.check_items`) is not walked again.
 """
 
 from __future__ import annotations
@@ -199,8 +201,8 @@ class Compiler:
                 n = len(v)
                 if (low is not None and n < low) or (high is not None and n > high):
                     return False
-            if item is not None:
-                for x in v:
+            if item is not None and not (isinstance(v, LazyList) and v.checked is items):
+                for x in v:  # a LazyList whose items were held to this very schema when stored is not walked
                     if not item(x):
                         return False
             return True

@@ -42,8 +42,12 @@ class NotCompiled(Exception):
     """The schema uses something this compiler leaves to jsonschema."""
 
 
+# `v.__class__ is T` first: an attribute read, where isinstance is a call; the answers of the exact types
+# JSON decodes to come from it, and anything else (a subclass) still goes through isinstance.
+
+
 def _is_integer(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
+    return v.__class__ is int or (isinstance(v, int) and not isinstance(v, bool))
 
 
 def _is_number(v: Any) -> bool:
@@ -156,7 +160,7 @@ class Compiler:
             return None
 
         def check(v: Any) -> bool:
-            if not isinstance(v, str):
+            if v.__class__ is not str and not isinstance(v, str):
                 return not strict
             if allowed is not None and v not in allowed:
                 return False
@@ -234,7 +238,7 @@ class Compiler:
         needs = self._dependencies(dependencies)
 
         def check(v: Any) -> bool:
-            if not isinstance(v, dict):
+            if v.__class__ is not dict and not isinstance(v, dict):
                 return not strict
             for name in required:
                 if name not in v:
@@ -247,7 +251,7 @@ class Compiler:
                     if extra is False or not extra(value):
                         return False
                 elif c is str or c is dict or c is bool:
-                    if not isinstance(value, c):
+                    if value.__class__ is not c and not isinstance(value, c):
                         return False
                 elif not c(value):
                     return False

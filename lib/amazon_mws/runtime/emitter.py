@@ -139,10 +139,14 @@ class Emitter:
             self._sink(Event("end"))
 
 
+ItemsCheck = Callable[[str, list[Any], int], object | None]
+"""``(field, items, first)``: hold items to the out schema's ``field`` items now; what ``LazyList(checked=)`` takes."""
+
+
 class StepContext(Emitter):
     """What ``process(ctx, msg, cfg, snapshot)`` gets as ``ctx``: the emitter plus ``step_name``, ``cfg``,
     ``sample`` (the designer's sample call), ``attempt`` (0, then 1, 2... on rebounds), ``logger``
-    (records pass the secrets filter) and ``state`` (the step's ``StateNamespace``)."""
+    (records pass the secrets filter), ``state`` (the step's ``StateNamespace``) and ``check_out_items``."""
 
     def __init__(
         self,
@@ -154,6 +158,7 @@ class StepContext(Emitter):
         cfg: dict[str, Any],
         sample: bool = False,
         attempt: int = 0,
+        check_items: ItemsCheck | None = None,
     ):
         super().__init__(sink, state, validate_out)
         self.step_name = step_name
@@ -161,6 +166,14 @@ class StepContext(Emitter):
         self.sample = sample
         self.attempt = attempt
         self.logger = step_logger(step_name)
+        self._check_items = check_items
+
+    def check_out_items(self, field: str, items: list[Any], first: int = 0) -> object | None:
+        """Hold ``items`` to the out schema's array ``field`` now, before they are stored to be emitted later
+        (``ValidationError`` naming ``body.field[first + i]``, as the emit would). Returns what a ``LazyList``
+        of them takes as ``checked=``, so the emit does not read and check them again; None when the step
+        has no such schema (the emit then checks whatever it gets)."""
+        return self._check_items(field, items, first) if self._check_items is not None else None
 
     def __repr__(self) -> str:  # cfg holds secrets: never show it
         return f"StepContext(step={self.step_name!r}, sample={self.sample}, attempt={self.attempt})"

@@ -150,6 +150,9 @@ def run_step(
     def validate_out(body: dict[str, Any]) -> None:
         manifest.schemas.validate(out_schema, body, "body")
 
+    def check_out_items(field: str, items: list[Any], first: int) -> object | None:
+        return manifest.schemas.check_items(out_schema, field, items, first, "body")
+
     ctx = StepContext(
         sink,
         ns,
@@ -158,6 +161,7 @@ def run_step(
         cfg=cfg,
         sample=sample,
         attempt=attempt,
+        check_items=check_out_items,
     )
     try:
         step.process(ctx, msg, cfg, snapshot)

@@ -22,19 +22,24 @@ class LazyList:
     the runtime trusts it rather than counting.
 
     ``texts``, when given, yields the same items as JSON texts (as the JSON-lines writer spells them):
-    a store that keeps items as JSON hands them to the writer as they are, so an item validated on the
-    way out is decoded once, not twice, and never encoded again.
+    a store that keeps items as JSON texts hands them to the writer as they are, never encoded again.
+
+    ``checked``, when given, is the item schema (the very object, as ``SchemaSet.check_items`` returns it)
+    that every item was held to before it was stored: validating a body holding the list against a schema
+    whose array has exactly those ``items`` does not walk the items again (nor decode them from the store).
+    Only the runtime hands such a schema out, after the check.
     """
 
-    __slots__ = ("_factory", "_length", "_texts")
+    __slots__ = ("_factory", "_length", "_texts", "checked")
 
     def __init__(self, factory: Callable[[], Iterator[dict[str, Any]]], length: int,
-                 texts: Callable[[], Iterator[str]] | None = None):
+                 texts: Callable[[], Iterator[str]] | None = None, *, checked: object | None = None):
         if length < 0:
             raise ValueError(f"LazyList length: must be >= 0, got {length}")
         self._factory = factory
         self._length = int(length)
         self._texts = texts
+        self.checked = checked
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self._factory())

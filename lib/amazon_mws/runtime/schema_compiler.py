@@ -13,6 +13,8 @@ to the same verdict on the project's schemas. A schema using a keyword not compi
 `disallow`, `divisibleBy`, `uniqueItems`, tuple `items`, schema-valued `dependencies`, a non-string
 `enum`, an `id`) compiles to None and is checked by jsonschema alone. When the check says no,
 `SchemaSet` asks jsonschema for the errors, so the messages (field path and rule) stay the same.
+One answer is taken on trust: a `LazyList` whose `checked` is the array's own `items` schema (its items
+were held to it one by one before they were stored, `SchemaSet.check_items`) is not walked again.
 """
 
 from __future__ import annotations
@@ -40,8 +42,12 @@ class NotCompiled(Exception):
     """The schema uses something this compiler leaves to jsonschema."""
 
 
+# `v.__class__ is T` first: an attribute read, where isinstance is a call; the answers of the exact types
+# JSON decodes to come from it, and anything else (a subclass) still goes through isinstance.
+
+
 def _is_integer(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
+    return v.__class__ is int or (isinstance(v, int) and not isinstance(v, bool))
 
 
 def _is_number(v: Any) -> bool:
@@ -154,7 +160,7 @@ class Compiler:
             return None
 
         def check(v: Any) -> bool:
-            if not isinstance(v, str):
+            if v.__class__ is not str and not isinstance(v, str):
                 return not strict
             if allowed is not None and v not in allowed:
                 return False
@@ -199,8 +205,8 @@ class Compiler:
                 n = len(v)
                 if (low is not None and n < low) or (high is not None and n > high):
                     return False
-            if item is not None:
-                for x in v:
+            if item is not None and not (isinstance(v, LazyList) and v.checked is items):
+                for x in v:  # a LazyList whose items were held to this very schema when stored is not walked
                     if not item(x):
                         return False
             return True
@@ -232,7 +238,7 @@ class Compiler:
         needs = self._dependencies(dependencies)
 
         def check(v: Any) -> bool:
-            if not isinstance(v, dict):
+            if v.__class__ is not dict and not isinstance(v, dict):
                 return not strict
             for name in required:
                 if name not in v:
@@ -245,7 +251,7 @@ class Compiler:
                     if extra is False or not extra(value):
                         return False
                 elif c is str or c is dict or c is bool:
-                    if not isinstance(value, c):
+                    if value.__class__ is not c and not isinstance(value, c):
                         return False
                 elif not c(value):
                     return False

@@ -93,6 +93,8 @@ class SchemaSet:
         self.folder = self.root / "schemas"
         self._lock = threading.Lock()
         self._validators: dict[str, tuple[Draft3Validator, Check | None]] = {}
+        self._registries: dict[str, Registry] = {}  # the registry each compiled schema was compiled in
+        self._items: dict[str, tuple[Mapping[str, Any], Draft3Validator, Check | None] | None] = {}
         self.registry, self.load_errors = self._build_registry()
 
     def _build_registry(self) -> tuple[Registry, dict[Path, str]]:
@@ -137,19 +139,75 @@ class SchemaSet:
                 except LookupError:  # a schema kept outside schemas/: add it on first use
                     contents = json.loads(path.read_text(encoding="utf-8"))
                     registry = registry.with_resource(uri, draft3_resource(contents))
+                self._registries[uri] = registry
                 compiled = self._validators[key] = _compile(uri, registry)
         return compiled
 
     def compiled_schema(self, schema: Mapping[str, Any]) -> tuple[Draft3Validator, Check | None]:
         """The same for a dynamic schema, made once per distinct schema."""
+        return self._compiled_dynamic(schema)[1:]
+
+    def _compiled_dynamic(self, schema: Mapping[str, Any]) -> tuple[str, Draft3Validator, Check | None]:
+        """A dynamic schema's uri (in the registry made for it), validator and check."""
         digest = hashlib.sha256(json.dumps(schema, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        uri = (self.folder / f"dynamic-{digest}.json").resolve().as_uri()
         with self._lock:
             compiled = self._validators.get(digest)
             if compiled is None:
-                uri = (self.folder / f"dynamic-{digest}.json").resolve().as_uri()
-                registry = self.registry.with_resource(uri, draft3_resource(schema))
+                registry = self._registries[uri] = self.registry.with_resource(uri, draft3_resource(schema))
                 compiled = self._validators[digest] = _compile(uri, registry)
-        return compiled
+        return uri, *compiled
+
+    def check_items(self, schema: str | Mapping[str, Any] | None, field: str, items: list[Any], first: int = 0,
+                    prefix: str = "body") -> Mapping[str, Any] | None:
+        """Hold ``items`` one by one to the ``items`` schema of the array property ``field`` of ``schema``
+        (ValidationError naming ``body.field[first + i]``), and return that item schema: a ``LazyList`` of
+        them built with ``checked=`` it is not walked again when a body holding it is validated.
+
+        Why: a trigger stores each page of orders as it gathers it and emits them all at the end; checked
+        here, while each order is still a dict, they need not be decoded from the store to be checked at
+        emit. None when the schema has no such property (nothing to skip: the emit checks everything).
+        """
+        if schema is None:
+            return None
+        compiled = self._items_compiled(schema, field)
+        if compiled is None:
+            return None
+        item_schema, validator, check = compiled
+        for index, item in enumerate(items):
+            if check is not None and check(item):
+                continue
+            lines = collect_errors(validator, item, f"{prefix}.{field}[{first + index}]")
+            if lines:
+                raise ValidationError(lines)
+        return item_schema
+
+    def _items_compiled(self, schema: str | Mapping[str, Any], field: str
+                        ) -> tuple[Mapping[str, Any], Draft3Validator, Check | None] | None:
+        """The item schema of the array ``field`` (the object the whole schema's compiled check holds),
+        its validator and its check; made once per schema and field."""
+        if isinstance(schema, str):
+            self.compiled_file(schema)  # its registry is then kept
+            uri = self.resolve(schema).as_uri()
+        else:
+            uri = self._compiled_dynamic(schema)[0]
+        pointer = f"{uri}#/properties/{_escaped(field)}/items"
+        with self._lock:
+            if pointer not in self._items:
+                self._items[pointer] = self._compile_items(pointer)
+            return self._items[pointer]
+
+    def _compile_items(self, pointer: str) -> tuple[Mapping[str, Any], Draft3Validator, Check | None] | None:
+        uri = pointer.partition("#")[0]
+        registry = self._registries[uri]
+        try:
+            contents = registry.resolver().lookup(pointer).contents
+        except Exception:  # no such property, or not an array of one item schema: nothing to check early
+            return None
+        if not isinstance(contents, Mapping):
+            return None
+        validator, check = _compile(pointer, registry)
+        return contents, validator, check
 
     def validate(self, schema: str | Mapping[str, Any] | None, instance: Any, prefix: str = "body") -> None:
         """Raise ``ValidationError`` naming each problem; ``schema`` None means nothing to check."""
@@ -161,6 +219,11 @@ class SchemaSet:
         lines = collect_errors(validator, instance, prefix)
         if lines:
             raise ValidationError(lines)
+
+
+def _escaped(name: str) -> str:
+    """A property name as one JSON pointer segment (RFC 6901)."""
+    return name.replace("~", "~0").replace("/", "~1")
 
 
 def _compile(uri: str, registry: Registry) -> tuple[Draft3Validator, Check | None]:

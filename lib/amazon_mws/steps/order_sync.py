@@ -130,6 +130,10 @@ class OrderSync:
         self.ctx = ctx
         self.api = api
         self.options = options
+        # Pages this process held to the out schema as it gathered them (page -> what LazyList(checked=)
+        # takes): emitted from the store, they are written as stored, not decoded and checked again. Pages
+        # a killed run gathered before are not in it: they are checked at emit, as the runtime does.
+        self._checked: dict[int, object] = {}
 
     # -- the poll ---------------------------------------------------------------------------------
 
@@ -231,6 +235,7 @@ class OrderSync:
         self.ctx.logger.warning("%s: restarting the window from %s", why, run["after"])
         self._clear_pages(run)
         run = {**run, "nextToken": None, "pages": 0, "orders": 0, "emittedPages": 0, "complete": False}
+        self._checked.clear()
         self.ctx.emit("updateSnapshot", {"run": run})
         return run
 
@@ -240,9 +245,12 @@ class OrderSync:
             for order in orders:
                 order["orderItems"] = order_items(self.api, order["AmazonOrderId"])
         key = page_key(run, run["pages"])
+        checked = self._check(run, orders)
         self.ctx.state.list_clear(key)  # a page re-fetched after a crash replaces its first copy
         if orders:
             self.ctx.state.list_append(key, orders)
+        if checked is not None:
+            self._checked[run["pages"]] = checked
         run = {
             **run,
             "before": run["before"] or page.last_updated_before,
@@ -254,6 +262,14 @@ class OrderSync:
         self.ctx.emit("updateSnapshot", {"run": run})
         self.ctx.logger.info("page %d: %d orders (%d so far)", run["pages"], len(orders), run["orders"])
         return run
+
+    def _check(self, run: Mapping[str, Any], orders: list[dict[str, Any]]) -> object | None:
+        """Hold a page's orders to the out schema before they are stored, where they are emitted as stored
+        in a LazyList (emit all or page; an order emitted alone is a plain list, checked at its emit)."""
+        if self.options.emit == EMIT_ORDER or self.options.output == OUTPUT_SPREE:
+            return None
+        first = run["orders"] if self.options.emit == EMIT_ALL else 0  # the index in the message to come
+        return self.ctx.check_out_items("orders", orders, first)
 
     def _sample(self, run: Mapping[str, Any]) -> None:
         page = next(iter(self._walk(run)))  # exactly one request
@@ -273,8 +289,9 @@ class OrderSync:
         return map(self._shaped, self.ctx.state.list_iter(page_key(run, page)))
 
     def _orders(self, run: Mapping[str, Any], pages: range, count: int) -> LazyList:
-        """The gathered orders of `pages` as a body value; in Amazon's shape the writer takes them as the
-        store keeps them (JSON texts), so each is decoded once, to be validated."""
+        """The gathered orders of `pages` as a body value. Unless they become Spree's shape on the way out,
+        the writer takes them as the store keeps them (JSON texts), and when this process checked every
+        one of those pages as it gathered them, the emit's validation does not read them at all."""
 
         def orders() -> Iterator[dict[str, Any]]:
             for page in pages:
@@ -284,7 +301,12 @@ class OrderSync:
             for page in pages:
                 yield from self.ctx.state.list_texts(page_key(run, page))
 
-        return LazyList(orders, count, texts if self.options.output == OUTPUT_AMAZON else None)
+        if self.options.output == OUTPUT_SPREE:
+            return LazyList(orders, count)
+        checked = self._checked.get(pages.start)
+        if any(self._checked.get(page) is not checked for page in pages):
+            checked = None  # a page gathered before a crash, or checked against another schema
+        return LazyList(orders, count, texts, checked=checked)
 
     def _emit_all(self, run: dict[str, Any]) -> dict[str, Any]:
         if run["orders"]:

@@ -206,6 +206,27 @@ def test_a_run_killed_between_pages_resumes_where_it_stopped(sandbox, run_cli, t
     assert set(ids) == visible_ids(sandbox.orders, "1970-01-01T00:00:00Z", json.loads(snap.read_text())["cursor"])
 
 
+def test_pages_a_killed_run_stored_are_checked_against_the_out_schema_when_the_resumed_run_emits(
+        sandbox, run_cli, tmp_path, child_env):
+    """Orders are checked as they are gathered, and a resumed run's emit checks the pages it did not gather
+    itself: here a stored order spoilt while no process ran is refused, naming it, and the cursor stays."""
+    import sqlite3
+
+    cfg = trigger_cfg(sandbox, maxResultsPerPage=25)
+    snap, killed = _killed_run(sandbox, tmp_path, child_env, cfg)
+    with sqlite3.connect(child_env["AMAZON_MWS_STATE_PATH"]) as conn:
+        row_id, value = conn.execute("SELECT id, value FROM items ORDER BY id LIMIT 1").fetchone()
+        orders = [json.loads(text) for text in value.split("\n")]
+        orders[3]["AmazonOrderId"] = "not-an-order-id"
+        conn.execute("UPDATE items SET value = ? WHERE id = ?", ("\n".join(map(json.dumps, orders)), row_id))
+    resumed = run_cli("getNewAndUpdatedOrders", cfg, snapshot=snap)
+    [error] = [e["error"] for e in resumed.errors()]
+    assert error["type"] == "ValidationError"
+    assert error["message"].startswith("body.orders[3].AmazonOrderId: 'not-an-order-id' does not match")
+    assert resumed.orders() == []
+    assert "cursor" not in json.loads(snap.read_text()), "the cursor moved past orders never emitted"
+
+
 def _cycling_run(sandbox, run_cli, tmp_path, env=None):
     """A run whose 250 orders come in 5 pages of 50, the last handing back the first NextToken (A -> B -> C
     -> D -> A), from a cursor of 2020: what the trigger says and leaves behind."""

@@ -285,3 +285,37 @@ def test_sqlite_survives_reopen(tmp_path: Path):
     again = SqliteStateStore(path)
     assert again.namespace("n").load() == {"cursor": 1} and again.namespace("n").list_len("l") == 1
     again.close()
+
+
+def test_sqlite_keeps_one_row_per_append_and_reads_it_back_item_by_item(sqlite_store):
+    import sqlite3
+
+    ns = sqlite_store.namespace("rows")
+    page = [{"n": i, "text": "a line\nanother", "é": "ü"} for i in range(250)]
+    assert ns.list_append("orders", page) == 250
+    assert ns.list_append("orders", page[:3]) == 253
+    with sqlite3.connect(sqlite_store.path) as conn:
+        assert conn.execute("SELECT n FROM items WHERE ns = 'rows' ORDER BY id").fetchall() == [(250,), (3,)]
+    assert list(ns.list_iter("orders", batch=7)) == page + page[:3]  # a newline inside a string stays
+    assert ns.list_len("orders") == 253
+
+
+def test_sqlite_reads_a_file_written_a_row_per_item(tmp_path: Path):
+    """A state file of the version before one row per append (a run killed then, resumed now)."""
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            "CREATE TABLE state (ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (ns, key));"
+            "CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, ns TEXT NOT NULL, key TEXT NOT NULL,"
+            " value TEXT NOT NULL);"
+            "CREATE INDEX items_by_list ON items (ns, key, id);")
+        conn.executemany("INSERT INTO items (ns, key, value) VALUES ('old', 'page', ?)",
+                         [(json.dumps({"n": i}, separators=(",", ":")),) for i in range(5)])
+    store = SqliteStateStore(path)
+    ns = store.namespace("old")
+    assert ns.list_len("page") == 5 and [o["n"] for o in ns.list_iter("page", batch=2)] == [0, 1, 2, 3, 4]
+    assert ns.list_append("page", [{"n": 5}, {"n": 6}]) == 7
+    assert [o["n"] for o in ns.list_iter("page", batch=3)] == list(range(7))
+    store.close()

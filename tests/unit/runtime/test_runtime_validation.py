@@ -102,6 +102,51 @@ def test_lazy_list_validation_does_not_materialise(schemas):
     assert peak < 300_000, peak
 
 
+def _unread(n: int, checked: object) -> LazyList:
+    """A LazyList that fails the test if anything reads its items."""
+
+    def factory():
+        pytest.fail("the items were read again")
+        yield {}
+
+    return LazyList(factory, n, checked=checked)
+
+
+def test_items_checked_before_they_are_stored_are_not_read_again(schemas):
+    out = "./schemas/listThings.out.json"
+    checked = schemas.check_items(out, "things", [{"id": 1, "status": "Pending"}])
+    assert checked is not None
+    schemas.validate(out, {"things": _unread(5, checked)})
+
+
+def test_checked_items_of_another_schema_are_read_and_checked(schemas):
+    other = schemas.check_items("./schemas/echoOrders.out.json", "orders", [])
+    assert other is not None
+    with pytest.raises(BaseException, match="the items were read again"):
+        schemas.validate("./schemas/listThings.out.json", {"things": _unread(5, other)})
+    assert errors_of(schemas, "./schemas/listThings.out.json", {"things": _things(3, bad_at=1)}) == [
+        "body.things[1].id: 'x' is not of type 'integer'"
+    ]
+
+
+def test_check_items_names_each_bad_item_by_its_place_in_the_message_to_come(schemas):
+    with pytest.raises(ValidationError) as info:
+        schemas.check_items("./schemas/listThings.out.json", "things",
+                            [{"id": 1, "status": "Pending"}, {"id": "x", "status": "Pending"}], first=200)
+    assert info.value.errors == ["body.things[201].id: 'x' is not of type 'integer'"]
+
+
+def test_check_items_of_a_dynamic_schema_and_of_no_such_array(schemas):
+    dynamic = {"type": "object", "properties": {"rows": {"type": "array", "items": {"$ref": "definitions/thing.json"}}}}
+    checked = schemas.check_items(dict(dynamic), "rows", [{"id": 1, "status": "Pending"}])
+    assert checked is not None
+    schemas.validate(dynamic, {"rows": _unread(2, checked)})
+    with pytest.raises(ValidationError, match=r"body.rows\[0\].id: '1' is not of type 'integer'"):
+        schemas.check_items(dynamic, "rows", [{"id": "1", "status": "Pending"}])
+    assert schemas.check_items(dynamic, "nothing", [{"any": "thing"}]) is None
+    assert schemas.check_items(None, "rows", [{"any": "thing"}]) is None
+
+
 def test_check_schema_names_the_place():
     assert check_schema({"type": "object"}) is None
     problem = check_schema({"properties": {"a": {"required": "yes"}}})

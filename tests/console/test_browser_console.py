@@ -170,6 +170,23 @@ def test_build_a_flow_and_run_it_once(page, sandbox):
         assert secret not in (console.workdir / "runs.jsonl").read_text()
 
 
+def test_a_choice_made_while_the_flow_form_settles_is_not_lost(page, sandbox):
+    """htmx wires up swapped-in elements only when they settle; on a busy machine that is late, and a choice
+    made before then must still post (CI once waited 120 s for a POST that never went)."""
+    console = page.console
+    page.goto(f"{console.url}/flow")
+    page.evaluate("htmx.config.defaultSettleDelay = 3000")  # a very busy machine
+    with page.expect_response(re.compile(r"/flow$"), timeout=120_000):
+        page.get_by_label("Add an action").select_option("listOrderItems")
+    mapping = page.get_by_label("map amazonOrderId from")
+    with page.expect_response(re.compile(r"/flow$"), timeout=10_000):  # at once: the answer is still settling
+        mapping.select_option("orders[*].AmazonOrderId")
+    expect(mapping).to_have_value("orders[*].AmazonOrderId")
+    with page.expect_response(re.compile(r"/flow$"), timeout=10_000):
+        page.get_by_role("button", name="Remove").click()
+    expect(page.get_by_label("map amazonOrderId from")).to_have_count(0)
+
+
 def test_connect_with_amazon_stores_the_refresh_token(page, sandbox):
     console = page.console
     sp = sandbox.sp_credentials

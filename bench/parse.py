@@ -15,8 +15,15 @@ And a 100-order getOrders payload (the sandbox's seeded orders as SP-API sends t
 included): `spapi.shape.order_from_sp` over its orders against `json.loads` of the same page.
 
 Every figure is CPU time of this process (`time.process_time`), the best of interleaved rounds, so
-other processes on a shared machine do not count. Run: `python bench/parse.py [--seconds S] [--quick]
-[--json PATH]`.
+other processes on a shared machine do not count.
+
+The process imports the component's backends first, as every real run does (a trigger imports
+`amazon_mws.backends`: requests, then lxml). Before 2026-12-02 evening this bench imported lxml and the
+parser first and requests only later, with the `mws` package its baseline uses, and in that order ours'
+parse measured 15-20 % slower while bare lxml's did not move (where glibc's malloc puts the 193 KB copy
+`parse_xml` makes of each reply: docs/benchmarks.md "Parse").
+
+Run: `python bench/parse.py [--seconds S] [--quick] [--json PATH]`.
 """
 
 from __future__ import annotations
@@ -26,6 +33,9 @@ import json
 import time
 from datetime import datetime, timezone
 
+import amazon_mws.backends  # noqa: F401 - first, as in a run: requests before lxml (see above)
+
+# isort: split
 from common import ROOT, Result, bench_parser, finish
 from lxml import etree
 

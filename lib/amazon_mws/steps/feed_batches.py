@@ -218,6 +218,8 @@ class Book:
         docs = []
         for name in record["members"]:
             kept = self.ns.get(f"doc:{name}")
+            if not kept or "body" not in kept:  # another member sealed it meanwhile (and let the bodies go)
+                return False
             docs.append((name, kind.load(self.feed_type, kept["body"].encode("utf-8"))))
         stored, records = kind.merge(self.feed_type, docs)
         feed_key = f"feed:{record['key']}:{uuid.uuid4().hex[:8]}"

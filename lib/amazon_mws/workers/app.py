@@ -168,8 +168,8 @@ def _flow_step(self, flow_name: str, stage: int, message: dict[str, Any], tracke
     return step(self, flow_name, stage, message, tracker)
 
 
-def _feed_check(self, key: str, check_id: str, lock_waits: int = 0) -> dict[str, Any]:
-    """``lock_waits``: the retry's own counter (workers/retries.py reads it from the request)."""
+def _feed_check(self, key: str, check_id: str, lock_waits: int = 0, crashes: int = 0) -> dict[str, Any]:
+    """``lock_waits``, ``crashes``: the retries' own counters (workers/retries.py reads them from the request)."""
     from amazon_mws.workers.flow_tasks import after_checks
     from amazon_mws.workers.waits import check
 

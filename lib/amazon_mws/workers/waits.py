@@ -155,7 +155,17 @@ def check(task: Any, key: str, check_id: str, *, after_flow: FlowContinuation) -
         if record is None or record["checkId"] != check_id:
             return {"check": key, "skipped": "stale copy"}
         with log_context(flow=record.get("flow"), step=record["step"], message=key):
-            return _round(task.app, store, record, after_flow)
+            try:
+                return _round(task.app, store, record, after_flow)
+            except Exception as exc:  # a poller's crash (Redis blinking, a bug): this same check again, soon
+                why = f"wait {key}: {type(exc).__name__}: {exc}"
+                try:
+                    crashes = retries.check(task, retries.CRASHES, why)
+                except retries.BudgetUsedUp as used_up:  # the record stays: the sweep sends it again
+                    log.error("%s; the sweep will send it again", used_up)
+                    return {"check": key, "skipped": str(used_up)}
+                log.warning("%s; checking again", why)  # nothing of the round was saved: the same check
+                raise retries.retry(task, retries.CRASHES.counter, min(2.0**crashes, 60.0)) from None
     finally:
         lock.release()
 

@@ -151,3 +151,39 @@ def test_a_check_pending_from_before_the_upgrade_finishes(workers_factory, monke
             time.sleep(0.05)
         assert workers.client.zscore(f"{workers.prefix}feedchecks", key) is None
         assert len([r for r in sandbox.requests if r["action"] == "SubmitFeed"]) == 1
+
+
+CRASHY_POLLER = '''
+from pathlib import Path
+
+from amazon_mws.runtime.waits import PollRound
+
+MARK = Path(__file__).with_name("crashed-once")
+
+
+def poll(cfg, states):
+    if not MARK.exists():  # the first round crashes, as with Redis blinking mid-round
+        MARK.write_text("yes")
+        raise RuntimeError("Redis blinked")
+    return PollRound()
+'''
+
+
+def test_a_wait_whose_round_crashes_is_checked_again_not_left_for_the_sweep(workers_factory, tmp_path, monkeypatch):
+    import uuid
+
+    from amazon_mws.runtime.waits import Wait
+    from amazon_mws.workers import waits
+
+    (tmp_path / "crashy_poller.py").write_text(CRASHY_POLLER)
+    workers = _workers(workers_factory)
+    workers.env["PYTHONPATH"] = str(tmp_path)
+    workers.set_env(monkeypatch)
+    workers.start(1)
+    app, task_id = workers.app(), uuid.uuid4().hex
+    waits.schedule(app, [Wait({"n": 1}, 0.1, "crashy_poller:poll")], "getFeedSubmissionStatus",
+                   continuation={"kind": "result", "taskId": task_id})
+    result = app.AsyncResult(task_id).get(timeout=40)  # the sweep would send it again only after 5 minutes
+    assert [e["event"] for e in result["events"]] == ["end"]
+    assert (tmp_path / "crashed-once").exists()
+    assert "RuntimeError: Redis blinked; checking again" in workers.log_text()

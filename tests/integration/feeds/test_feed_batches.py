@@ -248,3 +248,19 @@ def test_a_worker_whose_clock_says_the_window_is_over_still_joins_the_batch_its_
     assert again["key"] == record["key"] and again["members"] == [member]  # not a second batch
     behind = feed_batches.Book("test-skew", doc.feed_type, clock=lambda: now)
     assert behind.join(member, doc, 1.0)["key"] == record["key"]
+
+
+def test_a_member_sealing_a_batch_another_member_just_sealed_steps_back():
+    """Two members' polls on two workers read the open batch at once; the second to seal finds the first
+    one's seal (CI once saw it crash on a document whose body the first seal had let go)."""
+    doc = _doc(1)
+    book = feed_batches.Book("test-two-sealers", doc.feed_type)
+    first, second = (feed_batches.member_name(f"stock-{n}", doc.xml) for n in (1, 2))
+    book.join(first, doc, 0.05)
+    record = book.join(second, doc, 0.05)
+    time.sleep(0.1)
+    assert book._seal(record, first)
+    assert book._seal(record, second) is False  # what it read is stale: it steps back, nothing raised
+    sealed = book.ns.get(f"batch:{record['key']}")
+    assert sealed["state"] == feed_batches.SEALED and sealed["leader"] == first
+    assert [k for k in book.ns.load() if k.startswith("feed:")] == [sealed["feed"]]  # one merged feed kept

@@ -78,10 +78,22 @@ def run_feeds(bodies: list[dict[str, Any]], time_scale: float, *, gathered: bool
         processed = sum(run_gathered(bodies, one) if gathered else map(one, bodies))
         wall = time.perf_counter() - started
         log = sandbox.requests
+    return {"wall": wall, "processed": processed, **tally(log)}
+
+
+def tally(log: list[dict[str, Any]]) -> dict[str, Any]:
+    """The feed calls the sandbox saw, by action, and how many it throttled."""
     calls = {a: sum(1 for r in log if r["action"] == a) for a in ("SubmitFeed", "GetFeedSubmissionList",
                                                                    "GetFeedSubmissionResult")}
-    throttled = sum(1 for r in log if r.get("error_code") == "RequestThrottled")
-    return {"wall": wall, "processed": processed, "calls": calls, "throttled": throttled}
+    return {"calls": calls, "throttled": sum(1 for r in log if r.get("error_code") == "RequestThrottled")}
+
+
+def summary(run: dict[str, Any], quota: bool = False) -> str:
+    """One run's calls, wall and counts (`quota`: with the least time Amazon's real quota allows)."""
+    floor = (f"; SubmitFeed quota alone at Amazon's real rates: {floor_minutes(run['calls']['SubmitFeed'])}"
+             if quota else "")
+    return (f"{run['calls']['SubmitFeed']} SubmitFeed, {run['calls']['GetFeedSubmissionList']} status checks, "
+            f"{run['wall']:.2f} s{floor}; {run['processed']} processed, {run['throttled']} throttled")
 
 
 def run_on_workers(bodies: list[dict[str, Any]], time_scale: float, workers: int, window: float) -> dict[str, Any]:
@@ -120,10 +132,7 @@ def run_on_workers(bodies: list[dict[str, Any]], time_scale: float, workers: int
         finally:
             stop_workers(procs)
         log = sandbox.requests
-    calls = {a: sum(1 for r in log if r["action"] == a) for a in ("SubmitFeed", "GetFeedSubmissionList",
-                                                                   "GetFeedSubmissionResult")}
-    return {"wall": wall, "processed": processed, "calls": calls,
-            "throttled": sum(1 for r in log if r.get("error_code") == "RequestThrottled")}
+    return {"wall": wall, "processed": processed, **tally(log)}
 
 
 def workers_result(bodies: list[dict[str, Any]], scale: float, workers: int, total: int) -> Result:
@@ -147,14 +156,7 @@ def workers_result(bodies: list[dict[str, Any]], scale: float, workers: int, tot
         target="every update processed; fewer SubmitFeed calls",
         met=alone["processed"] == total == batched["processed"]
         and batched["calls"]["SubmitFeed"] < alone["calls"]["SubmitFeed"],
-        details={
-            "one feed per task": (
-                f"{alone['calls']['SubmitFeed']} SubmitFeed, {alone['calls']['GetFeedSubmissionList']} status "
-                f"checks, {alone['wall']:.2f} s; {alone['processed']} processed, {alone['throttled']} throttled"),
-            "batched": (
-                f"{batched['calls']['SubmitFeed']} SubmitFeed, {batched['calls']['GetFeedSubmissionList']} status "
-                f"checks, {batched['wall']:.2f} s; {batched['processed']} processed, {batched['throttled']} throttled"),
-        },
+        details={"one feed per task": summary(alone), "batched": summary(batched)},
     )
 
 
@@ -198,18 +200,8 @@ def main() -> int:
         details={
             "updates": f"{total} in {args.messages} messages of {args.lines}",
             "time scale": f"{scale} (XSD validation {'on' if XSD_DIR.is_dir() else 'off'})",
-            "one feed per message": (
-                f"{per_message['calls']['SubmitFeed']} SubmitFeed, {per_message['calls']['GetFeedSubmissionList']} "
-                f"status checks, {per_message['wall']:.2f} s; SubmitFeed quota alone at Amazon's real rates: "
-                f"{floor_minutes(per_message['calls']['SubmitFeed'])}; {per_message['processed']} processed, "
-                f"{per_message['throttled']} throttled"
-            ),
-            "the outbox": (
-                f"{coalesced['calls']['SubmitFeed']} SubmitFeed, {coalesced['calls']['GetFeedSubmissionList']} "
-                f"status checks, {coalesced['wall']:.2f} s; SubmitFeed quota alone at Amazon's real rates: "
-                f"{floor_minutes(coalesced['calls']['SubmitFeed'])}; {coalesced['processed']} processed, "
-                f"{coalesced['throttled']} throttled"
-            ),
+            "one feed per message": summary(per_message, quota=True),
+            "the outbox": summary(coalesced, quota=True),
             "where the outbox runs": "amazon-mws run ACTION --message FILE.jsonl or - (one message per line)",
         },
     )

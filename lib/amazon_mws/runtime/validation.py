@@ -175,11 +175,7 @@ class SchemaSet:
             return None
         item_schema, validator, check = compiled
         for index, item in enumerate(items):
-            if check is not None and check(item):
-                continue
-            lines = collect_errors(validator, item, f"{prefix}.{field}[{first + index}]")
-            if lines:
-                raise ValidationError(lines)
+            _hold(validator, check, item, f"{prefix}.{field}[{first + index}]")
         return item_schema
 
     def _items_compiled(self, schema: str | Mapping[str, Any], field: str
@@ -214,11 +210,16 @@ class SchemaSet:
         if schema is None:
             return
         validator, check = self.compiled_file(schema) if isinstance(schema, str) else self.compiled_schema(schema)
-        if check is not None and check(instance):
-            return
-        lines = collect_errors(validator, instance, prefix)
-        if lines:
-            raise ValidationError(lines)
+        _hold(validator, check, instance, prefix)
+
+
+def _hold(validator: Draft3Validator, check: Check | None, instance: Any, prefix: str) -> None:
+    """The compiled check's yes, else jsonschema's words for every problem (ValidationError)."""
+    if check is not None and check(instance):
+        return
+    lines = collect_errors(validator, instance, prefix)
+    if lines:
+        raise ValidationError(lines)
 
 
 def _escaped(name: str) -> str:

@@ -108,15 +108,16 @@ class Book:
 
     # -- joining (the step task) ------------------------------------------------------------------------
 
-    def join(self, member: str, doc: Any, window: float) -> dict[str, Any]:
+    def join(self, member: str, doc: Any, window: float, body: bytes | None = None) -> dict[str, Any]:
         """The batch record this member is in: the one it joined before (a rerun, or a copy of this task
         running at the same time), else the open one, else a new one. Never two: a member is added to a
         batch only while its claim (`doc:<member>`, set by compare-and-set) names that batch, and is
-        claimed for another only once its batch was sealed without it."""
+        claimed for another only once its batch was sealed without it. ``body``: the document's bytes, when
+        the caller has them already (a FeedDocument makes them anew at each ``xml``)."""
         kind = kind_of(doc)
         if kind is None:
             raise TypeError(f"doc: a {type(doc).__name__} cannot join a feed batch")
-        body, count = doc.xml, doc.message_count
+        body, count = doc.xml if body is None else body, doc.message_count
         while True:
             claim = self.ns.get(f"doc:{member}")
             if claim is not None:
@@ -282,8 +283,9 @@ class Book:
 def join(api: Any, doc: Any, message_id: str, window: float) -> Wait:
     """Put this message's document in its scope's batch; the wait that answers it (steps/feed_actions)."""
     book = Book(scope_of(api, doc.feed_type), doc.feed_type)
-    member = member_name(message_id, doc.xml)
-    record = book.join(member, doc, window)
+    body = doc.xml
+    member = member_name(message_id, body)
+    record = book.join(member, doc, window, body)
     return book.wait_for(record, member)
 
 

@@ -9,28 +9,35 @@ the resume, and then raises `TooManyPages` naming the limit and the variable tha
 
 Every paging loop of the package goes through `NextTokenWalker` (steps.order_sync, steps.order_lookup).
 
-`prefetch=True` requests the next page (in one helper thread) as soon as a page's NextToken is known,
-before that page is handed over, so Amazon's time to answer runs while the caller stores the page. Pages
-still come in order and an error of the next page is raised where it would be without prefetch (when the
-caller asks for that page). A walk closed early (the caller stopped, or Ctrl-C / --timeout unwound it) does
-not wait for the request in flight, which may be sitting out a minute of ListOrders' quota: it finishes in
-its daemon thread and its page is dropped, so an interrupted process ends at once. The connection is shared
-with that thread meanwhile (requests' connection pool and the limiter are thread-safe). It costs one
-request nobody reads when the caller stops early on its own (a sample call must not prefetch).
+`prefetch=True` walks the pages in one helper thread that keeps going: as soon as a page's NextToken is
+known the next one is requested, whether or not the caller has finished storing the page before. Why not
+one request at a time, started when the caller takes a page: then every page waited for the caller's
+work on the one before (and for a new thread), and Amazon's time to answer ran beside that work only in
+part; a walk whose requests never wait for the caller is 5-8 % faster end to end on 10,000 orders
+(docs/benchmarks.md). The helper stays at most `AHEAD` pages ahead of the page the caller holds (one
+handed over and waiting, one in its hands), so memory stays a few pages whatever the caller's pace.
+Pages still come in order and an error of a later page is raised where it would be without prefetch
+(when the caller asks for that page). A walk closed early (the caller stopped, or Ctrl-C / --timeout
+unwound it) does not wait for the request in flight, which may be sitting out a minute of ListOrders'
+quota: it finishes in its daemon thread, its page is dropped and no further one is asked for, so an
+interrupted process ends at once. The connection is shared with that thread meanwhile (requests'
+connection pool and the limiter are thread-safe). It costs up to `AHEAD` requests nobody reads when the
+caller stops early on its own (a sample call must not prefetch).
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from typing import Generic, Protocol, TypeVar
 
 from amazon_mws.core.errors import PagingLoop
 
 MAX_PAGES_ENV = "AMAZON_MWS_MAX_PAGES"
 DEFAULT_MAX_PAGES = 10_000  # a million orders at 100 a page: far past any real window, short of forever
+AHEAD = 2  # pages a prefetching walk holds beyond the caller's: one waiting to be taken, one being fetched
 
 
 class TooManyPages(PagingLoop):
@@ -119,29 +126,60 @@ class NextTokenWalker(Generic[P]):
             yield page
 
     def _prefetched(self, page: P) -> Iterator[P]:
-        while True:
-            token = page.next_token
-            ahead = _in_helper(self._follow, token, f"{self.what}-prefetch") if token else None
-            yield page  # closed here (early, or by Ctrl-C / --timeout unwinding the caller): nothing waits
-            if ahead is None:
-                return
-            page = ahead.result()
-
-
-def _in_helper(call: Callable[[str], P], token: str, name: str) -> Future[P]:
-    """``call(token)`` in a daemon thread: its answer as a Future. A daemon, unlike an executor's thread,
-    never holds up the end of the process."""
-    future: Future[P] = Future()
-
-    def run() -> None:
-        future.set_running_or_notify_cancel()
+        ahead = _Ahead(self._follow, page.next_token, f"{self.what}-prefetch") if page.next_token else None
         try:
-            future.set_result(call(token))
-        except BaseException as exc:  # handed to the reader of the page, raised where it reads it
-            future.set_exception(exc)
+            while True:
+                yield page  # closed here (early, or by Ctrl-C / --timeout unwinding the caller): nothing waits
+                if ahead is None or not page.next_token:
+                    return
+                page = ahead.take()
+        finally:
+            if ahead is not None:
+                ahead.close()
 
-    threading.Thread(target=run, name=name, daemon=True).start()
-    return future
+
+class _Ahead(Generic[P]):
+    """The rest of a walk, fetched in a daemon thread (a daemon, unlike an executor's thread, never holds
+    up the end of the process): `call(token)` for each NextToken in turn, at most `AHEAD` pages ahead of
+    `take()`. An error ends the fetching and is raised by the `take()` that reaches it."""
+
+    def __init__(self, call: Callable[[str], P], token: str, name: str) -> None:
+        self._call = call
+        self._ready: deque[P | BaseException] = deque()
+        self._changed = threading.Condition()
+        self._closed = False
+        threading.Thread(target=self._run, args=(token,), name=name, daemon=True).start()
+
+    def _run(self, token: str | None) -> None:
+        while token:
+            try:
+                page: P | BaseException = self._call(token)
+            except BaseException as exc:  # handed to the reader of the page, raised where it reads it
+                page = exc
+            with self._changed:
+                while len(self._ready) >= AHEAD - 1 and not self._closed:
+                    self._changed.wait()
+                if self._closed:
+                    return
+                self._ready.append(page)
+                self._changed.notify_all()
+            token = None if isinstance(page, BaseException) else page.next_token
+
+    def take(self) -> P:
+        with self._changed:
+            while not self._ready:
+                self._changed.wait()
+            page = self._ready.popleft()
+            self._changed.notify_all()
+        if isinstance(page, BaseException):
+            raise page
+        return page
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._ready.clear()
+            self._changed.notify_all()
 
 
 def walk_pages(first: Callable[[], P], next_page: Callable[[str], P], *, what: str = "listing") -> Iterator[P]:

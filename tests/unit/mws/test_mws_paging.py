@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from amazon_mws.core.errors import PagingLoop, TransportError
-from amazon_mws.core.paging import MAX_PAGES_ENV, NextTokenWalker, TooManyPages, max_pages_from_env, walk_pages
+from amazon_mws.core.paging import AHEAD, MAX_PAGES_ENV, NextTokenWalker, TooManyPages, max_pages_from_env, walk_pages
 
 
 @dataclass
@@ -137,3 +137,49 @@ def test_a_walk_closed_early_does_not_wait_for_the_request_in_flight() -> None:
     assert finished.wait(5)  # and ends on its own, in its daemon thread
     helpers = [t for t in threading.enumerate() if t.name.endswith("-prefetch")]
     assert all(t.daemon for t in helpers)  # never holds up the end of the process
+
+
+def test_prefetch_keeps_walking_while_the_caller_stores_but_stays_two_pages_ahead() -> None:
+    """The next request never waits for the caller's work on the page before, and memory stays bounded:
+    while the caller holds page 1, pages 2 and 3 are fetched and page 4 is not asked for."""
+    long_chain = {f"t{n}": Page(n + 1, f"t{n + 1}" if n < 9 else None) for n in range(1, 10)}
+    requested: list[str] = []
+    asked = threading.Condition()
+
+    def next_page(token: str) -> Page:
+        with asked:
+            requested.append(token)
+            asked.notify_all()
+        return long_chain[token]
+
+    walker = iter(NextTokenWalker(next_page, lambda: Page(1, "t1"), prefetch=True))
+    assert next(walker).n == 1
+    with asked:
+        assert asked.wait_for(lambda: len(requested) == AHEAD, timeout=5)  # both asked for while we hold 1
+    time.sleep(0.2)  # room for a third request, which must not come
+    assert requested == ["t1", "t2"]
+    assert next(walker).n == 2
+    with asked:
+        assert asked.wait_for(lambda: len(requested) == 3, timeout=5)  # one taken: one more asked for
+    assert [p.n for p in walker] == list(range(3, 11))
+    assert requested == [f"t{n}" for n in range(1, 10)]
+
+
+def test_a_walk_closed_early_asks_for_nothing_more() -> None:
+    requested: list[str] = []
+    endless = threading.Event()
+
+    def next_page(token: str) -> Page:
+        requested.append(token)
+        endless.set()
+        return Page(int(token[1:]) + 1, f"t{int(token[1:]) + 1}")
+
+    walker = iter(NextTokenWalker(next_page, lambda: Page(1, "t1"), prefetch=True))
+    assert next(walker).n == 1
+    assert endless.wait(5)
+    walker.close()  # type: ignore[attr-defined]  # a generator
+    time.sleep(0.2)
+    count = len(requested)
+    assert count <= AHEAD  # what was under way when it closed, nothing after
+    time.sleep(0.2)
+    assert len(requested) == count

@@ -98,7 +98,7 @@ def _load(command: str, step: str | None = None) -> Manifest:
     from amazon_mws.runtime.manifest import load_manifest
 
     try:
-        manifest = load_manifest()
+        manifest = load_manifest(only=step)
         if step is not None:
             manifest.step(step)
     except (ManifestError, UnknownStepError, FileNotFoundError) as exc:

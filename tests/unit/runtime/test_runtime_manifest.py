@@ -161,3 +161,60 @@ def test_component_json_not_json(tmp_path: Path):
     (tmp_path / "component.json").write_text("{")
     with pytest.raises(ManifestError, match=r"component.json: not valid JSON"):
         load_manifest(tmp_path)
+
+
+def test_one_step_is_loaded_and_checked_alone(broken):
+    """What `amazon-mws run STEP` loads: STEP's module and schemas checked, the other steps only as JSON."""
+    import sys
+
+    root, edit = broken
+    (root / "actions" / "syntax.py").write_text("def process(:\n")
+    (root / "triggers" / "counted.py").write_text("import sys\nsys.modules['counted_was_imported'] = sys\n"
+                                                  "def process(ctx, msg, cfg, snapshot):\n    pass\n")
+
+    def change(d):
+        d["actions"]["flaky"].update(main="./actions/syntax.py")  # broken, but not the step being run
+        d["actions"]["flaky"]["metadata"].update({"in": "schemas/missing.json"})
+        d["triggers"]["listThings"].update(main="./triggers/counted.py")
+        d["actions"]["echoOrders"]["fields"]["apiPassword"] = {"label": "Password", "viewClass": "PasswordFieldView"}
+
+    edit(change)
+    sys.modules.pop("counted_was_imported", None)
+    manifest = load_manifest(root, reload=True, only="echoOrders")
+    assert list(manifest.steps) == ["echoOrders"] and callable(manifest.step("echoOrders").process)
+    assert "counted_was_imported" not in sys.modules  # no other step's code was imported
+    assert "apiPassword" in manifest.secret_names and "status" in manifest.config_keys  # every step's fields
+    with pytest.raises(UnknownStepError, match="step 'listThings' was not loaded"):
+        manifest.step("listThings")
+    with pytest.raises(UnknownStepError, match="unknown step 'nope'; the component has: alwaysRebound"):
+        manifest.step("nope")
+    # the step run is checked as deeply as ever, and the whole manifest still refuses the broken step
+    with pytest.raises(ManifestError, match=r"actions\.flaky\.main: \./actions/syntax\.py failed to import"):
+        load_manifest(root, reload=True, only="flaky")
+    assert "actions.flaky.metadata.in: schemas/missing.json does not exist" in faults_of(root)
+    edit(lambda d: d["actions"]["echoOrders"]["metadata"].update({"in": "schemas/missing.json"}))
+    with pytest.raises(ManifestError, match="actions.echoOrders.metadata.in: schemas/missing.json does not exist"):
+        load_manifest(root, reload=True, only="echoOrders")
+
+
+def test_a_run_loads_only_its_step(broken, monkeypatch):
+    from amazon_mws.runtime.commands import UsageError, _load
+
+    root, edit = broken
+    edit(lambda d: d["actions"]["flaky"].update(main="./actions/nope.py"))
+    monkeypatch.setenv("AMAZON_MWS_COMPONENT_DIR", str(root))
+    assert list(_load("run", "echoOrders").steps) == ["echoOrders"]
+    with pytest.raises(UsageError, match="actions.flaky.main: ./actions/nope.py does not exist"):
+        _load("run", "flaky")
+    with pytest.raises(UsageError, match="actions.flaky.main"):
+        _load("verify")  # the other commands load it whole
+
+
+def test_one_step_still_has_the_verifier(broken):
+    """The verifier's offline credentials check runs before every step, so a manifest for one step loads
+    it and checks the credentials' models as ever."""
+    root, edit = broken
+    assert callable(load_manifest(root, reload=True, only="echoOrders").verifier.verify)
+    edit(lambda d: d["credentials"]["fields"]["marketplaceId"].update(model="regions"))
+    with pytest.raises(ManifestError, match=r"credentials\.fields\.marketplaceId\.model: regions\(\) is not defined"):
+        load_manifest(root, reload=True, only="echoOrders")

@@ -236,6 +236,8 @@ class Compiler:
         if isinstance(additional, Mapping):
             extra = self.compile(additional, resolver)
         needs = self._dependencies(dependencies)
+        if extra is True and not patterns:
+            return _straight_object(checks, required, needs, strict=strict)
 
         def check(v: Any) -> bool:
             if v.__class__ is not dict and not isinstance(v, dict):
@@ -274,6 +276,46 @@ class Compiler:
             else:
                 raise NotCompiled("schema-valued dependencies")
         return out
+
+
+_MISSING = object()
+_INLINE_TYPES = frozenset(_INLINE.values())
+
+
+def _straight_object(checks: Mapping[str, Check | type], required: tuple[str, ...],
+                     needs: list[tuple[str, tuple[str, ...]]], *, strict: bool) -> Check:
+    """An object check whose every other property is allowed, as one function of straight-line code: a
+    look-up and a test per declared property, the required names and the dependencies spelled out.
+
+    Why code and not a loop over the instance's items: an order has some thirty properties, and a loop
+    paid a dictionary look-up and three branches for each before its own test; this is about half the
+    time of the orders trigger's out-schema check. The verdict is the loop's: a property absent from the
+    instance is not tested, one the schema does not declare is allowed, the first failing test says no.
+    Property names enter the source as ``repr`` literals; every check is bound by name, never by text."""
+    scope: dict[str, Any] = {"M": _MISSING, "isinstance": isinstance}
+    lines = ["def check(v):",
+             f"    if v.__class__ is not dict and not isinstance(v, dict): return {not strict}"]
+    if required:
+        lines.append("    if " + " or ".join(f"{name!r} not in v" for name in required) + ": return False")
+    lines.append("    get = v.get")
+    for index, (name, test) in enumerate(checks.items()):
+        lines.append(f"    x = get({name!r}, M)")
+        if test in _INLINE_TYPES:
+            scope[f"t{index}"] = test
+            lines.append(f"    if x is not M and x.__class__ is not t{index} and not isinstance(x, t{index}): "
+                         "return False")
+        else:
+            scope[f"c{index}"] = test
+            lines.append(f"    if x is not M and not c{index}(x): return False")
+    for name, wanted in needs:
+        if not wanted:  # a dependency on nothing always holds
+            continue
+        present = " and ".join(f"{w!r} in v" for w in wanted)
+        lines.append(f"    if {name!r} in v and not ({present}): return False")
+    lines.append("    return True")
+    exec(compile("\n".join(lines), "<schema object check>", "exec"), scope)  # noqa: S102 - our own source
+    check: Check = scope["check"]
+    return check
 
 
 def compile_check(schema: Mapping[str, Any], resolver: Resolver) -> Check | None:

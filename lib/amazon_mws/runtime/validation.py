@@ -175,7 +175,8 @@ class SchemaSet:
             return None
         item_schema, validator, check = compiled
         for index, item in enumerate(items):
-            _hold(validator, check, item, f"{prefix}.{field}[{first + index}]")
+            if check is None or not check(item):  # the path is spelled only for an item that needs words
+                _hold(validator, check, item, f"{prefix}.{field}[{first + index}]")
         return item_schema
 
     def _items_compiled(self, schema: str | Mapping[str, Any], field: str

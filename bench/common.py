@@ -144,7 +144,7 @@ def start_sandbox(orders: int, seed: int = 7) -> tuple[subprocess.Popen, dict[st
 
 def count_orders(path: Path) -> int:
     """Orders in a run's output, counted by streaming the file (an "all" run's one line is large)."""
-    needle = b'"AmazonOrderId": '
+    needle = b'"AmazonOrderId":'  # with or without the space after the colon (ours is compact)
     count, tail = 0, b""
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):

@@ -2,14 +2,22 @@
 
 ``json.dumps`` needs the whole value in memory; a trigger's 100,000 orders behind a ``LazyList`` must not
 be. This writer walks dicts and lists itself and, at a LazyList, writes ``[``, then each item as it is
-produced, then ``]``. Everything else goes through ``json.dumps`` so the output is ordinary JSON.
+produced, then ``]``. Everything else is spelled by ``json_text``, so the output is ordinary JSON.
 
 A LazyList that has its items as JSON texts already (``LazyList.texts``: the SQLite store keeps them so)
 is written text by text, without decoding and encoding each item again.
 
-A value is first handed to ``json.dumps`` whole: it refuses a LazyList (a TypeError) before anything is
+A value is first handed to ``json_text`` whole: it refuses a LazyList (a TypeError) before anything is
 written, and only then is the value searched for one and walked. Searching each of 100,000 order dicts
 for a LazyList first cost more than writing them.
+
+The spelling is compact (no spaces after ``,`` and ``:``, UTF-8 as is) and comes from orjson, which
+encodes a page of 100 orders in an eighth of the time of the standard library's C encoder: the orders
+trigger encodes every order it gathers once, as it stores the page, and that was a tenth of its CPU.
+What orjson refuses or would spell differently from ``json`` goes to ``json`` with the same compact
+separators: integers past 64 bits, keys that are not strings (spelled as ``json`` does, as strings),
+datetimes and dataclasses (refused, as ``json`` refuses them). One difference is kept: a float NaN or
+infinity is spelled ``null``, which is JSON, where ``json`` writes ``NaN``, which is not.
 """
 
 from __future__ import annotations
@@ -18,17 +26,23 @@ import json
 from collections.abc import Callable
 from typing import Any, TextIO
 
+import orjson
+
 from amazon_mws.runtime.interrupts import shielded
 from amazon_mws.runtime.message import LazyList
 
-# json.dumps with options builds a new encoder on every call (about 1 us, a fifth of an order's encoding);
-# one encoder, made once, spells the same text.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+# json.dumps with options builds a new encoder on every call; one encoder, made once, for what orjson refuses
+_FALLBACK = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 def json_text(value: Any) -> str:
-    """How this writer spells one value (a store keeping JSON texts for a LazyList spells them the same)."""
-    return _ENCODER.encode(value)
+    """How this writer spells one value (a store keeping JSON texts for a LazyList spells them the same);
+    a TypeError for what JSON cannot hold (a LazyList among it)."""
+    try:
+        return orjson.dumps(value, option=_ORJSON_OPTIONS).decode()
+    except TypeError:  # orjson.JSONEncodeError is one: what it refuses, json may still spell (or refuse)
+        return _FALLBACK.encode(value)
 
 
 _dumps = json_text
@@ -110,7 +124,7 @@ def _write_array(stream: TextIO, values: Any, text_of: Callable[[Any], str | Non
     out.add("[")
     for index, value in enumerate(values):
         if index:
-            out.add(", ")
+            out.add(",")
         text = text_of(value)
         if text is None:
             out.flush()
@@ -125,9 +139,9 @@ def _write_object(stream: TextIO, value: dict[str, Any]) -> None:
     stream.write("{")
     for index, (key, item) in enumerate(value.items()):
         if index:
-            stream.write(", ")
+            stream.write(",")
         stream.write(_dumps(str(key)))
-        stream.write(": ")
+        stream.write(":")
         write_json(stream, item)
     stream.write("}")
 

@@ -21,8 +21,9 @@ class LazyList:
     must return a new iterator each time. ``length`` is what ``len()`` reports (minItems/maxItems use it);
     the runtime trusts it rather than counting.
 
-    ``texts``, when given, yields the same items as JSON texts (as the JSON-lines writer spells them):
-    a store that keeps items as JSON texts hands them to the writer as they are, never encoded again.
+    ``texts``, when given, yields the same items as JSON texts (as the JSON-lines writer spells them), a
+    piece being one item or several joined by ``,`` (``StateNamespace.list_texts``): a store that keeps
+    items as JSON texts hands them to the writer as they are, never encoded again.
 
     ``checked``, when given, is the item schema (the very object, as ``SchemaSet.check_items`` returns it)
     that every item was held to before it was stored: validating a body holding the list against a schema
@@ -45,7 +46,7 @@ class LazyList:
         return iter(self._factory())
 
     def texts(self) -> Iterator[str] | None:
-        """The items as JSON texts, or None when the list only knows its items."""
+        """The items as JSON texts (in pieces of one or more), or None when the list only knows its items."""
         return iter(self._texts()) if self._texts is not None else None
 
     def __len__(self) -> int:

@@ -216,9 +216,9 @@ def test_pages_a_killed_run_stored_are_checked_against_the_out_schema_when_the_r
     snap, killed = _killed_run(sandbox, tmp_path, child_env, cfg)
     with sqlite3.connect(child_env["AMAZON_MWS_STATE_PATH"]) as conn:
         row_id, value = conn.execute("SELECT id, value FROM items ORDER BY id LIMIT 1").fetchone()
-        orders = [json.loads(text) for text in value.split("\n")]
+        orders = json.loads(value)  # a page is one row: the JSON array of its orders
         orders[3]["AmazonOrderId"] = "not-an-order-id"
-        conn.execute("UPDATE items SET value = ? WHERE id = ?", ("\n".join(map(json.dumps, orders)), row_id))
+        conn.execute("UPDATE items SET value = ? WHERE id = ?", (json.dumps(orders), row_id))
     resumed = run_cli("getNewAndUpdatedOrders", cfg, snapshot=snap)
     [error] = [e["error"] for e in resumed.errors()]
     assert error["type"] == "ValidationError"

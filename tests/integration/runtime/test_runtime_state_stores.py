@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from amazon_mws.runtime.jsonlines import json_text
 from amazon_mws.runtime.state import MemoryStateStore, state_store_from_env
 from amazon_mws.runtime.state.redis import RedisStateStore
 from amazon_mws.runtime.state.sqlite import SqliteStateStore
@@ -142,21 +143,24 @@ def test_lists_are_durable_ordered_and_batched(store):
 
 
 def test_list_texts_are_the_items_as_the_writer_spells_them(store):
-    from amazon_mws.runtime.jsonlines import json_text
-
     ns = store.namespace("step-texts")
     items = [{"n": i, "s": "é", "f": 0.1, "l": [None, True]} for i in range(5)]
-    ns.list_append("orders", items)
-    assert list(ns.list_texts("orders", batch=2)) == [json_text(i) for i in items]
+    ns.list_append("orders", items[:3])
+    ns.list_append("orders", items[3:])
+    pieces = list(ns.list_texts("orders", batch=2))
+    assert ",".join(pieces) == ",".join(json_text(i) for i in items)  # what the writer puts between [ ]
+    assert json.loads(f"[{','.join(pieces)}]") == items
+    assert len(pieces) in (2, len(items))  # an append's items in one piece (SQLite), or one by one
     assert list(ns.list_iter("orders", batch=3)) == items
-    assert list(ns.lazy_list("orders").texts()) == [json_text(i) for i in items]
+    assert ",".join(ns.lazy_list("orders").texts()) == ",".join(json_text(i) for i in items)
 
 
 def test_sqlite_hands_over_its_stored_texts_without_decoding(sqlite_store, monkeypatch):
     ns = sqlite_store.namespace("step-raw")
     ns.list_append("orders", [{"n": i} for i in range(3)])
     monkeypatch.setattr("amazon_mws.runtime.state.sqlite.json.loads", lambda _: pytest.fail("decoded"))
-    assert list(ns.list_texts("orders")) == ['{"n": 0}', '{"n": 1}', '{"n": 2}']
+    ns.list_append("orders", [{"n": 3}])
+    assert list(ns.list_texts("orders")) == ['{"n":0},{"n":1},{"n":2}', '{"n":3}']
 
 
 def test_namespaces_are_isolated_and_clear_forgets_everything(store):
@@ -318,4 +322,19 @@ def test_sqlite_reads_a_file_written_a_row_per_item(tmp_path: Path):
     assert ns.list_len("page") == 5 and [o["n"] for o in ns.list_iter("page", batch=2)] == [0, 1, 2, 3, 4]
     assert ns.list_append("page", [{"n": 5}, {"n": 6}]) == 7
     assert [o["n"] for o in ns.list_iter("page", batch=3)] == list(range(7))
+    assert list(ns.list_texts("page"))[-2:] == ['{"n":4}', '{"n":5},{"n":6}']
     store.close()
+
+
+def test_sqlite_reads_rows_of_an_append_written_one_item_a_line(sqlite_store):
+    """A row of the version before an append was one JSON array: its items' texts one per line."""
+    import sqlite3
+
+    texts = ['{"n": 0, "s": "a\\nb"}', '{"n": 1}']  # spelled as that version's writer did
+    with sqlite3.connect(sqlite_store.path) as conn:
+        conn.execute("INSERT INTO items (ns, key, value, n) VALUES ('lines', 'page', ?, 2)", ("\n".join(texts),))
+    ns = sqlite_store.namespace("lines")
+    ns.list_append("page", [{"n": 2}])
+    assert [o["n"] for o in ns.list_iter("page", batch=1)] == [0, 1, 2]
+    assert list(ns.list_texts("page")) == [*texts, '{"n":2}']
+    assert ns.list_len("page") == 3

@@ -24,14 +24,20 @@ def test_plain_values_are_ordinary_json():
     assert json.loads(dumps(value)) == value
 
 
-def test_the_spelling_is_json_dumps_with_the_writers_options():
-    """json_text's one encoder spells what json.dumps(..., ensure_ascii=False, separators=(", ", ": ")) does
-    (the SQLite store keeps items in it, rows written before included), and refuses the same."""
-    value = {"a": [1, 2.5, None, True, float("inf")], "é": "ü\n\"", "n": {"x": [], "": {}}, "k": "\u2028"}
-    for v in (value, "text", 3, None, [value, value]):
-        assert json_text(v) == json.dumps(v, ensure_ascii=False, separators=(", ", ": "))
-    with pytest.raises(TypeError, match="not JSON serializable"):
-        json_text({"when": datetime.date(2026, 12, 2)})
+def test_the_spelling_is_compact_json_whoever_encodes_it():
+    """json_text (orjson) spells what json.dumps(..., ensure_ascii=False, separators=(",", ":")) does, the
+    values orjson refuses included (they go to json); a non-finite float is null, not json's NaN; what json
+    refuses is refused. The walk of a LazyList spells its surroundings the same."""
+    value = {"a": [1, 2.5, None, True, 1e16, -0.0], "é": "ü\n\"", "n": {"x": [], "": {}}, "k": "\u2028\x00"}
+    compact = {"ensure_ascii": False, "separators": (",", ":")}
+    for v in (value, "text", 3, None, [value, value], 2**70, {1: "int key"}):
+        assert json_text(v) == json.dumps(v, **compact)
+    assert json_text([float("nan"), float("inf")]) == "[null,null]"
+    for refused in (datetime.date(2026, 12, 2), datetime.datetime(2026, 12, 2), object()):
+        with pytest.raises(TypeError, match="not JSON serializable"):
+            json_text({"when": refused})
+    lazy = {"body": {"orders": LazyList(lambda: iter([value]), 1), "n": 1}}
+    assert dumps(lazy) == json.dumps({"body": {"orders": [value], "n": 1}}, **compact)
 
 
 def test_lazy_lists_anywhere_are_written_as_arrays():
@@ -74,7 +80,7 @@ def test_fifty_thousand_items_stream_one_at_a_time():
             assert made[0] - sink.chars <= BATCH_CHARS
             produced[0] += 1
             item = {"id": i, "status": "Pending", "pad": "x" * 40}
-            made[0] += len(json_text(item)) + 2
+            made[0] += len(json_text(item)) + 1  # and its comma
             yield item
 
     lazy = LazyList(factory, n)
@@ -85,7 +91,7 @@ def test_fifty_thousand_items_stream_one_at_a_time():
     finally:
         tracemalloc.stop()
     assert produced[0] == n
-    assert sink.tail.endswith('"pad": "' + "x" * 40 + '"}]}, "headers": {}}\n')
+    assert sink.tail.endswith('"pad":"' + "x" * 40 + '"}]},"headers":{}}\n')
     assert peak < 500_000, peak  # the 50,000 dicts as a list would be ~10 MB
 
 
@@ -99,7 +105,7 @@ def test_a_value_json_cannot_hold_is_refused_before_anything_is_written():
 def test_items_of_a_lazy_list_holding_lazy_lists_are_walked():
     inner = LazyList(lambda: iter([1, 2]), 2)
     outer = LazyList(lambda: iter([{"pages": inner, "n": "é"}, {"n": None}]), 2)
-    assert dumps({"body": outer}) == '{"body": [{"pages": [1, 2], "n": "é"}, {"n": null}]}'
+    assert dumps({"body": outer}) == '{"body":[{"pages":[1,2],"n":"é"},{"n":null}]}'
 
 
 def test_a_lazy_list_with_texts_is_written_from_them_without_its_items():
@@ -107,7 +113,7 @@ def test_a_lazy_list_with_texts_is_written_from_them_without_its_items():
         raise AssertionError("the items were built")
 
     lazy = LazyList(no_items, 2, lambda: iter(['{"id": 1}', '{"id": 2, "s": "é"}']))
-    assert dumps({"orders": lazy, "n": 1}) == '{"orders": [{"id": 1}, {"id": 2, "s": "é"}], "n": 1}'
+    assert dumps({"orders": lazy, "n": 1}) == '{"orders":[{"id": 1},{"id": 2, "s": "é"}],"n":1}'  # texts as given
     assert dumps(LazyList(no_items, 0, lambda: iter([]))) == "[]"
 
 
@@ -139,4 +145,4 @@ def test_an_event_without_lazy_lists_is_one_write_with_its_newline():
             return super().write(text)
 
     write_line(Sink(), {"event": "snapshot", "snapshot": {"cursor": "2026-12-02T00:00:00Z"}})
-    assert calls == ['{"event": "snapshot", "snapshot": {"cursor": "2026-12-02T00:00:00Z"}}\n']
+    assert calls == ['{"event":"snapshot","snapshot":{"cursor":"2026-12-02T00:00:00Z"}}\n']

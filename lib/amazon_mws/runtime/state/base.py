@@ -65,7 +65,10 @@ class StateNamespace(abc.ABC):
         """The list's items in order, read ``batch`` at a time (never all at once)."""
 
     def list_texts(self, key: str, batch: int = DEFAULT_BATCH) -> Iterator[str]:
-        """The same items as JSON texts (``jsonlines.json_text``); a store that keeps JSON hands over its own."""
+        """The same items as JSON texts (``jsonlines.json_text``), in pieces: each piece is one item's text or
+        several consecutive items' joined by ``,`` (what an array of them holds between its brackets). A
+        store that keeps JSON hands over its own, as it keeps them (SQLite: an append's items in one piece);
+        the writer puts ``,`` between pieces, so the array it writes is the same either way."""
         from amazon_mws.runtime.jsonlines import json_text
 
         return map(json_text, self.list_iter(key, batch))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import platform
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from requests.structures import CaseInsensitiveDict
@@ -86,10 +86,13 @@ def send(
     peer: str | None = None,
 ) -> tuple[int, CaseInsensitiveDict[str], bytes]:
     """One HTTP exchange: `(status, headers, body)`, whatever the status. A failure to connect or read,
-    or a body over `max_bytes`, is a TransportError named `what` (and `peer`, the host, when given)."""
+    or a body over `max_bytes`, is a TransportError named `what` (and `peer`, the host, when given).
+    The query goes to requests encoded already, as requests itself would encode it (`urlencode`, doseq):
+    given a dict, requests walks it through runtime Protocol checks that cost a sixth of its CPU per call."""
     try:
         resp = session.request(
-            method, url, params=params or None, data=data, headers=dict(headers), timeout=timeout, stream=True
+            method, url, params=urlencode(params, doseq=True) if params else None, data=data, headers=dict(headers),
+            timeout=timeout, stream=True
         )
         try:
             chunks: list[bytes] = []

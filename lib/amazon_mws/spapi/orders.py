@@ -47,6 +47,28 @@ RDT_ORDER = Restricted("GET", ORDERS_PATH + "/{orderId}", ("buyerInfo", "shippin
 RDT_ITEMS = Restricted("GET", ORDERS_PATH + "/{orderId}/orderItems", ("buyerInfo",))
 V0_REMOVAL = datetime(2027, 3, 27, tzinfo=timezone.utc)
 
+
+
+class SpOrdersPage(OrdersPage):
+    """An `OrdersPage` whose orders take the MWS shape when they are first read, not when the reply is
+    decoded. Why: the trigger's walk decodes each reply in its prefetch thread (core.paging), where the
+    shaping (0.4 ms a page) delayed the next getOrders request; the thread that stores the page, idle
+    while the request is under way, now shapes it. Read twice, the same list."""
+
+    _sp_orders: list[dict[str, Any]]
+    _shaped: list[dict[str, Any]] | None
+
+    @property  # type: ignore[override]  # the dataclass field, read through a property
+    def orders(self) -> list[dict[str, Any]]:
+        if self._shaped is None:
+            self._shaped = [order_from_sp(o) for o in self._sp_orders]
+        return self._shaped
+
+    @orders.setter
+    def orders(self, sp_orders: list[dict[str, Any]]) -> None:
+        self._sp_orders, self._shaped = sp_orders, None
+
+
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
@@ -81,8 +103,8 @@ class SpOrdersApi:
         still_served("getOrders")
         resp = self.conn.request("getOrders", "GET", ORDERS_PATH, params=params, restricted=self._rdt(RDT_ORDERS))
         payload = (resp.data or {}).get("payload") or {}
-        return OrdersPage(
-            orders=[order_from_sp(o) for o in payload.get("Orders") or []],
+        return SpOrdersPage(
+            orders=payload.get("Orders") or [],
             next_token=payload.get("NextToken") or None,
             last_updated_before=payload.get("LastUpdatedBefore") or None,
             created_before=payload.get("CreatedBefore") or None,

@@ -339,8 +339,7 @@ class OrderSync:
         self.ctx.logger.warning("run %s abandoned after %d pages: NextToken loop", run["id"], run["pages"])
 
     def _clear_pages(self, run: Mapping[str, Any]) -> None:
-        for page in range(run["pages"]):
-            self.ctx.state.list_clear(page_key(run, page))
+        self.ctx.state.lists_clear([page_key(run, page) for page in range(run["pages"])])
 
     def _finish(self, run: Mapping[str, Any]) -> None:
         """Move the cursor to the window's returned bound, then drop the gathered pages."""

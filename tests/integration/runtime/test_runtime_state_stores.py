@@ -338,3 +338,19 @@ def test_sqlite_reads_rows_of_an_append_written_one_item_a_line(sqlite_store):
     assert [o["n"] for o in ns.list_iter("page", batch=1)] == [0, 1, 2]
     assert list(ns.list_texts("page")) == [*texts, '{"n":2}']
     assert ns.list_len("page") == 3
+
+
+def test_many_lists_counted_and_dropped_at_once(store):
+    """What a finished window does with its pages: count them, then drop them, each in one go where the
+    store can (SQLite: one query per 500 keys, one commit)."""
+    ns = store.namespace("many-lists")
+    keys = [f"page-{n}" for n in range(1203)]  # past the SQLite store's 500 keys a statement, twice
+    for n, key in enumerate(keys):
+        ns.list_append(key, [{"n": n}] * (n % 3))
+    ns.list_append("kept", [{"k": 1}])
+    assert ns.lists_len(keys) == sum(n % 3 for n in range(1203))
+    assert ns.lists_len(keys[:2] + ["absent"]) == 1 and ns.lists_len([]) == 0
+    ns.lists_clear(keys[:700])
+    assert ns.lists_len(keys) == sum(n % 3 for n in range(700, 1203))
+    ns.lists_clear(keys)
+    assert ns.lists_len(keys) == 0 and ns.list_len("kept") == 1

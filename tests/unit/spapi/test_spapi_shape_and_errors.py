@@ -81,3 +81,20 @@ def test_lwa_refusals_name_the_wrong_credential(status, error, field):
 def test_lwa_outage_is_retried_not_blamed_on_a_credential():
     err = lwa_error(503, b"")
     assert isinstance(err, ServerError) and decide(err, retries_done=0, restore_seconds=0).action is Action.RETRY
+
+
+def test_a_getorders_page_is_shaped_when_its_orders_are_first_read(monkeypatch):
+    """The prefetch thread that decodes a reply does not shape it (that delayed the next request); the
+    reader shapes it once, and the page then reads as any OrdersPage."""
+    from amazon_mws.spapi import orders as sp_orders
+
+    calls: list[str] = []
+    real = sp_orders.order_from_sp
+    monkeypatch.setattr(sp_orders, "order_from_sp", lambda o: calls.append(o["AmazonOrderId"]) or real(o))
+    raw = [{"AmazonOrderId": "111-1111111-1111111", "IsPrime": "true", "BuyerInfo": {"BuyerEmail": "a@b.c"}}]
+    page = sp_orders.SpOrdersPage(orders=raw, next_token="n", last_updated_before=None, created_before=None,
+                                  request_id="r")
+    assert calls == []
+    assert page.orders == [{"AmazonOrderId": "111-1111111-1111111", "IsPrime": True, "BuyerEmail": "a@b.c"}]
+    assert page.orders is page.orders and calls == ["111-1111111-1111111"]  # shaped once
+    assert raw[0]["IsPrime"] == "true" and "BuyerInfo" in raw[0]  # Amazon's objects are not changed

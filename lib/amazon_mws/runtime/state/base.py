@@ -79,6 +79,16 @@ class StateNamespace(abc.ABC):
     @abc.abstractmethod
     def list_clear(self, key: str) -> None: ...
 
+    def lists_len(self, keys: list[str]) -> int:
+        """The items of all these lists together; a store that can answers in one read (the orders trigger
+        counts its window's pages before it emits them: a hundred lists for 10,000 orders)."""
+        return sum(self.list_len(key) for key in keys)
+
+    def lists_clear(self, keys: list[str]) -> None:
+        """Drop all these lists; a store that can does it in one write (a finished window's pages)."""
+        for key in keys:
+            self.list_clear(key)
+
     @abc.abstractmethod
     def clear(self) -> None:
         """Forget the state object and every list of this namespace."""

@@ -22,7 +22,7 @@ class StateLost(RuntimeError):
 
 def check_gathered(ns: StateNamespace, keys: list[str], expected: int, what: str) -> None:
     """The lists ``keys`` together hold at least ``expected`` items, as the state says they do."""
-    found = sum(ns.list_len(key) for key in keys)
+    found = ns.lists_len(keys)
     if found < expected:
         raise StateLost(f"{what}: the state says {expected} items were gathered, the state store holds "
                         f"{found} (it was emptied or replaced); nothing was emitted from them and the cursor "

@@ -52,6 +52,7 @@ CREATE INDEX IF NOT EXISTS items_by_list ON items (ns, key, id);
 ADD_COUNTS = "ALTER TABLE items ADD COLUMN n INTEGER NOT NULL DEFAULT 1"
 
 BUSY_TIMEOUT_S = 30.0
+KEYS_PER_STATEMENT = 500  # bound parameters per IN (...) list, well under SQLite's limit on every build
 
 
 def _dumps(value: Any) -> str:
@@ -257,6 +258,21 @@ class SqliteNamespace(StateNamespace):
     def list_clear(self, key: str) -> None:
         with self._store.transaction() as conn:
             conn.execute("DELETE FROM items WHERE ns = ? AND key = ?", (self.name, key))
+
+    def lists_len(self, keys: list[str]) -> int:
+        total = 0
+        conn = self._store.connection()
+        for start in range(0, len(keys), KEYS_PER_STATEMENT):
+            chunk = keys[start:start + KEYS_PER_STATEMENT]
+            marks = ", ".join("?" * len(chunk))
+            (count,) = conn.execute(f"SELECT TOTAL(n) FROM items WHERE ns = ? AND key IN ({marks})",
+                                    (self.name, *chunk)).fetchone()
+            total += int(count)
+        return total
+
+    def lists_clear(self, keys: list[str]) -> None:
+        with self._store.transaction() as conn:  # one commit, not one a list
+            conn.executemany("DELETE FROM items WHERE ns = ? AND key = ?", [(self.name, key) for key in keys])
 
     def clear(self) -> None:
         with self._store.transaction() as conn:

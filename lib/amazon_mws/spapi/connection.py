@@ -26,6 +26,7 @@ from typing import Any
 
 import requests
 
+from amazon_mws.core import json_replies
 from amazon_mws.core.calls import CallLoop
 from amazon_mws.core.errors import MwsError, TransportError
 from amazon_mws.core.http import Session, default_user_agent, send
@@ -208,7 +209,7 @@ class SpConnection(CallLoop):
         if not 200 <= status < 300:
             raise sp_error(status, reply_headers, raw)
         try:
-            parsed = json.loads(raw.decode("utf-8")) if raw.strip() else None
+            parsed = json_replies.loads(raw) if raw.strip() else None
         except (UnicodeDecodeError, ValueError):
             raise TransportError(f"{operation}: the reply is not JSON", http_status=status,
                                  request_id=request_id) from None

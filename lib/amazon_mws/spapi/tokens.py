@@ -18,16 +18,18 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import requests
-from cryptography.fernet import MultiFernet
 
 from amazon_mws.core.errors import TransportError
 from amazon_mws.runtime.sealing import seal, unseal
 from amazon_mws.runtime.secrets import REDACTOR
 from amazon_mws.spapi.credentials import SpCredentials
 from amazon_mws.spapi.errors import lwa_error
+
+if TYPE_CHECKING:
+    from cryptography.fernet import MultiFernet
 
 # Refresh this long before Amazon's expiry (an hour for LWA tokens): a token handed out must survive the
 # request it is used for, including a wait for quota.

@@ -55,6 +55,11 @@ BUSY_TIMEOUT_S = 30.0
 KEYS_PER_STATEMENT = 500  # bound parameters per IN (...) list, well under SQLite's limit on every build
 
 
+def _older_row_texts(value: str, n: int) -> list[str]:
+    """The item texts of a row an older version wrote: one item, or ``n`` of them one per line."""
+    return value.split("\n") if n > 1 else [value]
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
@@ -215,7 +220,7 @@ class SqliteNamespace(StateNamespace):
             if value.startswith("["):
                 yield from json.loads(value)
             else:
-                yield from map(json.loads, value.split("\n") if n > 1 else (value,))
+                yield from map(json.loads, _older_row_texts(value, n))
 
     def list_texts(self, key: str, batch: int = DEFAULT_BATCH) -> Iterator[str]:
         """The items' texts, a row's items in one piece (``a,b,c``, as between an array's brackets)."""
@@ -223,7 +228,7 @@ class SqliteNamespace(StateNamespace):
             if value.startswith("["):
                 yield value[1:-1]
             else:
-                yield from value.split("\n") if n > 1 else (value,)
+                yield from _older_row_texts(value, n)
 
     def _rows(self, key: str, batch: int) -> Iterator[tuple[str, int]]:
         """The list's rows (value, n), about ``batch`` items at a time: a read takes rows (appends) until it
